@@ -12,4 +12,13 @@ public record LabelVolume(Grid grid, int[] labels) {
             throw new IllegalArgumentException("label array length " + labels.length + " does not match grid " + grid);
         }
     }
+
+    /** The voxels that carry {@code id}. */
+    public BinaryMask mask(int id) {
+        boolean[] voxels = new boolean[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            voxels[i] = labels[i] == id;
+        }
+        return new BinaryMask(grid, voxels);
+    }
 }
