@@ -1,0 +1,75 @@
+package dev.triplane.core.geometry;
+
+import java.util.stream.IntStream;
+
+/**
+ * Copies a 3D box of elements between two flat primitive arrays, each walked with its own offset and
+ * per-axis strides (negative for a flipped axis): {@code index = offset + a*s0 + b*s1 + c*s2} for
+ * {@code a < n0, b < n1, c < n2}. One walk serves reorientation (permutation + flips) and frame views.
+ *
+ * <p>Arrays are passed as {@code Object} so the index math is shared; the element type is dispatched once
+ * per row. Supported: {@code float[]}, {@code int[]}, {@code boolean[]}, {@code byte[]}.
+ */
+final class StridedCopy {
+
+    /** Boxes at least this large are copied in parallel over the outer axis. */
+    private static final int PARALLEL_THRESHOLD = 1 << 18;
+
+    private StridedCopy() {
+    }
+
+    /**
+     * @param n box size along a (innermost), b and c (outermost)
+     * @param src source array, {@code srcAt} = {offset, s0, s1, s2}
+     * @param dst destination array of the same element type, {@code dstAt} = {offset, s0, s1, s2}
+     */
+    static void copy(int[] n, Object src, int[] srcAt, Object dst, int[] dstAt) {
+        if (src.getClass() != dst.getClass()) {
+            throw new IllegalArgumentException("element types differ: " + src.getClass().getSimpleName()
+                    + " and " + dst.getClass().getSimpleName());
+        }
+        if ((long) n[0] * n[1] * n[2] >= PARALLEL_THRESHOLD && n[2] > 1) {
+            IntStream.range(0, n[2]).parallel().forEach(c -> slab(c, n, src, srcAt, dst, dstAt));
+        } else {
+            for (int c = 0; c < n[2]; c++) {
+                slab(c, n, src, srcAt, dst, dstAt);
+            }
+        }
+    }
+
+    private static void slab(int c, int[] n, Object src, int[] srcAt, Object dst, int[] dstAt) {
+        int s = srcAt[0] + c * srcAt[3];
+        int d = dstAt[0] + c * dstAt[3];
+        for (int b = 0; b < n[1]; b++) {
+            row(src, s + b * srcAt[2], srcAt[1], dst, d + b * dstAt[2], dstAt[1], n[0]);
+        }
+    }
+
+    private static void row(Object src, int s, int ss, Object dst, int d, int ds, int len) {
+        if (ss == 1 && ds == 1) {
+            System.arraycopy(src, s, dst, d, len);
+        } else if (src instanceof float[] a) {
+            float[] b = (float[]) dst;
+            for (int x = 0; x < len; x++, s += ss, d += ds) {
+                b[d] = a[s];
+            }
+        } else if (src instanceof int[] a) {
+            int[] b = (int[]) dst;
+            for (int x = 0; x < len; x++, s += ss, d += ds) {
+                b[d] = a[s];
+            }
+        } else if (src instanceof boolean[] a) {
+            boolean[] b = (boolean[]) dst;
+            for (int x = 0; x < len; x++, s += ss, d += ds) {
+                b[d] = a[s];
+            }
+        } else if (src instanceof byte[] a) {
+            byte[] b = (byte[]) dst;
+            for (int x = 0; x < len; x++, s += ss, d += ds) {
+                b[d] = a[s];
+            }
+        } else {
+            throw new IllegalArgumentException("unsupported array type " + src.getClass().getSimpleName());
+        }
+    }
+}
