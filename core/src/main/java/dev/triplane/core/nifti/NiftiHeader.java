@@ -158,6 +158,7 @@ public final class NiftiHeader {
         sclInter = readFloat(b, layout.sclInter, layout.floatBytes());
         qformCode = (int) readInt(b, layout.qformCode, layout.codeBytes());
         sformCode = (int) readInt(b, layout.sformCode, layout.codeBytes());
+        // NIfTI-1 stores the units in an unsigned char
         xyztUnits = (int) readInt(b, layout.xyztUnits, layout.unitBytes()) & (layout.wide() ? -1 : 0xFF);
         intentCode = (int) readInt(b, layout.intentCode, layout.codeBytes());
         intentName = readString(layout.intentName, 16);

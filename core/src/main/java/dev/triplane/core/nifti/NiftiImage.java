@@ -6,6 +6,7 @@ import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * A NIfTI volume as read: its header and its voxels in the stored primitive type, x fastest ({@code index = i +
@@ -68,15 +69,21 @@ public final class NiftiImage {
      */
     public ImageVolume toImageVolume() {
         requirePositiveSpacing();
-        int n = grid.voxelCount();
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            float v = (float) voxel(i);
-            if (!Float.isFinite(v)) {
-                throw new InvalidVolumeException(object, Reason.NON_FINITE_VOXELS,
-                        "voxel " + describe(i) + " is " + voxel(i) + (Double.isFinite(voxel(i)) ? " (beyond float32)" : ""));
+        float[] out = new float[grid.voxelCount()];
+        int bad = convertSlices((from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = (float) voxel(i);
+                if (!Float.isFinite(v)) {
+                    return i;
+                }
+                out[i] = v;
             }
-            out[i] = v;
+            return -1;
+        });
+        if (bad >= 0) {
+            double v = voxel(bad);
+            throw new InvalidVolumeException(object, Reason.NON_FINITE_VOXELS,
+                    "voxel " + describe(bad) + " is " + v + (Double.isFinite(v) ? " (beyond float32)" : ""));
         }
         return new ImageVolume(grid, out);
     }
@@ -89,15 +96,20 @@ public final class NiftiImage {
      */
     public LabelVolume toLabelVolume() {
         requirePositiveSpacing();
-        int n = grid.voxelCount();
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-            double v = voxel(i);
-            if (!(v >= 0 && v <= Integer.MAX_VALUE && v == Math.rint(v))) {
-                throw new InvalidVolumeException(object, Reason.NOT_A_LABEL_MAP,
-                        "voxel " + describe(i) + " is " + v + ", not a label id (integer >= 0)");
+        int[] out = new int[grid.voxelCount()];
+        int bad = convertSlices((from, to) -> {
+            for (int i = from; i < to; i++) {
+                double v = voxel(i);
+                if (!(v >= 0 && v <= Integer.MAX_VALUE && v == Math.rint(v))) {
+                    return i;
+                }
+                out[i] = (int) v;
             }
-            out[i] = (int) v;
+            return -1;
+        });
+        if (bad >= 0) {
+            throw new InvalidVolumeException(object, Reason.NOT_A_LABEL_MAP,
+                    "voxel " + describe(bad) + " is " + voxel(bad) + ", not a label id (integer >= 0)");
         }
         return new LabelVolume(grid, out);
     }
@@ -113,6 +125,21 @@ public final class NiftiImage {
             throw new InvalidVolumeException(object, Reason.GRID_MISMATCH, "labels on " + labels + " affine "
                     + Arrays.toString(labels.affine()) + ", image on " + image + " affine " + Arrays.toString(image.affine()));
         }
+    }
+
+    /** Converts voxels {@code [from, to)}; returns the first index that cannot be converted, or -1. */
+    private interface SliceConversion {
+        int convert(int from, int to);
+    }
+
+    /** Runs a conversion over the k slices in parallel; returns the lowest failing index, or -1. */
+    private int convertSlices(SliceConversion conversion) {
+        int slice = grid.nx() * grid.ny();
+        return IntStream.range(0, grid.nz()).parallel()
+                .map(k -> conversion.convert(k * slice, (k + 1) * slice))
+                .filter(i -> i >= 0)
+                .min()
+                .orElse(-1);
     }
 
     private void requirePositiveSpacing() {
