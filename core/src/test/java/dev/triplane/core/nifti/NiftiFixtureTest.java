@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.LabelVolume;
+import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
@@ -49,6 +53,14 @@ class NiftiFixtureTest {
         for (int i = 0; i < data.length; i++) {
             assertThat(image.voxel(i)).as("voxel %d", i).isEqualTo(data[i]);
         }
+    }
+
+    @Test
+    void compressionIsDetectedByContentNotName(@TempDir Path dir) throws IOException {
+        Path plainNamedGz = Files.copy(Fixtures.file("dtype_int16.nii"), dir.resolve("plain.nii.gz"));
+        Path gzNamedPlain = Files.copy(Fixtures.file("int16.nii.gz"), dir.resolve("compressed.nii"));
+        assertThat(reader.read(plainNamedGz).voxel(0)).isEqualTo(-32768);
+        assertThat(reader.read(gzNamedPlain).voxel(1)).isEqualTo(32767);
     }
 
     @Test
