@@ -1,0 +1,327 @@
+package dev.triplane.core.nifti;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.triplane.core.volume.Grid;
+import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.core.volume.InvalidVolumeException.Reason;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+
+/** Malformed and hostile files, generated from valid fixtures by patching header fields at their offsets. */
+class NiftiBadInputTest {
+
+    private static final String OBJECT = "s3://bucket/bad-input.nii";
+    private final NiftiReader reader = new NiftiReader(ReadLimits.defaults());
+
+    /** dtype_float32.nii: NIfTI-1, little-endian, 7x6x5 float32, data at 352. */
+    private static ByteBuffer nifti1() throws IOException {
+        return ByteBuffer.wrap(Files.readAllBytes(Fixtures.file("dtype_float32.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** nifti2_float32.nii: NIfTI-2, little-endian, 7x6x5 float32, data at 544. */
+    private static ByteBuffer nifti2() throws IOException {
+        return ByteBuffer.wrap(Files.readAllBytes(Fixtures.file("nifti2_float32.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private InvalidVolumeException failure(NiftiReader r, byte[] file) {
+        InvalidVolumeException e = catchThrowableOfType(InvalidVolumeException.class,
+                () -> r.read(new ByteArrayInputStream(file), OBJECT));
+        assertThat(e).as("expected an InvalidVolumeException").isNotNull();
+        assertThat(e.object()).isEqualTo(OBJECT);
+        assertThat(e.getMessage()).startsWith(OBJECT + ": " + e.reason() + ": ");
+        return e;
+    }
+
+    private InvalidVolumeException failure(byte[] file) {
+        return failure(reader, file);
+    }
+
+    private static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void wrongMagic() throws IOException {
+        ByteBuffer b = nifti1();
+        b.put(344, (byte) 'x');
+        assertThat(failure(b.array()).reason()).isEqualTo(Reason.BAD_MAGIC);
+
+        b.put(344, (byte) 'n').put(345, (byte) 'i');
+        assertThat(failure(b.array())).hasMessageContaining("pairs are not supported");
+
+        ByteBuffer v2 = nifti2();
+        v2.put(9, (byte) 0);
+        assertThat(failure(v2.array()).reason()).isEqualTo(Reason.BAD_MAGIC);
+    }
+
+    @Test
+    void wrongSizeofHdr() throws IOException {
+        ByteBuffer b = nifti1();
+        b.putInt(0, 349);
+        assertThat(failure(b.array())).extracting(InvalidVolumeException::reason).isEqualTo(Reason.BAD_HEADER);
+        assertThat(failure(b.array())).hasMessageContaining("sizeof_hdr is 349");
+    }
+
+    @Test
+    void dimsNotPositive() throws IOException {
+        ByteBuffer b = nifti1();
+        b.putShort(44, (short) 0);
+        assertThat(failure(b.array())).hasMessageContaining("dim[2] = 0")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.BAD_DIMENSIONS);
+        b.putShort(44, (short) 6).putShort(42, (short) -7);
+        assertThat(failure(b.array()).reason()).isEqualTo(Reason.BAD_DIMENSIONS);
+    }
+
+    @Test
+    void dimCountOutOfRange() throws IOException {
+        for (short n : new short[] {0, 8, -3}) {
+            ByteBuffer b = nifti1();
+            b.putShort(40, n);
+            assertThat(failure(b.array())).hasMessageContaining("dim[0] = " + n)
+                    .extracting(InvalidVolumeException::reason).isEqualTo(Reason.BAD_DIMENSIONS);
+        }
+    }
+
+    @Test
+    void usedDimensionBeyondThree() throws IOException {
+        ByteBuffer b = nifti1();
+        b.putShort(40, (short) 5).putShort(48, (short) 1).putShort(50, (short) 3);
+        assertThat(failure(b.array())).hasMessageContaining("dim[5] = 3")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.BAD_DIMENSIONS);
+
+        b.putShort(50, (short) 1);
+        NiftiImage singletons = reader.read(new ByteArrayInputStream(b.array()), OBJECT);
+        assertThat(singletons.grid().shape()).containsExactly(7, 6, 5);
+    }
+
+    @Test
+    void lyingHugeDimsFailOnTheLimitBeforeAllocating() throws IOException {
+        ByteBuffer b = nifti2();
+        b.putShort(12, (short) NiftiDatatype.INT16.code()).putShort(14, (short) 16);
+        b.putLong(24, 60000).putLong(32, 60000).putLong(40, 60000);
+        InvalidVolumeException e = failure(b.array());
+        assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
+        assertThat(e).hasMessageContaining("432000000000000 bytes");
+
+        b.putLong(24, 1L << 40).putLong(32, 1L << 40);
+        assertThat(failure(b.array())).hasMessageContaining("overflow")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.TOO_LARGE);
+    }
+
+    @Test
+    void voxelBytesAboveConfiguredLimit() throws IOException {
+        NiftiReader small = new NiftiReader(new ReadLimits(7 * 6 * 5 * 4 - 1, 1 << 20));
+        InvalidVolumeException e = failure(small, nifti1().array());
+        assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
+        assertThat(e).hasMessageContaining("need 840 bytes, limit 839");
+        assertThat(new NiftiReader(new ReadLimits(840, 1 << 20)).read(Fixtures.file("dtype_float32.nii")).grid().voxelCount())
+                .isEqualTo(210);
+    }
+
+    @Test
+    void truncatedData() throws IOException {
+        byte[] whole = nifti1().array();
+        assertThat(failure(Arrays.copyOf(whole, whole.length - 3))).hasMessageContaining("837 of 840 bytes")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.TRUNCATED);
+        assertThat(failure(Arrays.copyOf(whole, 200))).hasMessageContaining("header ends after 200 of 348 bytes")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.TRUNCATED);
+        assertThat(failure(new byte[0]).reason()).isEqualTo(Reason.TRUNCATED);
+
+        byte[] gz = Files.readAllBytes(Fixtures.file("sform_oblique.nii.gz"));
+        assertThat(failure(Arrays.copyOf(gz, gz.length / 2)).reason()).isEqualTo(Reason.TRUNCATED);
+        byte[] gzShortData = gzip(Arrays.copyOf(whole, whole.length - 8));
+        assertThat(failure(gzShortData)).hasMessageContaining("832 of 840 bytes");
+    }
+
+    @Test
+    void gzipBombIsRefusedFromItsHeader() throws IOException {
+        // 2048 x 2048 x 16 uint8: 64 MiB of zeros behind a valid header, about 64 KiB compressed
+        ByteBuffer header = nifti1();
+        header.putShort(70, (short) NiftiDatatype.UINT8.code()).putShort(72, (short) 8);
+        header.putShort(42, (short) 2048).putShort(44, (short) 2048).putShort(46, (short) 16);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(header.array(), 0, 352);
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                gz.write(zeros);
+            }
+        }
+        assertThat(out.size()).isLessThan(1 << 20);
+        NiftiReader limited = new NiftiReader(new ReadLimits(1L << 30, 1 << 20));
+        InvalidVolumeException e = failure(limited, out.toByteArray());
+        assertThat(e.reason()).isEqualTo(Reason.INFLATE_LIMIT);
+        assertThat(e).hasMessageContaining("67108864 data bytes exceeds the inflate limit of 1048576");
+    }
+
+    @Test
+    void inflateLimitStreamStopsAtTheLimit() throws IOException {
+        byte[] bomb = gzip(new byte[16 << 20]);
+        long limit = 100_000;
+        long delivered = 0;
+        InvalidVolumeException stop = null;
+        try (InputStream in = new InflateLimitStream(new GZIPInputStream(new ByteArrayInputStream(bomb)), limit, OBJECT)) {
+            byte[] buffer = new byte[8192];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                delivered += n;
+            }
+        } catch (InvalidVolumeException e) {
+            stop = e;
+        }
+        assertThat(stop).isNotNull();
+        assertThat(stop.reason()).isEqualTo(Reason.INFLATE_LIMIT);
+        assertThat(stop.object()).isEqualTo(OBJECT);
+        assertThat(delivered).isLessThanOrEqualTo(limit);
+    }
+
+    @Test
+    void hugeExtensionInGzipIsRefused() throws IOException {
+        ByteBuffer b = nifti1();
+        b.putFloat(108, 500_000_000f);
+        NiftiReader limited = new NiftiReader(new ReadLimits(1L << 30, 1 << 20));
+        assertThat(failure(limited, gzip(b.array())).reason()).isEqualTo(Reason.INFLATE_LIMIT);
+        assertThat(failure(limited, b.array()).reason()).isEqualTo(Reason.TRUNCATED);
+    }
+
+    @Test
+    void nonFiniteVoxels() throws IOException {
+        ByteBuffer b = nifti1();
+        b.putFloat(352 + 4 * 17, Float.NaN);
+        NiftiImage nan = reader.read(new ByteArrayInputStream(b.array()), OBJECT);
+        assertThatThrownBy(nan::toImageVolume).isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.NON_FINITE_VOXELS);
+            assertThat(e.object()).isEqualTo(OBJECT);
+            assertThat(e).hasMessageContaining("voxel 17 (i=3, j=2, k=0) is NaN");
+        });
+
+        ByteBuffer inf = nifti1();
+        inf.putFloat(352 + 4 * 200, Float.NEGATIVE_INFINITY);
+        assertThatThrownBy(reader.read(new ByteArrayInputStream(inf.array()), OBJECT)::toImageVolume)
+                .isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.NON_FINITE_VOXELS);
+                    assertThat(e).hasMessageContaining("voxel 200 ").hasMessageContaining("-Infinity");
+                });
+
+        NiftiImage big = reader.read(Fixtures.file("dtype_float64.nii"));
+        big.toImageVolume();
+        ByteBuffer f64 = ByteBuffer.wrap(Files.readAllBytes(Fixtures.file("dtype_float64.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+        f64.putDouble(352 + 8 * 9, 1e300);
+        assertThatThrownBy(reader.read(new ByteArrayInputStream(f64.array()), OBJECT)::toImageVolume)
+                .hasMessageContaining("beyond float32")
+                .extracting(e -> ((InvalidVolumeException) e).reason()).isEqualTo(Reason.NON_FINITE_VOXELS);
+    }
+
+    @Test
+    void zeroOrNegativeSpacing() throws IOException {
+        for (float spacing : new float[] {0f, -1.5f, Float.NaN}) {
+            ByteBuffer b = nifti1();
+            b.putFloat(76 + 4 * 2, spacing);
+            NiftiImage image = reader.read(new ByteArrayInputStream(b.array()), OBJECT);
+            for (Runnable convert : new Runnable[] {image::toImageVolume, image::toLabelVolume}) {
+                assertThatThrownBy(convert::run).isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.BAD_SPACING);
+                    assertThat(e.object()).isEqualTo(OBJECT);
+                    assertThat(e).hasMessageContaining(String.valueOf((double) spacing));
+                });
+            }
+        }
+    }
+
+    @Test
+    void unsupportedDatatype() throws IOException {
+        for (short code : new short[] {32, 128, 1536, 0}) {
+            ByteBuffer b = nifti1();
+            b.putShort(70, code);
+            assertThat(failure(b.array())).hasMessageContaining("datatype code " + code)
+                    .extracting(InvalidVolumeException::reason).isEqualTo(Reason.UNSUPPORTED_DATATYPE);
+        }
+    }
+
+    @Test
+    void voxOffsetInsideTheHeaderOrFractional() throws IOException {
+        ByteBuffer b = nifti1();
+        b.putFloat(108, 100);
+        assertThat(failure(b.array())).hasMessageContaining("vox_offset 100 lies inside the 348-byte header")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.BAD_HEADER);
+        b.putFloat(108, 352.5f);
+        assertThat(failure(b.array()).reason()).isEqualTo(Reason.BAD_HEADER);
+        ByteBuffer v2 = nifti2();
+        v2.putLong(168, 0);
+        assertThat(failure(v2.array())).hasMessageContaining("540-byte header");
+    }
+
+    @Test
+    void scalingWithNonFiniteIntercept() throws IOException {
+        ByteBuffer b = nifti1();
+        b.putFloat(112, 2f).putFloat(116, Float.POSITIVE_INFINITY);
+        assertThat(failure(b.array()).reason()).isEqualTo(Reason.BAD_HEADER);
+    }
+
+    @Test
+    void qformQuaternionLongerThanOne() throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(Fixtures.file("qform_only.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+        b.putFloat(256, 0.9f).putFloat(260, 0.9f);
+        assertThat(failure(b.array())).hasMessageContaining("quaternion")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.BAD_HEADER);
+    }
+
+    @Test
+    void notALabelMap() {
+        for (String name : new String[] {"dtype_float32.nii", "dtype_int8.nii", "scaled_int16.nii"}) {
+            NiftiImage image = reader.read(Fixtures.file(name));
+            assertThatThrownBy(image::toLabelVolume).isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+                assertThat(e.reason()).isEqualTo(Reason.NOT_A_LABEL_MAP);
+                assertThat(e.object()).endsWith(name);
+            });
+        }
+        assertThat(reader.read(Fixtures.file("dtype_uint16.nii")).toLabelVolume().labels()[1]).isEqualTo(65535);
+    }
+
+    @Test
+    void labelsOnADifferentGrid() {
+        Grid image = reader.read(Fixtures.file("dtype_int16.nii")).grid();
+        Grid shifted = new Grid(7, 6, 5, image.spacing(), shift(image.affine(), 0.5));
+        Grid otherShape = Grid.ofSpacing(7, 6, 4, 0.8, 0.9, 1.5);
+        for (Grid labels : new Grid[] {shifted, otherShape}) {
+            assertThatThrownBy(() -> NiftiImage.requireSameGrid(image, labels, "labels.nii.gz"))
+                    .isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(Reason.GRID_MISMATCH);
+                        assertThat(e.object()).isEqualTo("labels.nii.gz");
+                        assertThat(e).hasMessageContaining(labels.toString()).hasMessageContaining(image.toString());
+                    });
+        }
+        NiftiImage.requireSameGrid(image, new Grid(7, 6, 5, image.spacing(), shift(image.affine(), 1e-6)), "labels");
+    }
+
+    @Test
+    void missingFileIsAnIoError() {
+        Path missing = Path.of("does-not-exist.nii.gz");
+        assertThatThrownBy(() -> reader.read(missing)).isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.IO_ERROR);
+            assertThat(e.object()).isEqualTo(missing.toString());
+        });
+    }
+
+    private static double[] shift(double[] affine, double mm) {
+        double[] a = affine.clone();
+        a[3] += mm;
+        return a;
+    }
+}

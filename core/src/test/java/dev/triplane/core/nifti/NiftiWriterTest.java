@@ -1,0 +1,144 @@
+package dev.triplane.core.nifti;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.triplane.core.volume.Grid;
+import dev.triplane.core.volume.ImageVolume;
+import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.core.volume.InvalidVolumeException.Reason;
+import dev.triplane.core.volume.LabelVolume;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Results written with the input header read back on the input grid, with exact values. */
+class NiftiWriterTest {
+
+    private final NiftiReader reader = new NiftiReader(ReadLimits.defaults());
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void segmentationWrittenWithTheCtHeaderOpensOnTheCtGrid() throws IOException {
+        NiftiImage ct = reader.read(Fixtures.sample("example_ct_sm.nii.gz"));
+        LabelVolume labels = reader.read(Fixtures.sample("example_seg.nii.gz")).toLabelVolume();
+        Path out = dir.resolve("seg.nii.gz");
+        NiftiWriter.write(out, labels, ct.header());
+
+        assertThat(Files.readAllBytes(out)).startsWith((byte) 0x1f, (byte) 0x8b);
+        NiftiImage back = reader.read(out);
+        NiftiHeader in = ct.header();
+        NiftiHeader written = back.header();
+        assertThat(written.datatypeCode()).isEqualTo(NiftiDatatype.UINT8.code());
+        assertThat(written.bitpix()).isEqualTo(8);
+        assertThat(written.voxOffset()).isEqualTo(352);
+        assertThat(written.affine()).containsExactly(in.affine());
+        assertThat(written.sformCode()).isEqualTo(in.sformCode());
+        assertThat(written.qformCode()).isEqualTo(in.qformCode());
+        assertThat(written.srow()).containsExactly(in.srow());
+        assertThat(written.quaternion()).containsExactly(in.quaternion());
+        assertThat(written.qoffset()).containsExactly(in.qoffset());
+        assertThat(written.pixdim()).containsExactly(in.pixdim());
+        assertThat(written.xyztUnits()).isEqualTo(in.xyztUnits());
+        assertThat(written.descrip()).isEqualTo(in.descrip());
+        assertThat(back.grid()).isEqualTo(ct.grid());
+        assertThat(back.toLabelVolume().labels()).isEqualTo(labels.labels());
+    }
+
+    @Test
+    void qformOnlyTemplateKeepsItsQuaternionAndQfac() throws IOException {
+        NiftiImage input = reader.read(Fixtures.file("qform_only.nii"));
+        int[] ids = new int[input.grid().voxelCount()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i % 7;
+        }
+        Path out = dir.resolve("labels.nii");
+        NiftiWriter.write(out, new LabelVolume(input.grid(), ids), input.header());
+
+        assertThat(Files.readAllBytes(out)).hasSize(352 + ids.length);
+        NiftiImage back = reader.read(out);
+        assertThat(back.header().sformCode()).isZero();
+        assertThat(back.header().qformCode()).isEqualTo(1);
+        assertThat(back.header().pixdim()[0]).isEqualTo(-1);
+        assertThat(back.grid().affine()).containsExactly(input.grid().affine());
+        assertThat(back.toLabelVolume().labels()).isEqualTo(ids);
+    }
+
+    @Test
+    void labelTypeFollowsTheLargestId() throws IOException {
+        NiftiHeader template = reader.read(Fixtures.file("dtype_uint8.nii")).header();
+        Grid grid = template.grid();
+        int[][] cases = {{255, NiftiDatatype.UINT8.code()}, {256, NiftiDatatype.INT16.code()},
+            {32767, NiftiDatatype.INT16.code()}, {32768, NiftiDatatype.INT32.code()},
+            {Integer.MAX_VALUE, NiftiDatatype.INT32.code()}};
+        for (int[] c : cases) {
+            int[] ids = new int[grid.voxelCount()];
+            ids[3] = c[0];
+            ids[100] = 1;
+            Path out = dir.resolve("ids-" + c[0] + ".nii");
+            NiftiWriter.write(out, new LabelVolume(grid, ids), template);
+            NiftiImage back = reader.read(out);
+            assertThat(back.header().datatypeCode()).as("max id %d", c[0]).isEqualTo(c[1]);
+            assertThat(back.toLabelVolume().labels()).isEqualTo(ids);
+        }
+    }
+
+    @Test
+    void imageRoundTripsExactlyInTheTemplatesVersionAndByteOrder() throws IOException {
+        NiftiImage input = reader.read(Fixtures.file("bigendian_nifti2_float64.nii.gz"));
+        ImageVolume image = input.toImageVolume();
+        Path out = dir.resolve("image.nii.gz");
+        NiftiWriter.write(out, image, input.header());
+
+        NiftiImage back = reader.read(out);
+        assertThat(back.header().version()).isEqualTo(2);
+        assertThat(back.header().byteOrder()).isEqualTo(ByteOrder.BIG_ENDIAN);
+        assertThat(back.header().voxOffset()).isEqualTo(544);
+        assertThat(back.header().datatypeCode()).isEqualTo(NiftiDatatype.FLOAT32.code());
+        assertThat(back.grid()).isEqualTo(input.grid());
+        assertThat(back.toImageVolume().voxels()).isEqualTo(image.voxels());
+    }
+
+    @Test
+    void scaledAndFourDimensionalTemplatesAreWrittenUnscaledIn3d() throws IOException {
+        for (String name : new String[] {"scaled_int16.nii", "t1_4d.nii.gz"}) {
+            NiftiImage input = reader.read(Fixtures.file(name));
+            ImageVolume image = input.toImageVolume();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            NiftiWriter.write(bytes, name, image, input.header(), false);
+
+            NiftiImage back = reader.read(new ByteArrayInputStream(bytes.toByteArray()), name);
+            assertThat(back.header().scaled()).isFalse();
+            assertThat(back.header().sclSlope()).isEqualTo(1);
+            assertThat(back.header().dim()).containsExactly(3, 7, 6, 5, 1, 1, 1, 1);
+            assertThat(back.grid()).isEqualTo(input.grid());
+            assertThat(back.toImageVolume().voxels()).isEqualTo(image.voxels());
+        }
+    }
+
+    @Test
+    void refusesVolumesOffTheTemplateGridAndNegativeLabels() {
+        NiftiHeader template = reader.read(Fixtures.file("dtype_uint8.nii")).header();
+        LabelVolume elsewhere = new LabelVolume(Grid.ofSpacing(7, 6, 5, 0.8, 0.9, 1.5), new int[210]);
+        assertThatThrownBy(() -> NiftiWriter.write(new ByteArrayOutputStream(), "out.nii", elsewhere, template, false))
+                .isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.GRID_MISMATCH);
+                    assertThat(e.object()).isEqualTo("out.nii");
+                });
+        int[] ids = new int[210];
+        ids[7] = -2;
+        assertThatThrownBy(() -> NiftiWriter.write(new ByteArrayOutputStream(), "out.nii",
+                new LabelVolume(template.grid(), ids), template, false))
+                .isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.NOT_A_LABEL_MAP);
+                    assertThat(e).hasMessageContaining("-2");
+                });
+    }
+}
