@@ -1,5 +1,6 @@
 package dev.triplane.core.metrics;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -8,12 +9,13 @@ import java.util.stream.IntStream;
  *
  * <p>Voxels are flat with x fastest ({@code index = i + nx * (j + ny * k)}), spacing is (x, y, z) in mm. The
  * transform is separable: an exact 1D nearest-feature scan along x, then the lower envelope of parabolas
- * (Felzenszwalb and Huttenlocher) along y and z, each pass parallel over lines with scratch arrays allocated once
- * per worker. It carries nearest-feature indices rather than squared distances between passes, so final distances
- * are computed in double from voxel offsets exactly as scipy's {@code distance_transform_edt} does.
+ * (Felzenszwalb and Huttenlocher) along y and z, each pass parallel over lines (one contiguous range of slices or
+ * rows per core) with scratch arrays allocated once per worker. It carries nearest-feature indices rather than
+ * squared distances between passes (an int per voxel instead of a double), and final distances are computed in
+ * double from voxel offsets exactly as scipy's {@code distance_transform_edt} does.
  *
- * <p>Hand-written because no Java library offers an exact anisotropic 3D EDT (ImageJ and ITK ports are 2D,
- * isotropic, chamfer-approximate or native).
+ * <p>Hand-written because no Java library on Maven Central offers an exact 3D EDT with anisotropic spacing (ImageJ's
+ * EDM is 2D and isotropic; ITK's Maurer filter is native code).
  */
 public final class DistanceTransform {
 
@@ -42,27 +44,8 @@ public final class DistanceTransform {
         }
         int[] feature = new int[features.length];
         scanX(features, feature, nx, ny * nz);
-        double sx = spacing[0];
-        double sy = spacing[1];
-        double sz = spacing[2];
-        // Along y: one line per (i, k); a worker takes whole z-slices so its columns stay in cache.
-        parallel(nz, (from, to) -> {
-            LineSolver line = new LineSolver(ny);
-            for (int k = from; k < to; k++) {
-                for (int i = 0; i < nx; i++) {
-                    line.run(feature, i + nx * ny * k, nx, ny, sy, nx, ny, sx, 0);
-                }
-            }
-        });
-        // Along z: one line per (i, j); a worker takes whole y-rows.
-        parallel(ny, (from, to) -> {
-            LineSolver line = new LineSolver(nz);
-            for (int j = from; j < to; j++) {
-                for (int i = 0; i < nx; i++) {
-                    line.run(feature, i + nx * j, nx * ny, nz, sz, nx, ny, sx, sy);
-                }
-            }
-        });
+        passY(feature, nx, ny, nz, spacing[0], spacing[1]);
+        passZ(feature, nx, ny, nz, spacing[0], spacing[1], spacing[2]);
         return feature;
     }
 
@@ -119,6 +102,76 @@ public final class DistanceTransform {
         });
     }
 
+    /**
+     * Along y, one line per (i, k); a worker takes whole z-slices so the slice it walks stays in cache. A voxel's
+     * feature after the x pass lies on its own row, so the feature's offset is the flat index difference.
+     */
+    private static void passY(int[] feature, int nx, int ny, int nz, double sx, double sy) {
+        parallel(nz, (from, to) -> {
+            LineSolver line = new LineSolver(ny);
+            for (int k = from; k < to; k++) {
+                for (int i = 0; i < nx; i++) {
+                    int start = i + nx * ny * k;
+                    for (int q = 0, v = start; q < ny; q++, v += nx) {
+                        int f = feature[v];
+                        line.feature[q] = f;
+                        if (f != NO_FEATURE) {
+                            double dx = (f - v) * sx;
+                            line.height[q] = dx * dx;
+                        }
+                    }
+                    line.solve(ny, sy);
+                    for (int q = 0, v = start; q < ny; q++, v += nx) {
+                        feature[v] = line.nearest[q];
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Along z, one line per (i, j); a worker takes whole y-rows and copies each (x, z) plane into a transposed
+     * buffer, so lines are contiguous instead of one slice apart. A voxel's feature after the y pass lies in its
+     * own z-slice.
+     */
+    private static void passZ(int[] feature, int nx, int ny, int nz, double sx, double sy, double sz) {
+        int sliceSize = nx * ny;
+        parallel(ny, (from, to) -> {
+            LineSolver line = new LineSolver(nz);
+            int[] plane = new int[nx * nz];
+            for (int j = from; j < to; j++) {
+                for (int k = 0; k < nz; k++) {
+                    int row = nx * j + sliceSize * k;
+                    for (int i = 0; i < nx; i++) {
+                        plane[i * nz + k] = feature[row + i];
+                    }
+                }
+                for (int i = 0; i < nx; i++) {
+                    int base = i * nz;
+                    for (int q = 0; q < nz; q++) {
+                        int f = plane[base + q];
+                        line.feature[q] = f;
+                        if (f != NO_FEATURE) {
+                            int inSlice = f - sliceSize * q;
+                            int fj = inSlice / nx;
+                            double dx = (inSlice - nx * fj - i) * sx;
+                            double dy = (fj - j) * sy;
+                            line.height[q] = dx * dx + dy * dy;
+                        }
+                    }
+                    line.solve(nz, sz);
+                    System.arraycopy(line.nearest, 0, plane, base, nz);
+                }
+                for (int k = 0; k < nz; k++) {
+                    int row = nx * j + sliceSize * k;
+                    for (int i = 0; i < nx; i++) {
+                        feature[row + i] = plane[i * nz + k];
+                    }
+                }
+            }
+        });
+    }
+
     /** Work over a range of outer indices; it allocates its own scratch once. */
     @FunctionalInterface
     private interface RangeTask {
@@ -137,52 +190,39 @@ public final class DistanceTransform {
     }
 
     /**
-     * Lower envelope of parabolas on one line (Felzenszwalb and Huttenlocher 2012), with per-worker scratch.
-     * Each parabola is rooted at a line position with height = squared distance already covered by earlier passes.
+     * Lower envelope of parabolas on one line (Felzenszwalb and Huttenlocher 2012), with per-worker scratch. The
+     * caller fills {@link #feature} and {@link #height} (squared mm already covered by earlier passes) and reads
+     * {@link #nearest}.
      */
     private static final class LineSolver {
-        private final int[] input;
-        private final double[] height;
+        final int[] feature;
+        final double[] height;
+        final int[] nearest;
         private final int[] roots;
         private final double[] bounds;
 
         LineSolver(int n) {
-            input = new int[n];
+            feature = new int[n];
             height = new double[n];
+            nearest = new int[n];
             roots = new int[n];
             bounds = new double[n + 1];
         }
 
-        /**
-         * Rewrites the nearest features of one line in place.
-         *
-         * @param start flat index of the line's first voxel
-         * @param stride flat step between neighbours on the line
-         * @param n voxels on the line
-         * @param step spacing along the line in mm
-         * @param sx spacing along x, to measure the offset of a feature found by earlier passes
-         * @param sy spacing along y, 0 on the y pass (its features share the voxel's row, so the y offset is 0)
-         */
-        void run(int[] feature, int start, int stride, int n, double step, int nx, int ny, double sx, double sy) {
-            int i = start % nx;
-            int j = (start / nx) % ny;
+        /** Nearest feature for each of {@code n} line positions {@code step} mm apart. */
+        void solve(int n, double step) {
             int count = 0;
             for (int q = 0; q < n; q++) {
-                int f = feature[start + q * stride];
-                input[q] = f;
-                if (f == NO_FEATURE) {
+                if (feature[q] == NO_FEATURE) {
                     continue;
                 }
-                double dx = (double) (f % nx - i) * sx;
-                double dy = sy == 0 ? 0 : (double) ((f / nx) % ny - j) * sy;
-                double h = dx * dx + dy * dy;
-                height[q] = h;
                 double xq = q * step;
+                double hq = height[q] + xq * xq;
                 // Drop envelope parabolas that the new one hides, then append it.
                 while (count > 0) {
                     int r = roots[count - 1];
                     double xr = r * step;
-                    double s = ((h + xq * xq) - (height[r] + xr * xr)) / (2 * (xq - xr));
+                    double s = (hq - (height[r] + xr * xr)) / (2 * (xq - xr));
                     if (s <= bounds[count - 1]) {
                         count--;
                     } else {
@@ -196,6 +236,7 @@ public final class DistanceTransform {
                 roots[count++] = q;
             }
             if (count == 0) {
+                Arrays.fill(nearest, 0, n, NO_FEATURE);
                 return;
             }
             bounds[count] = Double.POSITIVE_INFINITY;
@@ -205,7 +246,7 @@ public final class DistanceTransform {
                 while (bounds[e + 1] < xq) {
                     e++;
                 }
-                feature[start + q * stride] = input[roots[e]];
+                nearest[q] = feature[roots[e]];
             }
         }
     }
