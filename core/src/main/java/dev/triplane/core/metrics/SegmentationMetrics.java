@@ -42,21 +42,28 @@ public final class SegmentationMetrics {
         if (box.isEmpty()) {
             return missing(0, 0, 0, options);
         }
-        box.grow(grid);
-        return measure(0, box.crop(pred.voxels(), grid), box.crop(ref.voxels(), grid), box, grid.spacing(), options);
+        Box crop = box.grown(grid);
+        return measure(0, crop.crop(pred.voxels(), grid), crop.crop(ref.voxels(), grid), crop, grid.spacing(),
+                options);
     }
 
     /**
      * Compares two label maps structure by structure.
      *
-     * @param ids structure ids to compare, in this order; empty means every non-zero id present in either map,
-     *     ascending. An id absent from both maps gives the both-empty result.
+     * @param ids structure ids (positive) to compare, in this order; empty means every non-zero id present in
+     *     either map, ascending. An id absent from both maps gives the both-empty result.
      * @throws InvalidVolumeException when the grids differ or the spacing is not positive
-     * @throws IllegalArgumentException on a negative label or one above {@link #MAX_LABEL_ID}
+     * @throws IllegalArgumentException on a requested id below 1, or a label below 0 or above
+     *     {@link #MAX_LABEL_ID}
      */
     public static List<StructureMetrics> perStructure(LabelVolume pred, LabelVolume ref, int[] ids,
             MetricOptions options) {
         Grid grid = checkGrids(pred.grid(), ref.grid());
+        for (int id : ids) {
+            if (id <= 0) {
+                throw new IllegalArgumentException("structure ids are positive (0 is background): " + id);
+            }
+        }
         int maxId = Math.max(maxLabel(pred.labels(), "prediction"), maxLabel(ref.labels(), "reference"));
         long[] predCount = new long[maxId + 1];
         long[] refCount = new long[maxId + 1];
@@ -67,13 +74,12 @@ public final class SegmentationMetrics {
         double[] spacing = grid.spacing();
         List<StructureMetrics> out = new ArrayList<>(wanted.length);
         for (int id : wanted) {
-            if (id <= 0 || id > maxId || boxes[id] == null) {
+            if (id > maxId || boxes[id] == null) {
                 out.add(missing(id, 0, 0, options));
                 continue;
             }
-            Box box = boxes[id];
-            box.grow(grid);
-            out.add(measure(id, box.crop(pred.labels(), id, grid), box.crop(ref.labels(), id, grid), box, spacing,
+            Box crop = boxes[id].grown(grid);
+            out.add(measure(id, crop.crop(pred.labels(), id, grid), crop.crop(ref.labels(), id, grid), crop, spacing,
                     options));
         }
         return out;
@@ -83,7 +89,8 @@ public final class SegmentationMetrics {
      * numpy's default ({@code linear}) percentile of sorted values: virtual index q/100 * (n - 1), interpolated
      * between its neighbours with numpy's {@code _lerp} formula.
      */
-    static double percentile(double[] sorted, int n, double q) {
+    static double percentile(double[] sorted, double q) {
+        int n = sorted.length;
         double index = q / 100 * (n - 1);
         int below = (int) Math.floor(index);
         int above = Math.min(below + 1, n - 1);
@@ -131,12 +138,12 @@ public final class SegmentationMetrics {
         double hd = Math.max(predToRef[np - 1], refToPred[nr - 1]);
         double hd95;
         if (options.profile() == Hd95Profile.MONAI) {
-            hd95 = Math.max(percentile(predToRef, np, 95), percentile(refToPred, nr, 95));
+            hd95 = Math.max(percentile(predToRef, 95), percentile(refToPred, 95));
         } else {
             double[] pooled = Arrays.copyOf(predToRef, np + nr);
             System.arraycopy(refToPred, 0, pooled, np, nr);
             Arrays.sort(pooled);
-            hd95 = percentile(pooled, np + nr, 95);
+            hd95 = percentile(pooled, 95);
         }
         double sum = 0;
         long within = 0;
@@ -308,14 +315,16 @@ public final class SegmentationMetrics {
             }
         }
 
-        /** Adds one voxel on every side, clamped to the volume. */
-        void grow(Grid grid) {
-            x0 = Math.max(0, x0 - 1);
-            y0 = Math.max(0, y0 - 1);
-            z0 = Math.max(0, z0 - 1);
-            x1 = Math.min(grid.nx() - 1, x1 + 1);
-            y1 = Math.min(grid.ny() - 1, y1 + 1);
-            z1 = Math.min(grid.nz() - 1, z1 + 1);
+        /** This box with one more voxel on every side, clamped to the volume. */
+        Box grown(Grid grid) {
+            Box b = new Box();
+            b.x0 = Math.max(0, x0 - 1);
+            b.y0 = Math.max(0, y0 - 1);
+            b.z0 = Math.max(0, z0 - 1);
+            b.x1 = Math.min(grid.nx() - 1, x1 + 1);
+            b.y1 = Math.min(grid.ny() - 1, y1 + 1);
+            b.z1 = Math.min(grid.nz() - 1, z1 + 1);
+            return b;
         }
 
         int sizeX() {

@@ -19,10 +19,10 @@ class SegmentationMetricsTest {
     @Test
     void percentileInterpolatesLikeNumpy() {
         // Expected values are numpy.percentile(..., 95) outputs.
-        assertThat(SegmentationMetrics.percentile(new double[] {1, 2, 3, 4}, 4, 95)).isEqualTo(3.8499999999999996);
-        assertThat(SegmentationMetrics.percentile(new double[] {0, 10}, 2, 95)).isEqualTo(9.5);
-        assertThat(SegmentationMetrics.percentile(new double[] {2.5}, 1, 95)).isEqualTo(2.5);
-        assertThat(SegmentationMetrics.percentile(new double[] {0.1, 0.2, 0.7, 1.3, 2.9, 3.1, 4.4}, 7, 95))
+        assertThat(SegmentationMetrics.percentile(new double[] {1, 2, 3, 4}, 95)).isEqualTo(3.8499999999999996);
+        assertThat(SegmentationMetrics.percentile(new double[] {0, 10}, 95)).isEqualTo(9.5);
+        assertThat(SegmentationMetrics.percentile(new double[] {2.5}, 95)).isEqualTo(2.5);
+        assertThat(SegmentationMetrics.percentile(new double[] {0.1, 0.2, 0.7, 1.3, 2.9, 3.1, 4.4}, 95))
                 .isCloseTo(4.01, within(1e-15));
     }
 
@@ -111,6 +111,14 @@ class SegmentationMetricsTest {
         LabelVolume bad = new LabelVolume(grid, new int[] {0, -3});
         assertThatThrownBy(() -> SegmentationMetrics.perStructure(bad, bad, new int[0], OPTIONS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-3");
+    }
+
+    @Test
+    void backgroundIsNotAStructure() {
+        Grid grid = Grid.ofSpacing(2, 1, 1, 1, 1, 1);
+        LabelVolume volume = new LabelVolume(grid, new int[] {0, 1});
+        assertThatThrownBy(() -> SegmentationMetrics.perStructure(volume, volume, new int[] {0}, OPTIONS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("background");
     }
 
     @Test
