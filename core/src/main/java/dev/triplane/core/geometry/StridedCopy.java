@@ -1,6 +1,6 @@
 package dev.triplane.core.geometry;
 
-import java.util.stream.IntStream;
+import dev.triplane.core.volume.ParallelRanges;
 
 /**
  * Copies a 3D box of elements between two flat primitive arrays, each walked with its own offset and
@@ -28,20 +28,21 @@ final class StridedCopy {
             throw new IllegalArgumentException("element types differ: " + src.getClass().getSimpleName()
                     + " and " + dst.getClass().getSimpleName());
         }
-        if ((long) n[0] * n[1] * n[2] >= PARALLEL_THRESHOLD && n[2] > 1) {
-            IntStream.range(0, n[2]).parallel().forEach(c -> slab(c, n, src, srcAt, dst, dstAt));
+        if ((long) n[0] * n[1] * n[2] >= PARALLEL_THRESHOLD) {
+            ParallelRanges.forEach(n[2], (from, to) -> slabs(from, to, n, src, srcAt, dst, dstAt));
         } else {
-            for (int c = 0; c < n[2]; c++) {
-                slab(c, n, src, srcAt, dst, dstAt);
-            }
+            slabs(0, n[2], n, src, srcAt, dst, dstAt);
         }
     }
 
-    private static void slab(int c, int[] n, Object src, int[] srcAt, Object dst, int[] dstAt) {
-        int s = srcAt[0] + c * srcAt[3];
-        int d = dstAt[0] + c * dstAt[3];
-        for (int b = 0; b < n[1]; b++) {
-            row(src, s + b * srcAt[2], srcAt[1], dst, d + b * dstAt[2], dstAt[1], n[0]);
+    /** Copies the slabs {@code from <= c < to} of the outer axis. */
+    private static void slabs(int from, int to, int[] n, Object src, int[] srcAt, Object dst, int[] dstAt) {
+        for (int c = from; c < to; c++) {
+            int s = srcAt[0] + c * srcAt[3];
+            int d = dstAt[0] + c * dstAt[3];
+            for (int b = 0; b < n[1]; b++) {
+                row(src, s + b * srcAt[2], srcAt[1], dst, d + b * dstAt[2], dstAt[1], n[0]);
+            }
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.triplane.core.labels;
 
+import dev.triplane.core.distance.DistanceTransform;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.volume.LabelVolume;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -69,14 +71,28 @@ public record FrameMask(int width, int height, boolean[] pixels) {
      * argmax on the padded {@code scipy.ndimage.distance_transform_edt}. Empty when the structure is absent.
      */
     public Optional<InteriorPoint> farthestInteriorPoint() {
-        int[] squared = DistanceTransform2d.squared(pixels, width, height);
+        // A ring of background pixels around the frame makes outside the frame count as background.
+        int paddedWidth = width + 2;
+        boolean[] background = new boolean[paddedWidth * (height + 2)];
+        Arrays.fill(background, true);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                background[x + 1 + paddedWidth * (y + 1)] = !pixels[x + width * y];
+            }
+        }
+        int[] squared = DistanceTransform.squaredDistances2d(background, paddedWidth, height + 2);
         int best = -1;
-        for (int p = 0; p < squared.length; p++) {
-            if (pixels[p] && (best < 0 || squared[p] > squared[best])) {
-                best = p;
+        int bestSquared = 0;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int d = squared[x + 1 + paddedWidth * (y + 1)];
+                if (pixels[x + width * y] && d > bestSquared) {
+                    best = x + width * y;
+                    bestSquared = d;
+                }
             }
         }
         return best < 0 ? Optional.empty()
-                : Optional.of(new InteriorPoint(best % width, best / width, Math.sqrt(squared[best])));
+                : Optional.of(new InteriorPoint(best % width, best / width, Math.sqrt(bestSquared)));
     }
 }

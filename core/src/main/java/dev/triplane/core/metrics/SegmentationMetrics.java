@@ -1,5 +1,6 @@
 package dev.triplane.core.metrics;
 
+import dev.triplane.core.distance.DistanceTransform;
 import dev.triplane.core.volume.BinaryMask;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;

@@ -5,8 +5,9 @@ import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
+import dev.triplane.core.volume.ParallelRanges;
 import java.util.Arrays;
-import java.util.stream.IntStream;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A NIfTI volume as read: its header and its voxels in the stored primitive type, x fastest ({@code index = i +
@@ -132,14 +133,20 @@ public final class NiftiImage {
         int convert(int from, int to);
     }
 
-    /** Runs a conversion over the k slices in parallel; returns the lowest failing index, or -1. */
+    /**
+     * Runs a conversion over ranges of k slices in parallel; returns the lowest failing index, or -1. Each range
+     * stops at its first failure, so the lowest of those is the first failing voxel of the volume.
+     */
     private int convertSlices(SliceConversion conversion) {
         int slice = grid.nx() * grid.ny();
-        return IntStream.range(0, grid.nz()).parallel()
-                .map(k -> conversion.convert(k * slice, (k + 1) * slice))
-                .filter(i -> i >= 0)
-                .min()
-                .orElse(-1);
+        AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
+        ParallelRanges.forEach(grid.nz(), (from, to) -> {
+            int bad = conversion.convert(from * slice, to * slice);
+            if (bad >= 0) {
+                firstBad.accumulateAndGet(bad, Math::min);
+            }
+        });
+        return firstBad.get() == Integer.MAX_VALUE ? -1 : firstBad.get();
     }
 
     private void requirePositiveSpacing() {

@@ -1,4 +1,4 @@
-package dev.triplane.core.metrics;
+package dev.triplane.core.distance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -63,5 +63,31 @@ class DistanceTransformTest {
         double[] thick = {0.5, 1, 3};
         assertThat(DistanceTransform.nearestFeature(features, nx, ny, nz, thick)[from]).isEqualTo(alongX);
         assertThat(DistanceTransform.distances(features, nx, ny, nz, thick)[from]).isEqualTo(1.0);
+    }
+
+    @Test
+    void twoDimensionalFormGivesExactSquaredPixelDistances() {
+        int width = 9;
+        int height = 6;
+        Random random = new Random(7);
+        boolean[] features = new boolean[width * height];
+        for (int p = 0; p < features.length; p++) {
+            features[p] = random.nextDouble() < 0.1;
+        }
+        features[0] = true;
+        int[] squared = DistanceTransform.squaredDistances2d(features, width, height);
+        for (int p = 0; p < features.length; p++) {
+            int best = Integer.MAX_VALUE;
+            for (int f = 0; f < features.length; f++) {
+                int dx = f % width - p % width;
+                int dy = f / width - p / width;
+                if (features[f]) {
+                    best = Math.min(best, dx * dx + dy * dy);
+                }
+            }
+            assertThat(squared[p]).as("pixel %d", p).isEqualTo(best);
+        }
+        assertThat(DistanceTransform.squaredDistances2d(new boolean[6], 3, 2))
+                .containsOnly(DistanceTransform.NO_FEATURE);
     }
 }

@@ -1,11 +1,12 @@
-package dev.triplane.core.metrics;
+package dev.triplane.core.distance;
 
+import dev.triplane.core.volume.ParallelRanges;
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * Exact Euclidean distance transform of a 3D box of voxels with anisotropic spacing: for every voxel, the nearest
- * feature voxel and its distance in millimetres.
+ * feature voxel and its distance in millimetres. The one EDT of the library: segmentation metrics use the 3D form,
+ * frame prompts the 2D form ({@link #squaredDistances2d}, a box one voxel deep with unit spacing).
  *
  * <p>Voxels are flat with x fastest ({@code index = i + nx * (j + ny * k)}), spacing is (x, y, z) in mm. The
  * transform is separable: an exact 1D nearest-feature scan along x, then the lower envelope of parabolas
@@ -21,6 +22,9 @@ public final class DistanceTransform {
 
     /** Marks a voxel whose lines hold no feature at all (only when the box has no feature). */
     public static final int NO_FEATURE = -1;
+
+    /** Frames are images, not millimetres: the 2D form measures in pixels. */
+    private static final double[] UNIT_SPACING = {1, 1, 1};
 
     private DistanceTransform() {
     }
@@ -44,9 +48,37 @@ public final class DistanceTransform {
         }
         int[] feature = new int[features.length];
         scanX(features, feature, nx, ny * nz);
-        passY(feature, nx, ny, nz, spacing[0], spacing[1]);
-        passZ(feature, nx, ny, nz, spacing[0], spacing[1], spacing[2]);
+        // A pass along an axis one voxel long would leave every feature where it is (the 2D form skips z).
+        if (ny > 1) {
+            passY(feature, nx, ny, nz, spacing[0], spacing[1]);
+        }
+        if (nz > 1) {
+            passZ(feature, nx, ny, nz, spacing[0], spacing[1], spacing[2]);
+        }
         return feature;
+    }
+
+    /**
+     * The 2D form, for frames: squared Euclidean distance in pixels (unit spacing) from every pixel of an image to
+     * its nearest feature pixel; {@link #NO_FEATURE} everywhere when there is no feature. Integer, so callers can
+     * compare distances exactly.
+     *
+     * @param features {@code width * height} flags, row-major (width fastest), true on feature pixels
+     */
+    public static int[] squaredDistances2d(boolean[] features, int width, int height) {
+        int[] nearest = nearestFeature(features, width, height, 1, UNIT_SPACING);
+        int[] out = new int[nearest.length];
+        for (int p = 0; p < out.length; p++) {
+            int f = nearest[p];
+            if (f == NO_FEATURE) {
+                out[p] = NO_FEATURE;
+            } else {
+                int dx = f % width - p % width;
+                int dy = f / width - p / width;
+                out[p] = dx * dx + dy * dy;
+            }
+        }
+        return out;
     }
 
     /**
@@ -78,7 +110,7 @@ public final class DistanceTransform {
 
     /** Nearest feature along each x-line: a forward and a backward sweep; features lie on the line itself. */
     private static void scanX(boolean[] features, int[] feature, int nx, int lines) {
-        parallel(lines, (from, to) -> {
+        ParallelRanges.forEach(lines, (from, to) -> {
             for (int line = from; line < to; line++) {
                 int base = line * nx;
                 int left = NO_FEATURE;
@@ -107,7 +139,7 @@ public final class DistanceTransform {
      * feature after the x pass lies on its own row, so the feature's offset is the flat index difference.
      */
     private static void passY(int[] feature, int nx, int ny, int nz, double sx, double sy) {
-        parallel(nz, (from, to) -> {
+        ParallelRanges.forEach(nz, (from, to) -> {
             LineSolver line = new LineSolver(ny);
             for (int k = from; k < to; k++) {
                 for (int i = 0; i < nx; i++) {
@@ -136,7 +168,7 @@ public final class DistanceTransform {
      */
     private static void passZ(int[] feature, int nx, int ny, int nz, double sx, double sy, double sz) {
         int sliceSize = nx * ny;
-        parallel(ny, (from, to) -> {
+        ParallelRanges.forEach(ny, (from, to) -> {
             LineSolver line = new LineSolver(nz);
             int[] plane = new int[nx * nz];
             for (int j = from; j < to; j++) {
@@ -170,23 +202,6 @@ public final class DistanceTransform {
                 }
             }
         });
-    }
-
-    /** Work over a range of outer indices; it allocates its own scratch once. */
-    @FunctionalInterface
-    private interface RangeTask {
-        void run(int from, int to);
-    }
-
-    /** Splits {@code count} outer indices into one contiguous range per core and runs the ranges in parallel. */
-    private static void parallel(int count, RangeTask task) {
-        int parts = Math.min(count, Runtime.getRuntime().availableProcessors());
-        if (parts <= 1) {
-            task.run(0, count);
-            return;
-        }
-        IntStream.range(0, parts).parallel().forEach(p -> task.run(
-                (int) ((long) count * p / parts), (int) ((long) count * (p + 1) / parts)));
     }
 
     /**
