@@ -1,11 +1,12 @@
 package dev.triplane.core.geometry;
 
-import static dev.triplane.core.geometry.GeometryFixtures.doubles;
-import static dev.triplane.core.geometry.GeometryFixtures.ints;
+import static dev.triplane.core.fixtures.Fixtures.doubles;
+import static dev.triplane.core.fixtures.Fixtures.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.volume.Grid;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -18,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 class OrientationTest {
 
     static Stream<JsonNode> cases() {
-        JsonNode root = GeometryFixtures.json("orientation.json");
+        JsonNode root = Fixtures.of("geometry").json("orientation.json");
         return StreamSupport.stream(root.get("cases").spliterator(), false);
     }
 

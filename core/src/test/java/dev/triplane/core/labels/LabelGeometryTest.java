@@ -1,10 +1,10 @@
 package dev.triplane.core.labels;
 
-import static dev.triplane.core.geometry.GeometryFixtures.ints;
+import static dev.triplane.core.fixtures.Fixtures.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.geometry.Axis;
-import dev.triplane.core.geometry.GeometryFixtures;
 import dev.triplane.core.labels.ConnectedComponents.Connectivity;
 import dev.triplane.core.volume.BinaryMask;
 import dev.triplane.core.volume.Grid;
@@ -20,15 +20,17 @@ import tools.jackson.databind.JsonNode;
  */
 class LabelGeometryTest {
 
+    private static final Fixtures GEOMETRY = Fixtures.of("geometry");
+
     private static LabelVolume seg;
     private static JsonNode fixture;
 
     @BeforeAll
     static void load() {
-        fixture = GeometryFixtures.json("labels.json");
+        fixture = GEOMETRY.json("labels.json");
         int[] shape = ints(fixture.get("shape"));
         seg = new LabelVolume(Grid.ofSpacing(shape[0], shape[1], shape[2], 3, 3, 3),
-                GeometryFixtures.unsignedBytes("seg.u8.gz"));
+                GEOMETRY.unsignedBytes("seg.u8.gz"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.triplane.core.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.triplane.core.fixtures.Fixtures;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class LabelTableTest {
 
-    private static final Path TOTAL = Path.of("..", "samples", "labels-total-v2.json");
+    private static final Path TOTAL = Fixtures.sample("labels-total-v2.json");
 
     private static LabelTable parse(String json) {
         return LabelTable.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.core.volume.InvalidVolumeException.Reason;
@@ -23,17 +24,18 @@ import org.junit.jupiter.api.Test;
 /** Malformed and hostile files, generated from valid fixtures by patching header fields at their offsets. */
 class NiftiBadInputTest {
 
+    private static final Fixtures NIFTI = Fixtures.of("nifti");
     private static final String OBJECT = "s3://bucket/bad-input.nii";
     private final NiftiReader reader = new NiftiReader(ReadLimits.defaults());
 
     /** dtype_float32.nii: NIfTI-1, little-endian, 7x6x5 float32, data at 352. */
     private static ByteBuffer nifti1() throws IOException {
-        return ByteBuffer.wrap(Files.readAllBytes(Fixtures.file("dtype_float32.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+        return ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("dtype_float32.nii"))).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** nifti2_float32.nii: NIfTI-2, little-endian, 7x6x5 float32, data at 544. */
     private static ByteBuffer nifti2() throws IOException {
-        return ByteBuffer.wrap(Files.readAllBytes(Fixtures.file("nifti2_float32.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+        return ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("nifti2_float32.nii"))).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private InvalidVolumeException failure(NiftiReader r, byte[] file) {
@@ -131,7 +133,7 @@ class NiftiBadInputTest {
         InvalidVolumeException e = failure(small, nifti1().array());
         assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE);
         assertThat(e).hasMessageContaining("need 840 bytes, limit 839");
-        assertThat(new NiftiReader(new ReadLimits(840, 1 << 20)).read(Fixtures.file("dtype_float32.nii")).grid().voxelCount())
+        assertThat(new NiftiReader(new ReadLimits(840, 1 << 20)).read(NIFTI.file("dtype_float32.nii")).grid().voxelCount())
                 .isEqualTo(210);
     }
 
@@ -144,7 +146,7 @@ class NiftiBadInputTest {
                 .extracting(InvalidVolumeException::reason).isEqualTo(Reason.TRUNCATED);
         assertThat(failure(new byte[0]).reason()).isEqualTo(Reason.TRUNCATED);
 
-        byte[] gz = Files.readAllBytes(Fixtures.file("sform_oblique.nii.gz"));
+        byte[] gz = Files.readAllBytes(NIFTI.file("sform_oblique.nii.gz"));
         assertThat(failure(Arrays.copyOf(gz, gz.length / 2)).reason()).isEqualTo(Reason.TRUNCATED);
         byte[] gzShortData = gzip(Arrays.copyOf(whole, whole.length - 8));
         assertThat(failure(gzShortData)).hasMessageContaining("832 of 840 bytes");
@@ -219,9 +221,9 @@ class NiftiBadInputTest {
                     assertThat(e).hasMessageContaining("voxel 200 ").hasMessageContaining("-Infinity");
                 });
 
-        NiftiImage big = reader.read(Fixtures.file("dtype_float64.nii"));
+        NiftiImage big = reader.read(NIFTI.file("dtype_float64.nii"));
         big.toImageVolume();
-        ByteBuffer f64 = ByteBuffer.wrap(Files.readAllBytes(Fixtures.file("dtype_float64.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer f64 = ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("dtype_float64.nii"))).order(ByteOrder.LITTLE_ENDIAN);
         f64.putDouble(352 + 8 * 9, 1e300);
         assertThatThrownBy(reader.read(new ByteArrayInputStream(f64.array()), OBJECT)::toImageVolume)
                 .hasMessageContaining("beyond float32")
@@ -276,7 +278,7 @@ class NiftiBadInputTest {
 
     @Test
     void qformQuaternionLongerThanOne() throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(Fixtures.file("qform_only.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("qform_only.nii"))).order(ByteOrder.LITTLE_ENDIAN);
         b.putFloat(256, 0.9f).putFloat(260, 0.9f);
         assertThat(failure(b.array())).hasMessageContaining("quaternion")
                 .extracting(InvalidVolumeException::reason).isEqualTo(Reason.BAD_HEADER);
@@ -285,18 +287,18 @@ class NiftiBadInputTest {
     @Test
     void notALabelMap() {
         for (String name : new String[] {"dtype_float32.nii", "dtype_int8.nii", "scaled_int16.nii"}) {
-            NiftiImage image = reader.read(Fixtures.file(name));
+            NiftiImage image = reader.read(NIFTI.file(name));
             assertThatThrownBy(image::toLabelVolume).isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
                 assertThat(e.reason()).isEqualTo(Reason.NOT_A_LABEL_MAP);
                 assertThat(e.object()).endsWith(name);
             });
         }
-        assertThat(reader.read(Fixtures.file("dtype_uint16.nii")).toLabelVolume().labels()[1]).isEqualTo(65535);
+        assertThat(reader.read(NIFTI.file("dtype_uint16.nii")).toLabelVolume().labels()[1]).isEqualTo(65535);
     }
 
     @Test
     void labelsOnADifferentGrid() {
-        Grid image = reader.read(Fixtures.file("dtype_int16.nii")).grid();
+        Grid image = reader.read(NIFTI.file("dtype_int16.nii")).grid();
         Grid shifted = new Grid(7, 6, 5, image.spacing(), shift(image.affine(), 0.5));
         Grid otherShape = Grid.ofSpacing(7, 6, 4, 0.8, 0.9, 1.5);
         for (Grid labels : new Grid[] {shifted, otherShape}) {

@@ -3,6 +3,7 @@ package dev.triplane.core.nifti;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.LabelVolume;
@@ -20,17 +21,20 @@ import tools.jackson.databind.JsonNode;
 /** Every fixture read as nibabel 5.4.2 reads it: header fields, affine and get_fdata() values. */
 class NiftiFixtureTest {
 
+    private static final Fixtures NIFTI = Fixtures.of("nifti");
+    private static final JsonNode CASES = NIFTI.json("cases.json");
+
     private final NiftiReader reader = new NiftiReader(ReadLimits.defaults());
 
     static Stream<String> cases() {
-        return Fixtures.CASES.get("cases").propertyNames().stream();
+        return CASES.get("cases").propertyNames().stream();
     }
 
     @ParameterizedTest
     @MethodSource("cases")
     void readsAsNibabel(String name) {
-        JsonNode expected = Fixtures.CASES.get("cases").get(name);
-        NiftiImage image = reader.read(Fixtures.file(name));
+        JsonNode expected = CASES.get("cases").get(name);
+        NiftiImage image = reader.read(NIFTI.file(name));
         NiftiHeader header = image.header();
 
         assertThat(header.version()).isEqualTo(expected.get("version").asInt());
@@ -57,15 +61,15 @@ class NiftiFixtureTest {
 
     @Test
     void compressionIsDetectedByContentNotName(@TempDir Path dir) throws IOException {
-        Path plainNamedGz = Files.copy(Fixtures.file("dtype_int16.nii"), dir.resolve("plain.nii.gz"));
-        Path gzNamedPlain = Files.copy(Fixtures.file("int16.nii.gz"), dir.resolve("compressed.nii"));
+        Path plainNamedGz = Files.copy(NIFTI.file("dtype_int16.nii"), dir.resolve("plain.nii.gz"));
+        Path gzNamedPlain = Files.copy(NIFTI.file("int16.nii.gz"), dir.resolve("compressed.nii"));
         assertThat(reader.read(plainNamedGz).voxel(0)).isEqualTo(-32768);
         assertThat(reader.read(gzNamedPlain).voxel(1)).isEqualTo(32767);
     }
 
     @Test
     void qformOnlyUsesTheQuaternionWithNegativeQfac() {
-        NiftiHeader header = reader.read(Fixtures.file("qform_only.nii")).header();
+        NiftiHeader header = reader.read(NIFTI.file("qform_only.nii")).header();
         assertThat(header.pixdim()[0]).isEqualTo(-1);
         double[] a = header.affine();
         double det = a[0] * (a[5] * a[10] - a[6] * a[9]) - a[1] * (a[4] * a[10] - a[6] * a[8])
@@ -75,14 +79,14 @@ class NiftiFixtureTest {
 
     @Test
     void sformWinsOverQform() {
-        NiftiHeader header = reader.read(Fixtures.file("sform_oblique.nii.gz")).header();
+        NiftiHeader header = reader.read(NIFTI.file("sform_oblique.nii.gz")).header();
         double[] srow = header.srow();
         assertThat(header.affine()).startsWith(srow[0], srow[1], srow[2], srow[3], srow[4]);
     }
 
     @Test
     void imageVolumeHoldsTheScaledValuesAsFloat() {
-        NiftiImage image = reader.read(Fixtures.file("scaled_int16.nii"));
+        NiftiImage image = reader.read(NIFTI.file("scaled_int16.nii"));
         ImageVolume volume = image.toImageVolume();
         assertThat(volume.grid()).isEqualTo(image.grid());
         for (int i = 0; i < volume.voxels().length; i++) {
@@ -94,7 +98,7 @@ class NiftiFixtureTest {
     @Test
     void samplesReadAsNibabel() {
         for (String name : new String[] {"example_ct_sm.nii.gz", "example_seg.nii.gz"}) {
-            JsonNode expected = Fixtures.CASES.get("samples").get(name);
+            JsonNode expected = CASES.get("samples").get(name);
             NiftiImage image = reader.read(Fixtures.sample(name));
             assertThat(image.grid().shape()).containsExactly(122, 101, 30);
             assertThat(image.header().datatypeCode()).isEqualTo(expected.get("datatype").asInt());
@@ -130,7 +134,7 @@ class NiftiFixtureTest {
                 present++;
             }
         }
-        assertThat(present).isEqualTo(Fixtures.CASES.get("samples").get("example_seg.nii.gz").get("distinct").asInt());
+        assertThat(present).isEqualTo(CASES.get("samples").get("example_seg.nii.gz").get("distinct").asInt());
         NiftiImage.requireSameGrid(reader.read(Fixtures.sample("example_ct_sm.nii.gz")).grid(), labels.grid(), "seg");
     }
 }

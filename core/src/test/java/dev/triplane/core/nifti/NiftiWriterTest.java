@@ -3,6 +3,7 @@ package dev.triplane.core.nifti;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Results written with the input header read back on the input grid, with exact values. */
 class NiftiWriterTest {
+
+    private static final Fixtures NIFTI = Fixtures.of("nifti");
 
     private final NiftiReader reader = new NiftiReader(ReadLimits.defaults());
 
@@ -54,7 +57,7 @@ class NiftiWriterTest {
 
     @Test
     void qformOnlyTemplateKeepsItsQuaternionAndQfac() throws IOException {
-        NiftiImage input = reader.read(Fixtures.file("qform_only.nii"));
+        NiftiImage input = reader.read(NIFTI.file("qform_only.nii"));
         int[] ids = new int[input.grid().voxelCount()];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = i % 7;
@@ -73,7 +76,7 @@ class NiftiWriterTest {
 
     @Test
     void labelTypeFollowsTheLargestId() throws IOException {
-        NiftiHeader template = reader.read(Fixtures.file("dtype_uint8.nii")).header();
+        NiftiHeader template = reader.read(NIFTI.file("dtype_uint8.nii")).header();
         Grid grid = template.grid();
         int[][] cases = {{255, NiftiDatatype.UINT8.code()}, {256, NiftiDatatype.INT16.code()},
             {32767, NiftiDatatype.INT16.code()}, {32768, NiftiDatatype.INT32.code()},
@@ -92,7 +95,7 @@ class NiftiWriterTest {
 
     @Test
     void imageRoundTripsExactlyInTheTemplatesVersionAndByteOrder() throws IOException {
-        NiftiImage input = reader.read(Fixtures.file("bigendian_nifti2_float64.nii.gz"));
+        NiftiImage input = reader.read(NIFTI.file("bigendian_nifti2_float64.nii.gz"));
         ImageVolume image = input.toImageVolume();
         Path out = dir.resolve("image.nii.gz");
         NiftiWriter.write(out, image, input.header());
@@ -109,7 +112,7 @@ class NiftiWriterTest {
     @Test
     void scaledAndFourDimensionalTemplatesAreWrittenUnscaledIn3d() throws IOException {
         for (String name : new String[] {"scaled_int16.nii", "t1_4d.nii.gz"}) {
-            NiftiImage input = reader.read(Fixtures.file(name));
+            NiftiImage input = reader.read(NIFTI.file(name));
             ImageVolume image = input.toImageVolume();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             NiftiWriter.write(bytes, name, image, input.header(), false);
@@ -125,7 +128,7 @@ class NiftiWriterTest {
 
     @Test
     void refusesVolumesOffTheTemplateGridAndNegativeLabels() {
-        NiftiHeader template = reader.read(Fixtures.file("dtype_uint8.nii")).header();
+        NiftiHeader template = reader.read(NIFTI.file("dtype_uint8.nii")).header();
         LabelVolume elsewhere = new LabelVolume(Grid.ofSpacing(7, 6, 5, 0.8, 0.9, 1.5), new int[210]);
         assertThatThrownBy(() -> NiftiWriter.write(new ByteArrayOutputStream(), "out.nii", elsewhere, template, false))
                 .isInstanceOfSatisfying(InvalidVolumeException.class, e -> {

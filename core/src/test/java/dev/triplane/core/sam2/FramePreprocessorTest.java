@@ -1,12 +1,11 @@
 package dev.triplane.core.sam2;
 
-import static dev.triplane.core.geometry.GeometryFixtures.floats;
-import static dev.triplane.core.geometry.GeometryFixtures.ints;
+import static dev.triplane.core.fixtures.Fixtures.ints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.triplane.core.geometry.GeometryFixtures;
+import dev.triplane.core.fixtures.Fixtures;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,9 +14,11 @@ import tools.jackson.databind.JsonNode;
 /** Against torch 2.x {@code interpolate(bilinear, align_corners=False)} on real CT frames of each axis. */
 class FramePreprocessorTest {
 
+    private static final Fixtures GEOMETRY = Fixtures.of("geometry");
+
     @Test
     void matchesTorchOnSampleFramesOfEveryAxis() {
-        JsonNode cases = GeometryFixtures.json("preprocess.json").get("cases");
+        JsonNode cases = GEOMETRY.json("preprocess.json").get("cases");
         assertThat(cases.size()).isEqualTo(8);
         // one instance per setting across frames of different shapes, so its plan must follow the shape
         Map<String, FramePreprocessor> bySetting = new HashMap<>();
@@ -28,10 +29,11 @@ class FramePreprocessorTest {
             FramePreprocessor pre = bySetting.computeIfAbsent(size + " " + lo + " " + hi,
                     key -> new FramePreprocessor(size, lo, hi));
             float[] tensor = pre.newTensor();
-            pre.preprocess(floats(c.get("input").asString()), c.get("width").asInt(), c.get("height").asInt(), tensor);
+            pre.preprocess(GEOMETRY.floats(c.get("input").asString()), c.get("width").asInt(), c.get("height").asInt(),
+                    tensor);
 
             int[] rows = ints(c.get("rows"));
-            float[] expected = floats(c.get("output").asString());
+            float[] expected = GEOMETRY.floats(c.get("output").asString());
             assertThat(expected).hasSize(3 * rows.length * size);
             double maxError = 0;
             for (int ch = 0; ch < 3; ch++) {
