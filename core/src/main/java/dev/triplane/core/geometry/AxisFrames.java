@@ -73,19 +73,23 @@ public final class AxisFrames {
 
     /** Writes {@code frame} into frame {@code t} of {@code volume}; the inverse of copyFrame. */
     public void putFrame(float[] frame, int t, float[] volume) {
-        StridedCopy.copy(box, frame, frameWalk, volume, volumeWalk(volume, t, frame));
+        copyIn(frame, t, volume);
     }
 
     public void putFrame(int[] frame, int t, int[] volume) {
-        StridedCopy.copy(box, frame, frameWalk, volume, volumeWalk(volume, t, frame));
+        copyIn(frame, t, volume);
     }
 
     public void putFrame(boolean[] frame, int t, boolean[] volume) {
-        StridedCopy.copy(box, frame, frameWalk, volume, volumeWalk(volume, t, frame));
+        copyIn(frame, t, volume);
     }
 
     private void copyOut(Object volume, int t, Object frame) {
         StridedCopy.copy(box, volume, volumeWalk(volume, t, frame), frame, frameWalk);
+    }
+
+    private void copyIn(Object frame, int t, Object volume) {
+        StridedCopy.copy(box, frame, frameWalk, volume, volumeWalk(volume, t, frame));
     }
 
     private int[] volumeWalk(Object volume, int t, Object frame) {

@@ -8,7 +8,8 @@ import dev.triplane.core.volume.ParallelRanges;
  * {@code a < n0, b < n1, c < n2}. One walk serves reorientation (permutation + flips) and frame views.
  *
  * <p>Arrays are passed as {@code Object} so the index math is shared; the element type is dispatched once
- * per row. Supported: {@code float[]}, {@code int[]}, {@code boolean[]}, {@code byte[]}.
+ * per row. Supported: {@code float[]}, {@code int[]} and {@code boolean[]}, the types {@link AxisFrames} and
+ * {@link Reorientation} take.
  */
 final class StridedCopy {
 
@@ -61,11 +62,6 @@ final class StridedCopy {
             }
         } else if (src instanceof boolean[] a) {
             boolean[] b = (boolean[]) dst;
-            for (int x = 0; x < len; x++, s += ss, d += ds) {
-                b[d] = a[s];
-            }
-        } else if (src instanceof byte[] a) {
-            byte[] b = (byte[]) dst;
             for (int x = 0; x < len; x++, s += ss, d += ds) {
                 b[d] = a[s];
             }

@@ -48,21 +48,21 @@ public final class NiftiReader {
      * Reads a volume from a stream and closes it.
      *
      * @param in the file content, plain or gzip-compressed
-     * @param objectName what errors name, e.g. the object key
+     * @param object what errors name, e.g. the object key
      */
-    public NiftiImage read(InputStream in, String objectName) {
+    public NiftiImage read(InputStream in, String object) {
         try (BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16)) {
             buffered.mark(2);
             boolean gzip = buffered.read() == 0x1f && buffered.read() == 0x8b;
             buffered.reset();
             InputStream data = gzip
-                    ? new InflateLimitStream(new GZIPInputStream(buffered, 1 << 16), limits.maxInflatedBytes(), objectName)
+                    ? new InflateLimitStream(new GZIPInputStream(buffered, 1 << 16), limits.maxInflatedBytes(), object)
                     : buffered;
-            return decode(data, gzip, objectName);
+            return decode(data, gzip, object);
         } catch (EOFException e) {
-            throw new InvalidVolumeException(objectName, Reason.TRUNCATED, "file ends early: " + e.getMessage(), e);
+            throw new InvalidVolumeException(object, Reason.TRUNCATED, "file ends early: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new InvalidVolumeException(objectName, Reason.IO_ERROR, e.toString(), e);
+            throw new InvalidVolumeException(object, Reason.IO_ERROR, e.toString(), e);
         }
     }
 
