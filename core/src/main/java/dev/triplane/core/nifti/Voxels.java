@@ -4,7 +4,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Decoded voxels kept in their stored primitive type (a 512x512x300 int16 CT stays 150 MiB of shorts), read
- * back as doubles one voxel at a time.
+ * back as doubles one voxel at a time. One record per storage width; signed and unsigned types of a width share
+ * it and differ only in how {@link #get} widens.
  */
 sealed interface Voxels {
 
@@ -21,21 +22,21 @@ sealed interface Voxels {
 
     static Voxels allocate(NiftiDatatype type, int count) {
         return switch (type) {
-            case UINT8 -> new U8(new byte[count]);
-            case INT8 -> new I8(new byte[count]);
-            case INT16 -> new I16(new short[count]);
-            case UINT16 -> new U16(new short[count]);
-            case INT32 -> new I32(new int[count]);
-            case UINT32 -> new U32(new int[count]);
-            case INT64 -> new I64(new long[count]);
-            case FLOAT32 -> new F32(new float[count]);
-            case FLOAT64 -> new F64(new double[count]);
+            case UINT8 -> new Bytes(new byte[count], true);
+            case INT8 -> new Bytes(new byte[count], false);
+            case INT16 -> new Shorts(new short[count], false);
+            case UINT16 -> new Shorts(new short[count], true);
+            case INT32 -> new Ints(new int[count], false);
+            case UINT32 -> new Ints(new int[count], true);
+            case INT64 -> new Longs(new long[count]);
+            case FLOAT32 -> new Floats(new float[count]);
+            case FLOAT64 -> new Doubles(new double[count]);
         };
     }
 
-    record U8(byte[] v) implements Voxels {
+    record Bytes(byte[] v, boolean unsigned) implements Voxels {
         public double get(int i) {
-            return v[i] & 0xFF;
+            return unsigned ? v[i] & 0xFF : v[i];
         }
 
         public int decode(ByteBuffer src, int at) {
@@ -45,21 +46,9 @@ sealed interface Voxels {
         }
     }
 
-    record I8(byte[] v) implements Voxels {
+    record Shorts(short[] v, boolean unsigned) implements Voxels {
         public double get(int i) {
-            return v[i];
-        }
-
-        public int decode(ByteBuffer src, int at) {
-            int n = src.remaining();
-            src.get(v, at, n);
-            return n;
-        }
-    }
-
-    record I16(short[] v) implements Voxels {
-        public double get(int i) {
-            return v[i];
+            return unsigned ? v[i] & 0xFFFF : v[i];
         }
 
         public int decode(ByteBuffer src, int at) {
@@ -69,21 +58,9 @@ sealed interface Voxels {
         }
     }
 
-    record U16(short[] v) implements Voxels {
+    record Ints(int[] v, boolean unsigned) implements Voxels {
         public double get(int i) {
-            return v[i] & 0xFFFF;
-        }
-
-        public int decode(ByteBuffer src, int at) {
-            int n = src.remaining() / 2;
-            src.asShortBuffer().get(v, at, n);
-            return n;
-        }
-    }
-
-    record I32(int[] v) implements Voxels {
-        public double get(int i) {
-            return v[i];
+            return unsigned ? Integer.toUnsignedLong(v[i]) : v[i];
         }
 
         public int decode(ByteBuffer src, int at) {
@@ -93,19 +70,7 @@ sealed interface Voxels {
         }
     }
 
-    record U32(int[] v) implements Voxels {
-        public double get(int i) {
-            return Integer.toUnsignedLong(v[i]);
-        }
-
-        public int decode(ByteBuffer src, int at) {
-            int n = src.remaining() / 4;
-            src.asIntBuffer().get(v, at, n);
-            return n;
-        }
-    }
-
-    record I64(long[] v) implements Voxels {
+    record Longs(long[] v) implements Voxels {
         public double get(int i) {
             return v[i];
         }
@@ -117,7 +82,7 @@ sealed interface Voxels {
         }
     }
 
-    record F32(float[] v) implements Voxels {
+    record Floats(float[] v) implements Voxels {
         public double get(int i) {
             return v[i];
         }
@@ -129,7 +94,7 @@ sealed interface Voxels {
         }
     }
 
-    record F64(double[] v) implements Voxels {
+    record Doubles(double[] v) implements Voxels {
         public double get(int i) {
             return v[i];
         }
