@@ -341,14 +341,12 @@ public final class SegmentationMetrics {
         }
 
         boolean[] crop(boolean[] voxels, Grid grid) {
-            boolean[] out = new boolean[sizeX() * sizeY() * sizeZ()];
+            int width = sizeX();
+            boolean[] out = new boolean[width * sizeY() * sizeZ()];
             int n = 0;
             for (int k = z0; k <= z1; k++) {
-                for (int j = y0; j <= y1; j++) {
-                    int row = grid.index(0, j, k);
-                    for (int i = x0; i <= x1; i++) {
-                        out[n++] = voxels[row + i];
-                    }
+                for (int j = y0; j <= y1; j++, n += width) {
+                    System.arraycopy(voxels, grid.index(x0, j, k), out, n, width);
                 }
             }
             return out;
