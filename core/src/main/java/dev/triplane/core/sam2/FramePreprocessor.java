@@ -18,8 +18,9 @@ package dev.triplane.core.sam2;
  */
 public final class FramePreprocessor {
 
-    /** The default HU window, as the paper uses. */
+    /** Lower end of the default HU window, as the paper uses. */
     public static final double DEFAULT_LO = -1000;
+    /** Upper end of the default HU window. */
     public static final double DEFAULT_HI = 1000;
 
     private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
