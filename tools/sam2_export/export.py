@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import hashlib
 import json
-import math
 import os
 import types
 from pathlib import Path
@@ -224,16 +223,18 @@ def _forward_ca_tensor(self, tgt, memory, query_pos, pos, num_k_exclude_rope=Non
 @contextlib.contextmanager
 def traceable_rope(model):
     """Temporarily swap the complex-number RoPE for the real one on every memory-attention layer."""
-    hw = (model.image_size // model.backbone_stride) ** 2
-    patched = []
+    side = model.image_size // model.backbone_stride
+    patched, tables = [], {}
     for layer in model.memory_attention.layers:
         layer._forward_ca = types.MethodType(_forward_ca_tensor, layer)
         patched.append((layer, "_forward_ca"))
         for attn in (layer.self_attn, layer.cross_attn_image):
             assert isinstance(attn, RoPEAttention)
-            side = int(math.isqrt(hw))
             freqs = attn.compute_cis(end_x=side, end_y=side).cpu()
-            attn._export_cos, attn._export_sin = freqs.real.contiguous(), freqs.imag.contiguous()
+            key = (freqs.shape, freqs.real.numpy().tobytes(), freqs.imag.numpy().tobytes())
+            if key not in tables:  # one shared table, not one copy per layer, in the graph
+                tables[key] = (freqs.real.contiguous(), freqs.imag.contiguous())
+            attn._export_cos, attn._export_sin = tables[key]
             attn.forward = types.MethodType(_rope_forward_real, attn)
             patched.append((attn, "forward"))
     try:
@@ -685,6 +686,225 @@ def cmd_export(args):
     export_all(model, Path(args.out), name, args.config, args.tol, args.seed)
 
 
+# ---------------------------------------------------------------- parity fixtures (official video predictor)
+
+FIXTURE_DIR = REPO_ROOT / "core" / "src" / "test" / "resources" / "fixtures" / "sam2"
+FIXTURE_VOLUME = "samples/example_ct_sm.nii.gz"
+FIXTURE_LABELS = "samples/example_seg.nii.gz"
+FIXTURE_WINDOW = (-1000.0, 1000.0)
+IMAGE_MEAN = (0.485, 0.456, 0.406)
+IMAGE_STD = (0.229, 0.224, 0.225)
+
+
+def axial_frames(volume, size, window):
+    """METHOD.md §1 preprocessing of every axial slice: frame row = j, column = i; float32 throughout."""
+    lo, hi = np.float32(window[0]), np.float32(window[1])
+    mean = torch.tensor(IMAGE_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGE_STD, dtype=torch.float32).view(1, 3, 1, 1)
+    frames = []
+    for k in range(volume.shape[2]):
+        grey = (np.clip(volume[:, :, k].T, lo, hi) - lo) / (hi - lo) * np.float32(255)
+        rgb = torch.from_numpy(np.ascontiguousarray(grey, dtype=np.float32))[None, None].expand(1, 3, -1, -1)
+        resized = F.interpolate(rgb, size=(size, size), mode="bilinear", align_corners=False) / 255
+        frames.append(((resized - mean) / std)[0])
+    return torch.stack(frames)
+
+
+def interior_point(mask2d):
+    """(x, y) of the first pixel with the largest distance to the border (row-major argmax)."""
+    from scipy.ndimage import distance_transform_edt
+    dist = distance_transform_edt(mask2d)
+    row, col = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    return [float(col), float(row)]
+
+
+def bounding_box(mask2d):
+    rows, cols = np.nonzero(mask2d)
+    return [float(cols.min()), float(rows.min()), float(cols.max()), float(rows.max())]
+
+
+def chosen_mask_index(model, raw_masks, raw_ious, multimask):
+    """Index (0..3) of the decoder token the official selection keeps (see SEMANTICS['sam_heads'])."""
+    best_multi = 1 + int(torch.argmax(raw_ious[0, 1:]))
+    if multimask:
+        return best_multi
+    dec = model.sam_mask_decoder
+    single = raw_masks[0, 0]
+    area_u = float((single > -dec.dynamic_multimask_stability_delta).sum())
+    area_i = float((single > dec.dynamic_multimask_stability_delta).sum())
+    stable = area_u == 0 or area_i / area_u >= dec.dynamic_multimask_stability_thresh
+    return 0 if stable or not dec.dynamic_multimask_via_stability else best_multi
+
+
+class HeadsRecorder:
+    """Wraps the official model to note, per (frame, object), which decoder token was chosen."""
+
+    def __init__(self, model, state):
+        self.model, self.state = model, state
+        self.context, self.mask_as_output, self.choice = None, False, {}
+        dec = model.sam_mask_decoder
+        orig_predict, orig_heads = dec.predict_masks, model._forward_sam_heads
+        orig_mask_out, orig_single = model._use_mask_as_output, model._run_single_frame_inference
+        raw = {}
+
+        def predict_masks(*args, **kwargs):
+            raw["out"] = orig_predict(*args, **kwargs)
+            return raw["out"]
+
+        def heads(backbone_features, point_inputs=None, mask_inputs=None, high_res_features=None,
+                  multimask_output=False):
+            out = orig_heads(backbone_features, point_inputs, mask_inputs, high_res_features, multimask_output)
+            masks, ious = raw["out"][0], raw["out"][1]
+            index = chosen_mask_index(model, masks, ious, multimask_output)
+            if float(out[6].reshape(-1)[0]) > 0:  # self-check against the official pick when present
+                assert torch.equal(out[3], masks[:, index:index + 1].float()), "selection rule mismatch"
+            self.choice[self.context] = -1 if self.mask_as_output else index
+            return out
+
+        def use_mask_as_output(*args, **kwargs):
+            self.mask_as_output = True
+            try:
+                return orig_mask_out(*args, **kwargs)
+            finally:
+                self.mask_as_output = False
+
+        def single_frame(inference_state, output_dict, frame_idx, *args, **kwargs):
+            obj_idx = next(i for i, d in inference_state["output_dict_per_obj"].items() if d is output_dict)
+            self.context = (frame_idx, obj_idx)
+            return orig_single(inference_state, output_dict, frame_idx, *args, **kwargs)
+
+        orig_attention = model.memory_attention.forward
+
+        def memory_attention(curr, memory, curr_pos=None, memory_pos=None, num_obj_ptr_tokens=0):
+            # Official CPU bug: a memory without object pointers stays bfloat16 and the float32 projection
+            # fails; with pointers torch.cat already promotes to float32, so this cast is value-preserving.
+            return orig_attention(curr=curr, memory=memory.float(), curr_pos=curr_pos,
+                                  memory_pos=memory_pos, num_obj_ptr_tokens=num_obj_ptr_tokens)
+
+        dec.predict_masks = predict_masks
+        model._forward_sam_heads = heads
+        model._use_mask_as_output = use_mask_as_output
+        model._run_single_frame_inference = single_frame
+        model.memory_attention.forward = memory_attention
+
+
+def _gz(path, array):
+    import gzip
+    with gzip.GzipFile(path, "wb", mtime=0) as f:
+        f.write(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes())
+
+
+def cmd_fixtures(args):
+    import nibabel as nib
+    import sam2.sam2_video_predictor as video_predictor
+    import warnings
+
+    torch.set_num_threads(1)
+    model = build_micro()
+    size = model.image_size
+    volume = np.asarray(nib.load(REPO_ROOT / FIXTURE_VOLUME).dataobj).astype(np.float32)
+    labels = np.asarray(nib.load(REPO_ROOT / FIXTURE_LABELS).dataobj)
+    images = axial_frames(volume, size, FIXTURE_WINDOW)
+    height, width = volume.shape[1], volume.shape[0]
+    video_predictor.load_video_frames = lambda **kwargs: (images, height, width)
+
+    def slice_of(label, k):
+        return labels[:, :, k].T == label
+
+    kidney, spleen, vertebra = 3, 1, 31
+    prompts = [
+        {"obj_id": 1, "frame": 6, "type": "points",
+         "points": [interior_point(slice_of(kidney, 6)), interior_point(slice_of(spleen, 6))], "labels": [1, 0]},
+        {"obj_id": 1, "frame": 16, "type": "box", "box": bounding_box(slice_of(kidney, 16))},
+        {"obj_id": 2, "frame": 8, "type": "mask", "label": vertebra},
+        {"obj_id": 2, "frame": 18, "type": "points", "points": [interior_point(slice_of(vertebra, 18))],
+         "labels": [1]},
+        {"obj_id": 2, "frame": 25, "type": "mask", "label": vertebra},  # absent there: empty mask, score -10
+    ]
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records, low_res, video_res, mask_prompts = [], [], [], []
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        state = model.init_state("frames are injected")
+        recorder = HeadsRecorder(model, state)
+        for p in prompts:
+            if p["type"] == "points":
+                model.add_new_points_or_box(state, p["frame"], p["obj_id"], points=np.array(p["points"], np.float32),
+                                            labels=np.array(p["labels"], np.int32))
+            elif p["type"] == "box":
+                model.add_new_points_or_box(state, p["frame"], p["obj_id"], box=np.array(p["box"], np.float32))
+            else:
+                mask = slice_of(p["label"], p["frame"])
+                p["mask_pixels"] = int(mask.sum())
+                model.add_new_mask(state, p["frame"], p["obj_id"], mask)
+                obj_idx = state["obj_id_to_idx"][p["obj_id"]]
+                resized = state["mask_inputs_per_obj"][obj_idx][p["frame"]][0, 0].numpy() > 0.5
+                p["mask_index"] = len(mask_prompts)
+                mask_prompts.append((mask, resized))
+        cond_choice = dict(recorder.choice)
+        last_prompted = max(p["frame"] for p in prompts)
+        for pass_name, reverse, start in (("forward", False, None), ("reverse", True, last_prompted)):
+            for frame, obj_ids, masks in model.propagate_in_video(state, start_frame_idx=start, reverse=reverse):
+                for obj_idx, obj_id in enumerate(obj_ids):
+                    out_dict = state["output_dict_per_obj"][obj_idx]
+                    is_cond = frame in out_dict["cond_frame_outputs"]
+                    out = out_dict["cond_frame_outputs" if is_cond else "non_cond_frame_outputs"][frame]
+                    choice = (cond_choice if is_cond else recorder.choice)[(frame, obj_idx)]
+                    final = reverse or frame > last_prompted
+                    records.append({"pass": pass_name, "frame": frame, "obj_id": obj_id,
+                                    "conditioning": is_cond, "object_score": float(out["object_score_logits"]),
+                                    "chosen_mask": choice, "low_res_index": len(low_res),
+                                    "video_res_index": len(video_res) if final else -1})
+                    low_res.append(out["pred_masks"][0, 0].numpy())
+                    if final:
+                        video_res.append(masks[obj_idx, 0].numpy())
+    _gz(out_dir / "low_res_logits.f32.gz", np.stack(low_res).astype(np.float32))
+    _gz(out_dir / "video_res_logits.f32.gz", np.stack(video_res).astype(np.float32))
+    _gz(out_dir / "frame0_input.f32.gz", images[0].numpy().astype(np.float32))
+    _gz(out_dir / "mask_prompts.u8.gz", np.stack([m for m, _ in mask_prompts]).astype(np.uint8))
+    _gz(out_dir / "mask_prompts_resized.u8.gz", np.stack([r for _, r in mask_prompts]).astype(np.uint8))
+    fixture = {
+        "generator": "tools/sam2_export/export.py fixtures (official sam2==1.1.0 SAM2VideoPredictor, CPU, float32)",
+        "model": "models/sam2-micro",
+        "volume": FIXTURE_VOLUME, "labels": FIXTURE_LABELS, "axis": "axial",
+        "frames": "frame t = slice k=t of the stored voxel array (already RAS+); frame[row=j][col=i]",
+        "num_frames": int(volume.shape[2]), "video_height": height, "video_width": width,
+        "preprocessing": "float32: g = (clip(hu, lo, hi) - lo) / (hi - lo) * 255; 3 equal channels; bilinear "
+                         "resize (align_corners=False, no antialias) to image_size; / 255; (x - mean[c]) / std[c]",
+        "window": list(FIXTURE_WINDOW), "image_size": size, "image_mean": list(IMAGE_MEAN),
+        "image_std": list(IMAGE_STD),
+        "prompts": prompts,
+        "prompt_notes": "points/boxes are in video pixels (x = column, y = row) as passed to add_new_points_or_box "
+                        "(normalize_coords=True: scaled by image_size / width|height). Masks are passed to "
+                        "add_new_mask at video resolution; the official code resizes them (bilinear, antialias, "
+                        ">= 0.5) to image_size: mask_prompts_resized holds that result.",
+        "fill_holes_applied": False,
+        "calls": "add prompts in the listed order; propagate_in_video(reverse=False) from the earliest prompted "
+                 "frame, then propagate_in_video(start_frame_idx=latest prompted frame, reverse=True)",
+        "records_notes": "one record per yielded (pass, frame, object) in yield order; chosen_mask = decoder token "
+                         "kept (0 single-mask, 1..3 multimask), -1 for mask-prompted frames (mask used as output). "
+                         "low_res_logits [n, S/4, S/4] (every record) and video_res_logits [m, H, W] (only the final "
+                         "output of each frame and object: the reverse pass, or the forward pass past the latest "
+                         "prompted frame) are float32 little-endian, gzip, indexed by low_res_index / "
+                         "video_res_index (-1: not stored).",
+        "files": {"low_res_logits": ["low_res_logits.f32.gz", [len(records), size // 4, size // 4]],
+                  "video_res_logits": ["video_res_logits.f32.gz", [len(video_res), height, width]],
+                  "frame0_input": ["frame0_input.f32.gz", [3, size, size]],
+                  "mask_prompts": ["mask_prompts.u8.gz", [len(mask_prompts), height, width]],
+                  "mask_prompts_resized": ["mask_prompts_resized.u8.gz", [len(mask_prompts), size, size]]},
+        "records": records,
+    }
+    (out_dir / "fixture.json").write_text(json.dumps(fixture, indent=1) + "\n")
+    scores = [r["object_score"] for r in records]
+    print(f"{len(records)} records, scores {min(scores):.2f}..{max(scores):.2f}, "
+          f"negative {sum(s <= 0 for s in scores)}, min |score| {min(abs(s) for s in scores):.3f}, "
+          f"chosen {sorted(set(r['chosen_mask'] for r in records))}")
+    total = sum(f.stat().st_size for f in out_dir.iterdir())
+    print(f"wrote {out_dir} ({total / 1e6:.2f} MB)")
+
+
+
 def main(argv=None):
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -701,6 +921,9 @@ def main(argv=None):
     exp.add_argument("--seed", type=int, default=0)
     exp.add_argument("--tol", type=float, default=1e-3)
     exp.set_defaults(func=cmd_export)
+    fix = sub.add_parser("fixtures", help="official video predictor outputs on CT frames with the micro model")
+    fix.add_argument("--out", default=str(FIXTURE_DIR))
+    fix.set_defaults(func=cmd_fixtures)
     args = parser.parse_args(argv)
     args.func(args)
 
