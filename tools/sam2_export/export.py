@@ -41,7 +41,11 @@ MICRO_GAIN_TARGETS = {
     "obj_score": ["sam_mask_decoder.pred_obj_score_head.layers.2.weight"],
 }
 MICRO_GAINS = {"embeddings": 50.0, "neck": 10.0, "attn_qk": 4.0, "attn_out": 10.0, "hypernet": 15.0,
-               "iou_head": 20.0, "obj_score": 100.0}
+               "iou_head": 20.0, "obj_score": -1000.0}
+# The random presence head hardly sees the image: scores differ by about 1 between tracked frames and by 40
+# between tracked and prompted frames. This bias puts the threshold inside the tracked range, so the fixture
+# has prompted frames present and tracked frames of both signs (min |score| is printed by `fixtures`).
+MICRO_OBJ_SCORE_BIAS = 73.5
 
 # Only sizes change: every behavioural flag comes from the official SAM2.1 tiny config and from
 # build_sam2_video_predictor(apply_postprocessing=True).
@@ -652,22 +656,22 @@ def export_all(model, out_dir, name, config, tol, seed):
     print(f"done: {total / 1e6:.2f} MB in {out_dir}; worst max-abs per graph: {verification}")
 
 
-def build_micro(gains=None):
+def build_micro():
     """The micro model: official modules, fixed seed, then a few weights scaled by MICRO_GAINS.
 
     With the default init a random SAM2 is nearly blind to its memory (near-uniform attention, embeddings of
     std 0.02), its object scores and the IoUs of the three multimask tokens nearly tie, and its mask logits are
     within 0.05 of 0. Parity tests on such a model could not tell a wrong memory rule from a right one, and a
     1e-3 numeric difference could flip a decision. The gains make memory, temporal encodings and the
-    no-object/no-memory embeddings matter and keep decisions well separated; they change no semantics.
+    no-object/no-memory embeddings matter and keep decisions apart; they change no semantics.
     """
     torch.manual_seed(MICRO_SEED)
     model = build_model(MICRO_CONFIG, None, MICRO_OVERRIDES)
-    gains = MICRO_GAINS if gains is None else gains
     with torch.no_grad():
-        for name, gain in gains.items():
+        for name, gain in MICRO_GAINS.items():
             for param_name in MICRO_GAIN_TARGETS[name]:
                 model.get_parameter(param_name).mul_(gain)
+        model.sam_mask_decoder.pred_obj_score_head.layers[-1].bias.fill_(MICRO_OBJ_SCORE_BIAS)
     return model
 
 
@@ -724,16 +728,22 @@ def bounding_box(mask2d):
 
 
 def chosen_mask_index(model, raw_masks, raw_ious, multimask):
-    """Index (0..3) of the decoder token the official selection keeps (see SEMANTICS['sam_heads'])."""
+    """Index (0..3) of the decoder token the official selection keeps (see SEMANTICS['sam_heads']) and the
+    margin of that decision (IoU gap to the runner-up, or stability distance to its threshold)."""
+    multi_ious = raw_ious[0, 1:].sort(descending=True).values
     best_multi = 1 + int(torch.argmax(raw_ious[0, 1:]))
+    iou_gap = float(multi_ious[0] - multi_ious[1])
     if multimask:
-        return best_multi
+        return best_multi, iou_gap
     dec = model.sam_mask_decoder
     single = raw_masks[0, 0]
     area_u = float((single > -dec.dynamic_multimask_stability_delta).sum())
     area_i = float((single > dec.dynamic_multimask_stability_delta).sum())
-    stable = area_u == 0 or area_i / area_u >= dec.dynamic_multimask_stability_thresh
-    return 0 if stable or not dec.dynamic_multimask_via_stability else best_multi
+    stability = area_i / area_u if area_u > 0 else 1.0
+    stability_gap = abs(stability - dec.dynamic_multimask_stability_thresh)
+    if stability >= dec.dynamic_multimask_stability_thresh or not dec.dynamic_multimask_via_stability:
+        return 0, stability_gap
+    return best_multi, min(stability_gap, iou_gap)
 
 
 class HeadsRecorder:
@@ -741,7 +751,7 @@ class HeadsRecorder:
 
     def __init__(self, model, state):
         self.model, self.state = model, state
-        self.context, self.mask_as_output, self.choice = None, False, {}
+        self.context, self.mask_as_output, self.choice, self.min_margin = None, False, {}, float("inf")
         dec = model.sam_mask_decoder
         orig_predict, orig_heads = dec.predict_masks, model._forward_sam_heads
         orig_mask_out, orig_single = model._use_mask_as_output, model._run_single_frame_inference
@@ -755,10 +765,12 @@ class HeadsRecorder:
                   multimask_output=False):
             out = orig_heads(backbone_features, point_inputs, mask_inputs, high_res_features, multimask_output)
             masks, ious = raw["out"][0], raw["out"][1]
-            index = chosen_mask_index(model, masks, ious, multimask_output)
+            index, margin = chosen_mask_index(model, masks, ious, multimask_output)
             if float(out[6].reshape(-1)[0]) > 0:  # self-check against the official pick when present
                 assert torch.equal(out[3], masks[:, index:index + 1].float()), "selection rule mismatch"
             self.choice[self.context] = -1 if self.mask_as_output else index
+            if not self.mask_as_output:
+                self.min_margin = min(self.min_margin, margin)
             return out
 
         def use_mask_as_output(*args, **kwargs):
@@ -895,11 +907,13 @@ def cmd_fixtures(args):
                   "mask_prompts_resized": ["mask_prompts_resized.u8.gz", [len(mask_prompts), size, size]]},
         "records": records,
     }
-    (out_dir / "fixture.json").write_text(json.dumps(fixture, indent=1) + "\n")
     scores = [r["object_score"] for r in records]
+    fixture["decision_margins"] = {"min_abs_object_score": min(abs(x) for x in scores),
+                                   "min_mask_choice_margin": recorder.min_margin}
+    (out_dir / "fixture.json").write_text(json.dumps(fixture, indent=1) + "\n")
     print(f"{len(records)} records, scores {min(scores):.2f}..{max(scores):.2f}, "
-          f"negative {sum(s <= 0 for s in scores)}, min |score| {min(abs(s) for s in scores):.3f}, "
-          f"chosen {sorted(set(r['chosen_mask'] for r in records))}")
+          f"negative {sum(x <= 0 for x in scores)}, chosen {sorted(set(r['chosen_mask'] for r in records))}, "
+          f"margins {fixture['decision_margins']}")
     total = sum(f.stat().st_size for f in out_dir.iterdir())
     print(f"wrote {out_dir} ({total / 1e6:.2f} MB)")
 
