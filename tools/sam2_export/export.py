@@ -3,6 +3,8 @@
 Subcommands (run from the repository root with tools/.venv/bin/python):
   micro   tiny SAM2.1 from the official modules with fixed random weights -> models/sam2-micro/
   export  a real config (sam2.1_hiera_{t,s,b+,l}.yaml) with --checkpoint PATH or --random-weights -> --out DIR
+  fixtures  official SAM2VideoPredictor outputs on CT frames with the micro model -> core/src/test/resources/...
+  replay    re-runs the fixtures with the ONNX graphs and the caller-side rules (reference for the Java engine)
 
 Every graph is checked with onnxruntime against the official PyTorch code on random inputs (max-abs printed).
 The graph boundaries keep all memory selection, temporal encodings, pointer handling and mask selection out of
@@ -105,8 +107,10 @@ SEMANTICS = {
     "RAW backbone feature (no memory, no no_mem_embed) with no points, only for the pointer; their output is "
     "mask*20-10 (low-res: antialiased bilinear downsample), score +10/-10 from any(mask>0).",
     "memory_encoder": "SAM2Base._encode_new_memory after the mask preprocessing: inputs are the RAW backbone "
-    "feature, mask_for_mem already prepared by the caller (sigmoid(high-res logits), or (logits>0) on frames "
-    "with point/box input when binarize_mask_from_pts_for_mem_enc, then * sigmoid_scale + sigmoid_bias once), "
+    "feature, mask_for_mem already prepared by the caller (sigmoid(high-res logits), or (logits>0) when "
+    "binarize_mask_from_pts_for_mem_enc and the frame is prompted: the official preflight encodes every prompted "
+    "frame, mask prompts included, from its low-res logits upsampled, with is_mask_from_pts=True; then "
+    "* sigmoid_scale + sigmoid_bias once), "
     "and the object score; the graph adds no_obj_embed_spatial where object_score_logits <= 0. The official "
     "video predictor stores maskmem_features as bfloat16 (round to nearest even) and reads them back as float.",
 }
@@ -238,7 +242,9 @@ def traceable_rope(model):
             key = (freqs.shape, freqs.real.numpy().tobytes(), freqs.imag.numpy().tobytes())
             if key not in tables:  # one shared table, not one copy per layer, in the graph
                 tables[key] = (freqs.real.contiguous(), freqs.imag.contiguous())
-            attn._export_cos, attn._export_sin = tables[key]
+            # buffers, not captured tensors: the tracer inlines a captured tensor once per use
+            attn.register_buffer("_export_cos", tables[key][0])
+            attn.register_buffer("_export_sin", tables[key][1])
             attn.forward = types.MethodType(_rope_forward_real, attn)
             patched.append((attn, "forward"))
     try:
@@ -919,6 +925,239 @@ def cmd_fixtures(args):
 
 
 
+# ---------------------------------------------------------------- replay: the caller's rules on the ONNX graphs
+
+
+def bf16_round(x):
+    """float32 -> nearest bfloat16 (ties to even) -> float32, as the official predictor stores memories."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    bits = (bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    return bits.view(np.float32)
+
+
+def sine_pe_1d(positions, dim):
+    """sam2_utils.get_1d_sine_pe in float32."""
+    half = dim // 2
+    dim_t = np.float32(10000.0) ** (2 * (np.arange(half, dtype=np.float32) // 2) / np.float32(half))
+    angles = np.asarray(positions, dtype=np.float32)[:, None] / dim_t
+    return np.concatenate([np.sin(angles), np.cos(angles)], axis=-1).astype(np.float32)
+
+
+class OnnxVideoEngine:
+    """Reference for the Java engine: the graphs of model_dir plus every rule METHOD.md §2 keeps outside them.
+
+    Covers what the fixture exercises: all prompts are added before propagation (every prompted frame is an
+    initial conditioning frame), max_cond_frames_in_attn = -1, memory_temporal_stride_for_eval = 1, one
+    object per call (objects never interact), no hole filling.
+    """
+
+    def __init__(self, model_dir, images, height, width):
+        model_dir = Path(model_dir)
+        self.manifest = json.loads((model_dir / "manifest.json").read_text())
+        constants = json.loads((model_dir / "constants.json").read_text())
+        self.flags = constants["flags"]
+        self.const = {name: np.frombuffer((model_dir / t["file"]).read_bytes(), dtype="<f4").reshape(t["shape"])
+                      for name, t in constants["tensors"].items()}
+        self.sessions = {g: _session(model_dir / v["file"]) for g, v in self.manifest["graphs"].items()}
+        self.images, self.height, self.width = images, height, width
+        self.num_frames = len(images)
+        self.size = self.manifest["image_size"]
+        self.features = {}
+        self.encoder_runs = 0
+
+    def frame_features(self, t):
+        if t not in self.features:
+            feat, pos, hr0, hr1 = self.sessions["image_encoder"].run(None, {"image": self.images[t:t + 1]})
+            self.features[t] = {"feat": feat, "pos": pos, "hr0": hr0, "hr1": hr1}
+            self.encoder_runs += 1
+        return self.features[t]
+
+    def heads(self, feat, f, coords, labels, mask_input=None):
+        s = self.size
+        raw = self.sessions["sam_heads"].run(None, {
+            "backbone_features": feat, "high_res_feat0": f["hr0"], "high_res_feat1": f["hr1"],
+            "point_coords": np.asarray(coords, np.float32).reshape(1, -1, 2),
+            "point_labels": np.asarray(labels, np.int32).reshape(1, -1),
+            "mask_input": np.zeros((1, 1, s, s), np.float32) if mask_input is None else mask_input,
+            "has_mask_input": np.array([0.0 if mask_input is None else 1.0], np.float32)})
+        return [torch.from_numpy(x) for x in raw]
+
+    def select(self, raw, multimask):
+        masks, ious, ptrs, score = raw
+        index, _ = chosen_mask_index(self, masks, ious, multimask)
+        ptr_index = index if multimask and self.flags["use_multimask_token_for_obj_ptr"] else 0
+        low, ptr = masks[:, index:index + 1], ptrs[:, ptr_index]
+        if not float(score.reshape(-1)[0]) > 0:
+            low = torch.full_like(low, self.flags["no_obj_score"])
+            ptr = torch.from_numpy(self.const["no_obj_ptr"].reshape(1, -1).copy())
+        return {"low": low, "ptr": ptr, "score": float(score.reshape(-1)[0]), "chosen": index}
+
+    # chosen_mask_index reads these two attributes of a model
+    @property
+    def sam_mask_decoder(self):
+        f = self.flags
+        return types.SimpleNamespace(dynamic_multimask_via_stability=f["dynamic_multimask_via_stability"],
+                                     dynamic_multimask_stability_delta=f["dynamic_multimask_stability_delta"],
+                                     dynamic_multimask_stability_thresh=f["dynamic_multimask_stability_thresh"])
+
+    def upsample(self, low):
+        return F.interpolate(low, size=(self.size, self.size), mode="bilinear", align_corners=False)
+
+    def encode_memory(self, t, out, from_points):
+        high = self.upsample(out["low"])
+        if self.flags["binarize_mask_from_pts_for_mem_enc"] and from_points:
+            mask = (high > 0).float()
+        else:
+            mask = torch.sigmoid(high)
+        mask = mask * self.flags["sigmoid_scale_for_mem_enc"] + self.flags["sigmoid_bias_for_mem_enc"]
+        feats, pos = self.sessions["memory_encoder"].run(None, {
+            "pix_feat": self.frame_features(t)["feat"], "mask_for_mem": mask.numpy(),
+            "object_score_logits": np.array([[out["score"]]], np.float32)})
+        out["maskmem"], self.maskmem_pos = bf16_round(feats), pos
+
+    def add_points(self, obj, t, coords, labels):
+        f = self.frame_features(t)
+        feat = f["feat"] + self.const["no_mem_embed"].reshape(1, -1, 1, 1)
+        coords = np.asarray(coords, np.float32) / np.array([self.width, self.height], np.float32) * self.size
+        n = len(labels)
+        fl = self.flags
+        multimask = fl["multimask_output_in_sam"] and fl["multimask_min_pt_num"] <= n <= fl["multimask_max_pt_num"]
+        out = self.select(self.heads(feat, f, coords, labels), multimask)
+        out["from_points"] = True
+        obj["cond"][t] = out
+        return out
+
+    def add_mask(self, obj, t, mask_video_res):
+        s = self.size
+        m = torch.from_numpy(mask_video_res.astype(np.float32))[None, None]
+        m = (F.interpolate(m, size=(s, s), mode="bilinear", align_corners=False, antialias=True) >= 0.5).float()
+        high = m * self.flags["mask_as_output_scale"] + self.flags["mask_as_output_bias"]
+        low = F.interpolate(high, size=(s // 4, s // 4), mode="bilinear", align_corners=False, antialias=True)
+        f = self.frame_features(t)
+        raw = self.heads(f["feat"], f, [[0.0, 0.0]], [-1], mask_input=m.numpy())
+        present = bool((m > 0).any())
+        ptr = raw[2][:, 0] if present else torch.from_numpy(self.const["no_obj_ptr"].reshape(1, -1).copy())
+        score = self.flags["mask_as_output_scale"] * float(present) + self.flags["mask_as_output_bias"]
+        out = {"low": low, "ptr": ptr, "score": score, "chosen": -1, "from_points": True}
+        obj["cond"][t] = out
+        return out
+
+    def preflight(self, objects):
+        for obj in objects:
+            for t, out in obj["cond"].items():
+                if "maskmem" not in out:  # official preflight: always is_mask_from_pts=True here
+                    self.encode_memory(t, out, from_points=True)
+                obj["non_cond"].pop(t, None)
+
+    def track(self, obj, t, reverse):
+        fl = self.flags
+        f = self.frame_features(t)
+        c, cm, hw = self.manifest["hidden_dim"], self.manifest["mem_dim"], self.manifest["feat_size"] ** 2
+        num_maskmem = fl["num_maskmem"]
+        mems = [(0, out) for out in obj["cond"].values()]
+        for t_pos in range(1, num_maskmem):
+            t_rel = num_maskmem - t_pos
+            prev = t + t_rel if reverse else t - t_rel
+            if prev in obj["non_cond"]:
+                mems.append((t_pos, obj["non_cond"][prev]))
+        memory, memory_pos = [], []
+        pos_spatial = self.maskmem_pos.reshape(cm, hw).T
+        for t_pos, out in mems:
+            memory.append(out["maskmem"].reshape(cm, hw).T)
+            memory_pos.append(pos_spatial + self.const["maskmem_tpos_enc"][num_maskmem - t_pos - 1])
+        max_ptrs = min(self.num_frames, fl["max_obj_ptrs_in_encoder"])
+        sign = -1 if reverse else 1
+        ptrs = [((t - u) * sign, out["ptr"]) for u, out in obj["cond"].items() if (u >= t if reverse else u <= t)]
+        for t_diff in range(1, max_ptrs):
+            u = t - t_diff * sign
+            if u < 0 or u >= self.num_frames:
+                break
+            if u in obj["non_cond"]:
+                ptrs.append((t_diff, obj["non_cond"][u]["ptr"]))
+        n_ptr_tokens = 0
+        if ptrs:
+            positions = np.array([p for p, _ in ptrs], np.float32) / np.float32(max_ptrs - 1)
+            pe = sine_pe_1d(positions, c) @ self.const["obj_ptr_tpos_proj_weight"].T + self.const["obj_ptr_tpos_proj_bias"]
+            split = c // cm
+            for (_, ptr), pos in zip(ptrs, pe):
+                memory.append(ptr.numpy().reshape(split, cm))
+                memory_pos.append(np.repeat(pos[None], split, axis=0))
+            n_ptr_tokens = len(ptrs) * split
+        memory = np.concatenate(memory).astype(np.float32)[:, None]
+        memory_pos = np.concatenate(memory_pos).astype(np.float32)[:, None]
+        curr = f["feat"].reshape(c, hw).T[:, None].copy()
+        curr_pos = f["pos"].reshape(c, hw).T[:, None].copy()
+        pix = self.sessions["memory_attention"].run(None, {
+            "curr": curr, "curr_pos": curr_pos, "memory": memory, "memory_pos": memory_pos,
+            "num_obj_ptr_tokens": np.array([n_ptr_tokens], np.int64)})[0]
+        multimask = fl["multimask_output_in_sam"] and fl["multimask_output_for_tracking"] and \
+            fl["multimask_min_pt_num"] <= 0 <= fl["multimask_max_pt_num"]
+        out = self.select(self.heads(pix, f, [[0.0, 0.0]], [-1]), multimask)
+        self.encode_memory(t, out, from_points=False)
+        obj["non_cond"][t] = out
+        return out
+
+    def video_res(self, low):
+        return F.interpolate(low, size=(self.height, self.width), mode="bilinear", align_corners=False)[0, 0]
+
+
+def cmd_replay(args):
+    """Replays fixture.json with OnnxVideoEngine and compares every record with the official outputs."""
+    import gzip
+    import nibabel as nib
+
+    fixture_dir = Path(args.fixture)
+    fixture = json.loads((fixture_dir / "fixture.json").read_text())
+
+    def load(key, dtype):
+        name, shape = fixture["files"][key]
+        return np.frombuffer(gzip.decompress((fixture_dir / name).read_bytes()), dtype=dtype).reshape(shape)
+
+    volume = np.asarray(nib.load(REPO_ROOT / fixture["volume"]).dataobj).astype(np.float32)
+    images = axial_frames(volume, fixture["image_size"], fixture["window"]).numpy()
+    print(f"frame 0 preprocessing max-abs vs fixture: {_maxabs(images[0], load('frame0_input', '<f4')):.2e}")
+    engine = OnnxVideoEngine(REPO_ROOT / fixture["model"], images, fixture["video_height"], fixture["video_width"])
+    masks = load("mask_prompts", np.uint8)
+    ids = sorted({p["obj_id"] for p in fixture["prompts"]})
+    objects = {i: {"cond": {}, "non_cond": {}} for i in ids}
+    for p in fixture["prompts"]:
+        obj = objects[p["obj_id"]]
+        if p["type"] == "points":
+            engine.add_points(obj, p["frame"], p["points"], p["labels"])
+        elif p["type"] == "box":
+            b = p["box"]
+            engine.add_points(obj, p["frame"], [[b[0], b[1]], [b[2], b[3]]], [2, 3])
+        else:
+            engine.add_mask(obj, p["frame"], masks[p["mask_index"]] > 0)
+    low_ref, video_ref = load("low_res_logits", "<f4"), load("video_res_logits", "<f4")
+    records = iter(fixture["records"])
+    worst = {"low": 0.0, "video": 0.0, "score": 0.0}
+    mismatches = 0
+    prompted = sorted({p["frame"] for p in fixture["prompts"]})
+    for reverse in (False, True):
+        engine.preflight(objects.values())
+        frames = range(prompted[-1], -1, -1) if reverse else range(prompted[0], engine.num_frames)
+        for t in frames:
+            for i in ids:
+                obj = objects[i]
+                out = obj["cond"][t] if t in obj["cond"] else engine.track(obj, t, reverse)
+                rec = next(records)
+                assert (rec["frame"], rec["obj_id"]) == (t, i), (rec, t, i)
+                worst["low"] = max(worst["low"], _maxabs(out["low"][0, 0], low_ref[rec["low_res_index"]]))
+                worst["score"] = max(worst["score"], abs(out["score"] - rec["object_score"]))
+                if rec["video_res_index"] >= 0:
+                    worst["video"] = max(worst["video"], _maxabs(engine.video_res(out["low"]),
+                                                                 video_ref[rec["video_res_index"]]))
+                if out["chosen"] != rec["chosen_mask"] or (out["score"] > 0) != (rec["object_score"] > 0):
+                    mismatches += 1
+    print(f"replayed {len(fixture['records'])} records: max-abs low-res {worst['low']:.2e}, video-res "
+          f"{worst['video']:.2e}, score {worst['score']:.2e}; decision mismatches {mismatches}; "
+          f"image-encoder runs {engine.encoder_runs} for {engine.num_frames} frames")
+    if mismatches or max(worst["low"], worst["video"]) > args.tol:
+        raise SystemExit("replay does not match the fixture")
+
+
+
 def main(argv=None):
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -938,6 +1177,10 @@ def main(argv=None):
     fix = sub.add_parser("fixtures", help="official video predictor outputs on CT frames with the micro model")
     fix.add_argument("--out", default=str(FIXTURE_DIR))
     fix.set_defaults(func=cmd_fixtures)
+    rep = sub.add_parser("replay", help="replay the fixtures with the ONNX graphs + caller-side rules")
+    rep.add_argument("--fixture", default=str(FIXTURE_DIR))
+    rep.add_argument("--tol", type=float, default=1e-3)
+    rep.set_defaults(func=cmd_replay)
     args = parser.parse_args(argv)
     args.func(args)
 
