@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from sam2.build_sam import build_sam2_video_predictor
+from sam2.modeling.sam2_base import NO_OBJ_SCORE
 from sam2.modeling.sam.transformer import RoPEAttention
 
 OPSET = 17
@@ -368,30 +369,39 @@ def export_memory_attention(model, out_dir, gen, tol):
     return worst
 
 
-def select_heads_output(model, masks, ious, ptrs, score, multimask):
-    """The caller's side of the sam_heads boundary (what the Java engine implements), in torch."""
-    dec = model.sam_mask_decoder
+def chosen_mask_index(model, raw_masks, raw_ious, multimask):
+    """Index (0..3) of the decoder token the official selection keeps (see SEMANTICS['sam_heads']) and the
+    margin of that decision (IoU gap to the runner-up, or stability distance to its threshold)."""
+    multi_ious = raw_ious[0, 1:].sort(descending=True).values
+    best_multi = 1 + int(torch.argmax(raw_ious[0, 1:]))
+    iou_gap = float(multi_ious[0] - multi_ious[1])
     if multimask:
-        best = int(torch.argmax(ious[0, 1:])) + 1
-        mask, iou, ptr = masks[:, best:best + 1], ious[:, best:best + 1], ptrs[:, best]
-    else:
-        ptr = ptrs[:, 0]
-        single = masks[:, 0:1].flatten(-2)
-        delta = dec.dynamic_multimask_stability_delta
-        area_i = float((single > delta).sum())
-        area_u = float((single > -delta).sum())
-        stability = area_i / area_u if area_u > 0 else 1.0
-        if not dec.dynamic_multimask_via_stability or stability >= dec.dynamic_multimask_stability_thresh:
-            mask, iou = masks[:, 0:1], ious[:, 0:1]
-        else:
-            best = int(torch.argmax(ious[0, 1:])) + 1
-            mask, iou = masks[:, best:best + 1], ious[:, best:best + 1]
-    present = bool(score.reshape(-1)[0] > 0)
-    if not present:
-        mask = torch.full_like(mask, -1024.0)
-        ptr = model.no_obj_ptr.detach().clone()
+        return best_multi, iou_gap
+    dec = model.sam_mask_decoder
+    single = raw_masks[0, 0]
+    area_u = float((single > -dec.dynamic_multimask_stability_delta).sum())
+    area_i = float((single > dec.dynamic_multimask_stability_delta).sum())
+    stability = area_i / area_u if area_u > 0 else 1.0
+    stability_gap = abs(stability - dec.dynamic_multimask_stability_thresh)
+    if stability >= dec.dynamic_multimask_stability_thresh or not dec.dynamic_multimask_via_stability:
+        return 0, stability_gap
+    return best_multi, min(stability_gap, iou_gap)
+
+
+def select_heads_output(model, masks, ious, ptrs, score, multimask):
+    """The caller's side of the sam_heads boundary (what the Java engine implements), in torch.
+
+    model needs: sam_mask_decoder stability settings, use_multimask_token_for_obj_ptr, no_obj_ptr, image_size.
+    Returns the chosen token, low-res and high-res mask, its IoU and the object pointer.
+    """
+    index, _ = chosen_mask_index(model, masks, ious, multimask)
+    ptr_index = index if multimask and model.use_multimask_token_for_obj_ptr else 0
+    mask, iou, ptr = masks[:, index:index + 1], ious[:, index:index + 1], ptrs[:, ptr_index]
+    if not float(score.reshape(-1)[0]) > 0:
+        mask = torch.full_like(mask, NO_OBJ_SCORE)
+        ptr = torch.as_tensor(model.no_obj_ptr).detach().reshape(1, -1).clone()
     high = F.interpolate(mask, size=(model.image_size, model.image_size), mode="bilinear", align_corners=False)
-    return mask, high, iou, ptr
+    return index, mask, high, iou, ptr
 
 
 def export_sam_heads(model, out_dir, gen, tol):
@@ -446,7 +456,7 @@ def export_sam_heads(model, out_dir, gen, tol):
             with torch.no_grad():
                 ref = model._forward_sam_heads(feat, point_inputs=point_inputs, mask_inputs=mask_inputs,
                                                high_res_features=[hr0, hr1], multimask_output=multimask)
-            low, high, iou, ptr = select_heads_output(model, *got, multimask)
+            _, low, high, iou, ptr = select_heads_output(model, *got, multimask)
             diffs = {"low": _maxabs(low, ref[3]), "high": _maxabs(high, ref[4]), "ptr": _maxabs(ptr, ref[5]),
                      "score": _maxabs(got[3], ref[6])}
             if multimask:
@@ -536,7 +546,7 @@ def model_flags(model):
         "non_overlap_masks": model.non_overlap_masks,
         "clear_non_cond_mem_around_input": model.clear_non_cond_mem_around_input,
         "add_all_frames_to_correct_as_cond": model.add_all_frames_to_correct_as_cond,
-        "no_obj_score": -1024.0,
+        "no_obj_score": NO_OBJ_SCORE,
         "mask_as_output_scale": 20.0,
         "mask_as_output_bias": -10.0,
         "prev_mask_logits_clamp": 32.0,
@@ -731,25 +741,6 @@ def interior_point(mask2d):
 def bounding_box(mask2d):
     rows, cols = np.nonzero(mask2d)
     return [float(cols.min()), float(rows.min()), float(cols.max()), float(rows.max())]
-
-
-def chosen_mask_index(model, raw_masks, raw_ious, multimask):
-    """Index (0..3) of the decoder token the official selection keeps (see SEMANTICS['sam_heads']) and the
-    margin of that decision (IoU gap to the runner-up, or stability distance to its threshold)."""
-    multi_ious = raw_ious[0, 1:].sort(descending=True).values
-    best_multi = 1 + int(torch.argmax(raw_ious[0, 1:]))
-    iou_gap = float(multi_ious[0] - multi_ious[1])
-    if multimask:
-        return best_multi, iou_gap
-    dec = model.sam_mask_decoder
-    single = raw_masks[0, 0]
-    area_u = float((single > -dec.dynamic_multimask_stability_delta).sum())
-    area_i = float((single > dec.dynamic_multimask_stability_delta).sum())
-    stability = area_i / area_u if area_u > 0 else 1.0
-    stability_gap = abs(stability - dec.dynamic_multimask_stability_thresh)
-    if stability >= dec.dynamic_multimask_stability_thresh or not dec.dynamic_multimask_via_stability:
-        return 0, stability_gap
-    return best_multi, min(stability_gap, iou_gap)
 
 
 class HeadsRecorder:
@@ -983,22 +974,28 @@ class OnnxVideoEngine:
         return [torch.from_numpy(x) for x in raw]
 
     def select(self, raw, multimask):
-        masks, ious, ptrs, score = raw
-        index, _ = chosen_mask_index(self, masks, ious, multimask)
-        ptr_index = index if multimask and self.flags["use_multimask_token_for_obj_ptr"] else 0
-        low, ptr = masks[:, index:index + 1], ptrs[:, ptr_index]
-        if not float(score.reshape(-1)[0]) > 0:
-            low = torch.full_like(low, self.flags["no_obj_score"])
-            ptr = torch.from_numpy(self.const["no_obj_ptr"].reshape(1, -1).copy())
-        return {"low": low, "ptr": ptr, "score": float(score.reshape(-1)[0]), "chosen": index}
+        index, low, _, _, ptr = select_heads_output(self, *raw, multimask)
+        return {"low": low, "ptr": ptr, "score": float(raw[3].reshape(-1)[0]), "chosen": index}
 
-    # chosen_mask_index reads these two attributes of a model
+    # select_heads_output reads these attributes of a model
     @property
     def sam_mask_decoder(self):
         f = self.flags
         return types.SimpleNamespace(dynamic_multimask_via_stability=f["dynamic_multimask_via_stability"],
                                      dynamic_multimask_stability_delta=f["dynamic_multimask_stability_delta"],
                                      dynamic_multimask_stability_thresh=f["dynamic_multimask_stability_thresh"])
+
+    @property
+    def use_multimask_token_for_obj_ptr(self):
+        return self.flags["use_multimask_token_for_obj_ptr"]
+
+    @property
+    def no_obj_ptr(self):
+        return torch.from_numpy(self.const["no_obj_ptr"].copy())
+
+    @property
+    def image_size(self):
+        return self.size
 
     def upsample(self, low):
         return F.interpolate(low, size=(self.size, self.size), mode="bilinear", align_corners=False)
@@ -1036,7 +1033,7 @@ class OnnxVideoEngine:
         f = self.frame_features(t)
         raw = self.heads(f["feat"], f, [[0.0, 0.0]], [-1], mask_input=m.numpy())
         present = bool((m > 0).any())
-        ptr = raw[2][:, 0] if present else torch.from_numpy(self.const["no_obj_ptr"].reshape(1, -1).copy())
+        ptr = raw[2][:, 0] if present else self.no_obj_ptr.reshape(1, -1)
         score = self.flags["mask_as_output_scale"] * float(present) + self.flags["mask_as_output_bias"]
         out = {"low": low, "ptr": ptr, "score": score, "chosen": -1, "from_points": True}
         obj["cond"][t] = out
