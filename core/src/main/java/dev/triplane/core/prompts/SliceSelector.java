@@ -107,7 +107,6 @@ public enum SliceSelector {
                     }
                 }
             }
-            default -> throw new AssertionError(this);
         }
         return chosen.stream().mapToInt(Integer::intValue).toArray();
     }

@@ -6,7 +6,10 @@ import java.util.Locale;
 public enum MergeRule {
     /** The official video predictor's behaviour: the pass that visits the frame last overwrites it. */
     LAST_PASS_WINS("official"),
-    /** The pass whose start (a prompted frame) is nearest to the frame wins. */
+    /**
+     * The pass that reached the frame from the nearer prompted frame wins: forward passes from the nearest
+     * prompted frame at or before it, reverse passes from the nearest at or after it; the later pass on a tie.
+     */
     NEAREST_PROMPT("nearest-prompt"),
     /** Per pixel, the largest logit of all passes. */
     MAX_LOGIT("max-logit");

@@ -9,6 +9,7 @@ import dev.triplane.core.geometry.Reorientation;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.LabelVolume;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TriAxisFusionTest {
@@ -88,6 +89,41 @@ class TriAxisFusionTest {
         assertThatThrownBy(() -> fusion.add(0, Map.of(Axis.AXIAL, new float[6]))).hasMessageContaining("positive");
         assertThatThrownBy(() -> fusion.add(9, Map.of(Axis.AXIAL, new float[5]))).hasMessageContaining("5 logits");
         assertThatThrownBy(() -> fusion.add(9, Map.of())).hasMessageContaining("no logits");
+    }
+
+    @Test
+    void manySlabsInParallelGiveThePerVoxelResult() {
+        Grid grid = new Grid(70, 50, 23, new double[] {0.9, 0.9, 2}, new double[] {
+            -0.9, 0, 0, 0, 0, -0.9, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1});
+        Reorientation r = Reorientation.toRas(grid);
+        int n = grid.voxelCount();
+        float[][] logits = new float[3][n];
+        Random random = new Random(7);
+        for (float[] axis : logits) {
+            for (int v = 0; v < n; v++) {
+                axis[v] = random.nextFloat() * 80 - 40;
+            }
+        }
+        TriAxisFusion fusion = new TriAxisFusion(r, FusionRule.MEAN_PROB);
+        fusion.add(2, Map.of(Axis.AXIAL, logits[0], Axis.CORONAL, logits[1], Axis.SAGITTAL, logits[2]));
+        int[] ras = r.forward(fusion.labels().labels());
+        float[] uncertainty = r.forward(fusion.uncertainty().voxels());
+        for (int v = 0; v < n; v++) {
+            double[] p = new double[3];
+            double mean = 0;
+            for (int a = 0; a < 3; a++) {
+                p[a] = 1 / (1 + Math.exp(-Math.max(-32, Math.min(32, logits[a][v]))));
+                mean += p[a] / 3;
+            }
+            double variance = 0;
+            for (int a = 0; a < 3; a++) {
+                variance += (p[a] - mean) * (p[a] - mean) / 3;
+            }
+            if (Math.abs(mean - 0.5) > 1e-5) {
+                assertThat(ras[v]).as("voxel " + v).isEqualTo(mean > 0.5 ? 2 : 0);
+            }
+            assertThat((double) uncertainty[v]).isCloseTo(variance, within(1e-5));
+        }
     }
 
     @Test
