@@ -85,14 +85,14 @@ public final class TriAxisFusion {
         IntStream.range(0, slabs).parallel().forEach(s -> fuseSlab(id, axes, s * SLAB, Math.min(n, (s + 1) * SLAB)));
     }
 
-    /** The fused labels on the input grid (0 = background). */
+    /** The fused labels on the input grid (0 = background); a new array, later adds do not change it. */
     public LabelVolume labels() {
-        return reorientation.inverse(new LabelVolume(reorientation.target(), labels.clone()));
+        return reorientation.inverse(new LabelVolume(reorientation.target(), labels));
     }
 
     /** The uncertainty map on the input grid: largest per-structure variance of the axes' probabilities. */
     public ImageVolume uncertainty() {
-        return reorientation.inverse(new ImageVolume(reorientation.target(), uncertainty.clone()));
+        return reorientation.inverse(new ImageVolume(reorientation.target(), uncertainty));
     }
 
     /** Voxels per structure in the fused labels, for every structure added (0 when it lost every voxel). */

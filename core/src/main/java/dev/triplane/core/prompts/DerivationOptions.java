@@ -35,7 +35,10 @@ public record DerivationOptions(Set<PromptKind> kinds, int budget, SliceSelector
         }
     }
 
-    /** The paper's setting: a box on the first and last frame of the extent, margin 2, no negative points. */
+    /**
+     * A box on the first and last frame of the extent (METHOD.md's reading of the paper's baseline), range
+     * margin 2, no negative points (their margin 5 pixels when turned on).
+     */
     public static DerivationOptions defaults() {
         return new DerivationOptions(EnumSet.of(PromptKind.BOX), 2, SliceSelector.EXTENT_ENDS, 0, 5,
                 FrameRange.DEFAULT_MARGIN);
