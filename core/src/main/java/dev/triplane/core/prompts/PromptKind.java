@@ -1,9 +1,10 @@
 package dev.triplane.core.prompts;
 
+import dev.triplane.core.NamedOption;
 import java.util.Locale;
 
 /** The prompt types derived from a reference label on a prompted frame (METHOD.md §1). */
-public enum PromptKind {
+public enum PromptKind implements NamedOption {
     /** Tight bounding box of the structure in the frame. */
     BOX,
     /** The interior point farthest from the structure's border (plus optional negative points). */
@@ -12,10 +13,11 @@ public enum PromptKind {
     MASK;
 
     public static PromptKind parse(String name) {
-        try {
-            return valueOf(name.strip().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown prompt kind '" + name + "', expected box, point or mask", e);
-        }
+        return NamedOption.parse(PromptKind.class, name, "prompt kind");
+    }
+
+    @Override
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,6 +1,6 @@
 package dev.triplane.core.prompts;
 
-import java.util.Locale;
+import dev.triplane.core.NamedOption;
 import java.util.TreeSet;
 
 /**
@@ -8,7 +8,7 @@ import java.util.TreeSet;
  * prompt budget B >= 2 (METHOD.md §1). Only frames holding the structure are chosen; choices that land on
  * the same frame collapse, so a structure thinner than B frames gets fewer prompts. Results are ascending.
  */
-public enum SliceSelector {
+public enum SliceSelector implements NamedOption {
     /**
      * The first and last frame of the extent, plus B - 2 frames evenly spaced by index between them: frame
      * {@code first + floor(m * (last - first) / (B - 1) + 0.5)} for m = 1..B-2 (half rounds up). A chosen frame
@@ -34,14 +34,7 @@ public enum SliceSelector {
     }
 
     public static SliceSelector parse(String name) {
-        String n = name.strip().toLowerCase(Locale.ROOT);
-        for (SliceSelector s : values()) {
-            if (s.id.equals(n)) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("unknown slice selector '" + name
-                + "', expected extent-ends, largest-area or area-quantiles");
+        return NamedOption.parse(SliceSelector.class, name, "slice selector");
     }
 
     /**

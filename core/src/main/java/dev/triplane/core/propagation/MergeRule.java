@@ -1,9 +1,9 @@
 package dev.triplane.core.propagation;
 
-import java.util.Locale;
+import dev.triplane.core.NamedOption;
 
 /** How the outputs of a frame visited by several propagation passes become one (METHOD.md §1). */
-public enum MergeRule {
+public enum MergeRule implements NamedOption {
     /** The official video predictor's behaviour: the pass that visits the frame last overwrites it. */
     LAST_PASS_WINS("official"),
     /**
@@ -26,13 +26,6 @@ public enum MergeRule {
     }
 
     public static MergeRule parse(String name) {
-        String n = name.strip().toLowerCase(Locale.ROOT);
-        for (MergeRule rule : values()) {
-            if (rule.id.equals(n)) {
-                return rule;
-            }
-        }
-        throw new IllegalArgumentException("unknown merge rule '" + name
-                + "', expected official, nearest-prompt or max-logit");
+        return NamedOption.parse(MergeRule.class, name, "merge rule");
     }
 }
