@@ -52,25 +52,6 @@ final class ChildJvm {
         return new ChildJvm(name, builder.start(), log);
     }
 
-    /** Starts a child and waits for it to exit with status 0. */
-    static void run(String name, String classpathResource, List<String> jvmOptions, String mainClass,
-                    List<String> args, Path workDir, Path log, long timeoutSeconds) throws IOException {
-        ChildJvm child = start(name, classpathResource, jvmOptions, mainClass, args, workDir, log);
-        try {
-            if (!child.process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                child.stop(0);
-                throw new IOException(name + " did not finish in " + timeoutSeconds + " s; see " + log);
-            }
-        } catch (InterruptedException e) {
-            child.stop(0);
-            Thread.currentThread().interrupt();
-            throw new IOException(name + " interrupted", e);
-        }
-        if (child.process.exitValue() != 0) {
-            throw child.failure("exited with status " + child.process.exitValue());
-        }
-    }
-
     /** A currently free TCP port on the loopback interface (free when asked; the child binds it soon after). */
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

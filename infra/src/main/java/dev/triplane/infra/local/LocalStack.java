@@ -6,7 +6,6 @@ import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.S3Endpoint;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -44,7 +43,7 @@ public final class LocalStack implements AutoCloseable {
         Topics topics = Topics.load();
         ObjectKeys keys = ObjectKeys.load();
         // s3proxy starts while the broker's storage is formatted and the broker starts.
-        S3Server s3 = S3Server.launch(Files.createDirectories(dataDir.resolve("s3")));
+        S3Server s3 = S3Server.launch(dataDir.resolve("s3"));
         KafkaBroker broker = null;
         try {
             broker = KafkaBroker.launch(dataDir.resolve("kafka"));

@@ -38,7 +38,9 @@ final class S3Server {
     }
 
     /** Launches the server; {@link #awaitReady} tells when it serves. */
-    static S3Server launch(Path dir) throws IOException {
+    static S3Server launch(Path folder) throws IOException {
+        // The child runs in this folder: relative paths would resolve twice.
+        Path dir = Files.createDirectories(folder.toAbsolutePath());
         Path blobs = Files.createDirectories(dir.resolve("blobs"));
         String url = "http://127.0.0.1:" + ChildJvm.freePort();
         Path config = dir.resolve("s3proxy.properties");
@@ -59,8 +61,9 @@ final class S3Server {
         try (InputStream in = S3Server.class.getResourceAsStream("s3proxy-logback.xml")) {
             Files.copy(in, logback, StandardCopyOption.REPLACE_EXISTING);
         }
+        // C1 only for a faster start, as for the broker.
         ChildJvm child = ChildJvm.start("s3proxy", CLASSPATH,
-                List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback.toAbsolutePath()),
+                List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=" + logback.toAbsolutePath()),
                 "org.gaul.s3proxy.Main", List.of("--properties", config.toString()), dir, dir.resolve("s3proxy.log"));
         return new S3Server(child, new S3Endpoint(url, REGION, ACCESS_KEY, SECRET_KEY));
     }
