@@ -2,6 +2,7 @@ package dev.triplane.infra.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.TopicSpec;
@@ -10,6 +11,8 @@ import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import dev.triplane.infra.storage.ObjectInfo;
 import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.ObjectStoreException;
+import dev.triplane.infra.storage.S3Endpoint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,12 +21,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +37,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -132,8 +139,8 @@ class LocalStackTest {
                 assertThat(in.readAllBytes()).isEqualTo(image);
             }
             assertThat(store.list("volumes/")).extracting(ObjectInfo::key, ObjectInfo::size)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("volumes/a/image.nii.gz", (long) image.length),
-                            org.assertj.core.groups.Tuple.tuple("volumes/a/labels.nii.gz", 5L));
+                    .containsExactly(tuple("volumes/a/image.nii.gz", (long) image.length),
+                            tuple("volumes/a/labels.nii.gz", 5L));
             assertThat(store.stat("inbox/unknown-size.nii")).get()
                     .satisfies(info -> assertThat(info.size()).isEqualTo(image.length))
                     .satisfies(info -> assertThat(info.lastModified()).isNotNull());
@@ -150,6 +157,16 @@ class LocalStackTest {
 
     @Test
     @Order(4)
+    void wrongCredentialsAreNotRetryable() {
+        S3Endpoint wrong = new S3Endpoint(stack.s3().url(), stack.s3().region(), stack.s3().accessKey(), "wrong-secret");
+        try (ObjectStore store = new MinioObjectStore(wrong, stack.bucket())) {
+            assertThatThrownBy(() -> store.put("inbox/x.nii", new byte[]{1}, null))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isFalse());
+        }
+    }
+
+    @Test
+    @Order(5)
     void restartOnTheSameFolderKeepsTopicsRecordsAndObjects() throws Exception {
         stack.close();
         long t0 = System.nanoTime();
@@ -162,25 +179,16 @@ class LocalStackTest {
         try (Admin admin = Admin.create(KafkaBroker.adminConfig(stack.bootstrapServers()))) {
             Set<String> names = admin.listTopics().names().get();
             assertThat(names).contains(TOPICS.name(Topic.STATUS), TOPICS.name(Topic.AXIS_JOBS) + ".dlt");
-            var partition = new org.apache.kafka.common.TopicPartition(TOPICS.name(Topic.AXIS_JOBS), 0);
+            String jobs = TOPICS.name(Topic.AXIS_JOBS);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < TOPICS.spec(Topic.AXIS_JOBS).partitions(); p++) {
+                latest.put(new TopicPartition(jobs, p), OffsetSpec.latest());
+            }
             long records = 0;
-            var ends = admin.listOffsets(partitionsOf(TOPICS.name(Topic.AXIS_JOBS), TOPICS.spec(Topic.AXIS_JOBS)
-                    .partitions())).all().get();
-            for (var end : ends.values()) {
+            for (ListOffsetsResultInfo end : admin.listOffsets(latest).all().get().values()) {
                 records += end.offset();
             }
-            assertThat(records).as("records kept across the restart, e.g. in " + partition).isEqualTo(1);
+            assertThat(records).as("records of " + jobs + " kept across the restart").isEqualTo(1);
         }
-    }
-
-    private static Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>
-            partitionsOf(String topic, int partitions) {
-        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> specs =
-                new java.util.HashMap<>();
-        for (int p = 0; p < partitions; p++) {
-            specs.put(new org.apache.kafka.common.TopicPartition(topic, p),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest());
-        }
-        return specs;
     }
 }
