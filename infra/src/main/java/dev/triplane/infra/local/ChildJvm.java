@@ -66,9 +66,8 @@ final class ChildJvm {
         }
     }
 
-    /** SIGTERM, then SIGKILL after {@code graceSeconds}; returns the seconds it took. */
-    double stop(long graceSeconds) {
-        long start = System.nanoTime();
+    /** SIGTERM, then SIGKILL after {@code graceSeconds}; returns once the process is gone. */
+    void stop(long graceSeconds) {
         process.destroy();
         try {
             if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
@@ -78,7 +77,6 @@ final class ChildJvm {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        return (System.nanoTime() - start) / 1e9;
     }
 
     Path log() {

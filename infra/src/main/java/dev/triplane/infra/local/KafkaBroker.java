@@ -43,6 +43,9 @@ final class KafkaBroker {
         Path dir = Files.createDirectories(folder.toAbsolutePath());
         int port = ChildJvm.freePort();
         int controllerPort = ChildJvm.freePort();
+        while (controllerPort == port) {
+            controllerPort = ChildJvm.freePort();
+        }
         Path logDirs = dir.resolve("data");
         Path config = dir.resolve("server.properties");
         writeConfig(config, logDirs, port, controllerPort);
@@ -85,9 +88,9 @@ final class KafkaBroker {
         return child.log();
     }
 
-    /** SIGTERM (controlled shutdown), SIGKILL after 30 s; returns the seconds it took. */
-    double stop() {
-        return child.stop(30);
+    /** SIGTERM (controlled shutdown), SIGKILL after 30 s. */
+    void stop() {
+        child.stop(30);
     }
 
     /** Admin client settings with short timeouts, for a broker on this machine. */

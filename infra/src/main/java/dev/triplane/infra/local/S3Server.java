@@ -102,8 +102,8 @@ final class S3Server {
         return child.log();
     }
 
-    /** SIGTERM, SIGKILL after 30 s; returns the seconds it took. */
-    double stop() {
-        return child.stop(30);
+    /** SIGTERM, SIGKILL after 30 s. */
+    void stop() {
+        child.stop(30);
     }
 }
