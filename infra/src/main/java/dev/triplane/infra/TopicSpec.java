@@ -11,7 +11,8 @@ import org.apache.kafka.common.config.TopicConfig;
  * @param name        full topic name, e.g. {@code triplane.axis-jobs} or {@code triplane.axis-jobs.dlt}
  * @param partitions  partition count (at least 1)
  * @param compacted   {@code cleanup.policy=compact} (latest value per key kept) instead of {@code delete}
- * @param retentionMs {@code retention.ms} for deleting topics in milliseconds, -1 = forever
+ * @param retentionMs {@code retention.ms} in milliseconds, -1 = forever; compacted topics keep every key's
+ *                    latest value forever, so they must say -1
  */
 public record TopicSpec(String name, int partitions, boolean compacted, long retentionMs) {
 
@@ -21,6 +22,9 @@ public record TopicSpec(String name, int partitions, boolean compacted, long ret
         }
         if (partitions < 1) {
             throw new IllegalArgumentException(name + ": partitions must be >= 1, got " + partitions);
+        }
+        if (compacted && retentionMs != -1) {
+            throw new IllegalArgumentException(name + ": a compacted topic keeps its latest values, retentionMs must be -1");
         }
         if (retentionMs < -1 || retentionMs == 0) {
             throw new IllegalArgumentException(name + ": retentionMs must be -1 or positive, got " + retentionMs);

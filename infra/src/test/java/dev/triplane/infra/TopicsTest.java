@@ -75,9 +75,10 @@ class TopicsTest {
     }
 
     @Test
-    void rejectsZeroPartitionsAndZeroRetention() {
+    void rejectsZeroPartitionsZeroRetentionAndExpiringCompaction() {
         assertThatThrownBy(() -> new TopicSpec("t", 0, false, 1000)).hasMessageContaining("partitions");
         assertThatThrownBy(() -> new TopicSpec("t", 1, false, 0)).hasMessageContaining("retentionMs");
+        assertThatThrownBy(() -> new TopicSpec("t", 1, true, 1000)).hasMessageContaining("compacted");
     }
 
     @Test
