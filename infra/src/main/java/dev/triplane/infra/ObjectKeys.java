@@ -1,0 +1,174 @@
+package dev.triplane.infra;
+
+import dev.triplane.core.geometry.Axis;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The bucket and the deterministic object keys of {@code triplane/layout.json} (METHOD.md §4): the same
+ * inputs always give the same key, so every pipeline step can overwrite its output idempotently.
+ *
+ * <p>{@code volumeId} is the SHA-256 of the image file's bytes exactly as dropped or uploaded (compressed or
+ * not), as 64 lower-case hex digits: dropping the same file twice names the same volume. {@code requestId}
+ * is 1 to 64 characters of {@code [A-Za-z0-9._-]} starting with a letter or digit, so keys need no escaping.
+ */
+public final class ObjectKeys {
+
+    private static final Pattern VOLUME_ID = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z]+)}");
+    private static final Set<String> VOLUME = Set.of("volumeId");
+    private static final Set<String> REQUEST = Set.of("volumeId", "requestId");
+    private static final Set<String> AXIS = Set.of("volumeId", "requestId", "axis");
+
+    private final String bucket;
+    private final String inboxPrefix;
+    private final String image;
+    private final String labels;
+    private final String logits;
+    private final String segmentation;
+    private final String uncertainty;
+    private final String metrics;
+
+    private ObjectKeys(JsonNode layout) {
+        bucket = LayoutFile.required(layout, "bucket", "layout").asString();
+        JsonNode keys = LayoutFile.required(layout, "objectKeys", "layout");
+        inboxPrefix = template(keys, "inbox", Set.of());
+        if (!inboxPrefix.endsWith("/")) {
+            throw new IllegalArgumentException("layout: inbox prefix must end with '/': " + inboxPrefix);
+        }
+        image = template(keys, "image", VOLUME);
+        labels = template(keys, "labels", VOLUME);
+        logits = template(keys, "logits", AXIS);
+        segmentation = template(keys, "segmentation", REQUEST);
+        uncertainty = template(keys, "uncertainty", REQUEST);
+        metrics = template(keys, "metrics", REQUEST);
+    }
+
+    /** The bucket and keys of the layout file on the classpath. */
+    public static ObjectKeys load() {
+        return from(LayoutFile.read());
+    }
+
+    static ObjectKeys from(JsonNode layout) {
+        return new ObjectKeys(layout);
+    }
+
+    /** SHA-256 of all bytes of {@code in} (read to the end, not closed) as 64 lower-case hex digits. */
+    public static String volumeId(InputStream in) throws IOException {
+        MessageDigest sha = sha256();
+        byte[] buffer = new byte[1 << 16];
+        for (int n; (n = in.read(buffer)) >= 0; ) {
+            sha.update(buffer, 0, n);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** SHA-256 of {@code bytes} as 64 lower-case hex digits. */
+    public static String volumeId(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    /** The bucket that holds every object of the pipeline. */
+    public String bucket() {
+        return bucket;
+    }
+
+    /** Prefix (ending in {@code /}) under which users drop scans. */
+    public String inboxPrefix() {
+        return inboxPrefix;
+    }
+
+    /** Canonical copy of a volume's image. */
+    public String image(String volumeId) {
+        return fill(image, checkVolumeId(volumeId), null, null);
+    }
+
+    /** Reference labels paired with a volume. */
+    public String labels(String volumeId) {
+        return fill(labels, checkVolumeId(volumeId), null, null);
+    }
+
+    /** Compact logit volume of one axis of a request. */
+    public String logits(String volumeId, String requestId, Axis axis) {
+        return fill(logits, checkVolumeId(volumeId), checkRequestId(requestId), axis.id());
+    }
+
+    /** Fused label volume of a request. */
+    public String segmentation(String volumeId, String requestId) {
+        return fill(segmentation, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** Axis-disagreement uncertainty map of a request. */
+    public String uncertainty(String volumeId, String requestId) {
+        return fill(uncertainty, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** Per-structure metrics of a request. */
+    public String metrics(String volumeId, String requestId) {
+        return fill(metrics, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** Whether {@code id} is a well-formed volume id. */
+    public static boolean isVolumeId(String id) {
+        return id != null && VOLUME_ID.matcher(id).matches();
+    }
+
+    /** Whether {@code id} is a well-formed request id. */
+    public static boolean isRequestId(String id) {
+        return id != null && REQUEST_ID.matcher(id).matches();
+    }
+
+    private static String checkVolumeId(String id) {
+        if (!isVolumeId(id)) {
+            throw new IllegalArgumentException("volumeId must be 64 lower-case hex digits: " + id);
+        }
+        return id;
+    }
+
+    private static String checkRequestId(String id) {
+        if (!isRequestId(id)) {
+            throw new IllegalArgumentException("requestId must match " + REQUEST_ID.pattern() + ": " + id);
+        }
+        return id;
+    }
+
+    private static String fill(String template, String volumeId, String requestId, String axis) {
+        String key = template.replace("{volumeId}", volumeId);
+        if (requestId != null) {
+            key = key.replace("{requestId}", requestId);
+        }
+        return axis == null ? key : key.replace("{axis}", axis);
+    }
+
+    /** Reads a key template and checks that it uses exactly the placeholders its builder fills. */
+    private static String template(JsonNode keys, String field, Set<String> placeholders) {
+        String template = LayoutFile.required(keys, field, "objectKeys").asString();
+        Matcher m = PLACEHOLDER.matcher(template);
+        Set<String> found = new HashSet<>();
+        while (m.find()) {
+            found.add(m.group(1));
+        }
+        if (!found.equals(placeholders) || template.startsWith("/") || template.isBlank()) {
+            throw new IllegalArgumentException("layout: key '" + field + "' = '" + template
+                    + "' must be relative and use exactly the placeholders " + placeholders);
+        }
+        return template;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
+    }
+}

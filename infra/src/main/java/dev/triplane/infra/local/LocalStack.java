@@ -1,0 +1,116 @@
+package dev.triplane.infra.local;
+
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.storage.MinioObjectStore;
+import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.S3Endpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * The local default of the pipeline without Docker: a real single-node KRaft Kafka broker and a real S3 server
+ * (s3proxy on the file system), each in a child JVM on free loopback ports, with every topic of
+ * {@link Topics} and the bucket of {@link ObjectKeys} created. Data lives under one folder ({@code kafka/},
+ * {@code s3/}, each with its log file) and survives restarts, which take new ports.
+ *
+ * <p>The children exit by themselves when this JVM dies, even by SIGKILL (see {@link ParentWatch}).
+ */
+public final class LocalStack implements AutoCloseable {
+
+    private static final long READY_TIMEOUT_SECONDS = 60;
+
+    private final KafkaBroker broker;
+    private final S3Server s3;
+    private final String bucket;
+
+    private LocalStack(KafkaBroker broker, S3Server s3, String bucket) {
+        this.broker = broker;
+        this.s3 = s3;
+        this.bucket = bucket;
+    }
+
+    /**
+     * Starts the broker and the S3 server with their data under {@code dataDir} (created if missing) and
+     * creates the missing topics and the bucket; returns once both serve.
+     */
+    public static LocalStack start(Path dataDir) throws IOException {
+        Topics topics = Topics.load();
+        ObjectKeys keys = ObjectKeys.load();
+        // s3proxy starts while the broker's storage is formatted and the broker starts.
+        S3Server s3 = S3Server.launch(dataDir.resolve("s3"));
+        KafkaBroker broker = null;
+        try {
+            broker = KafkaBroker.launch(dataDir.resolve("kafka"));
+            s3.awaitReady(READY_TIMEOUT_SECONDS);
+            try (ObjectStore store = new MinioObjectStore(s3.endpoint(), keys.bucket())) {
+                store.ensureBucket();
+            }
+            broker.awaitReady(READY_TIMEOUT_SECONDS);
+            createTopics(broker.bootstrapServers(), topics);
+            return new LocalStack(broker, s3, keys.bucket());
+        } catch (IOException | RuntimeException e) {
+            if (broker != null) {
+                broker.stop();
+            }
+            s3.stop();
+            throw e;
+        }
+    }
+
+    /** Kafka {@code bootstrap.servers}, e.g. {@code 127.0.0.1:40123}. */
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    /** The S3 server's URL, region and credentials. */
+    public S3Endpoint s3() {
+        return s3.endpoint();
+    }
+
+    /** The pipeline's bucket, created at start. */
+    public String bucket() {
+        return bucket;
+    }
+
+    /** The broker's log file. */
+    public Path brokerLog() {
+        return broker.log();
+    }
+
+    /** The S3 server's log file. */
+    public Path s3Log() {
+        return s3.log();
+    }
+
+    /** Stops the broker (controlled shutdown), then the S3 server; each is killed if not gone after 30 s. */
+    @Override
+    public void close() {
+        broker.stop();
+        s3.stop();
+    }
+
+    /** Creates the topics that do not exist yet; existing ones are left as they are. */
+    private static void createTopics(String bootstrapServers, Topics topics) throws IOException {
+        try (Admin admin = Admin.create(KafkaBroker.adminConfig(bootstrapServers))) {
+            Map<String, KafkaFuture<Void>> results = admin.createTopics(topics.newTopics((short) 1)).values();
+            for (Map.Entry<String, KafkaFuture<Void>> result : results.entrySet()) {
+                try {
+                    result.getValue().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IOException("cannot create topic " + result.getKey(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while creating topics", e);
+        }
+    }
+}

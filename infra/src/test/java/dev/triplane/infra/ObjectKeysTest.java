@@ -1,0 +1,68 @@
+package dev.triplane.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.triplane.core.geometry.Axis;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ObjectKeysTest {
+
+    /** SHA-256("abc"), FIPS 180-2 appendix B.1. */
+    private static final String ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    private final ObjectKeys keys = ObjectKeys.load();
+
+    @Test
+    void volumeIdIsTheSha256OfTheBytes() throws IOException {
+        byte[] abc = "abc".getBytes(StandardCharsets.US_ASCII);
+        assertThat(ObjectKeys.volumeId(abc)).isEqualTo(ABC);
+        assertThat(ObjectKeys.volumeId(new ByteArrayInputStream(abc))).isEqualTo(ABC);
+    }
+
+    @Test
+    void streamedVolumeIdSpansBufferBoundaries() throws IOException {
+        byte[] large = new byte[200_000];
+        for (int i = 0; i < large.length; i++) {
+            large[i] = (byte) (i * 31);
+        }
+        assertThat(ObjectKeys.volumeId(new ByteArrayInputStream(large))).isEqualTo(ObjectKeys.volumeId(large));
+    }
+
+    @Test
+    void keysFollowTheMethodLayout() {
+        assertThat(keys.bucket()).isEqualTo("triplane");
+        assertThat(keys.inboxPrefix()).isEqualTo("inbox/");
+        assertThat(keys.image(ABC)).isEqualTo("volumes/" + ABC + "/image.nii.gz");
+        assertThat(keys.labels(ABC)).isEqualTo("volumes/" + ABC + "/labels.nii.gz");
+        assertThat(keys.logits(ABC, "r1", Axis.CORONAL)).isEqualTo("logits/" + ABC + "/r1/coronal.bin");
+        assertThat(keys.segmentation(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/segmentation.nii.gz");
+        assertThat(keys.uncertainty(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/uncertainty.nii.gz");
+        assertThat(keys.metrics(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/metrics.json");
+    }
+
+    @Test
+    void rejectsIdsThatWouldBreakKeys() {
+        assertThatThrownBy(() -> keys.image(ABC.toUpperCase())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> keys.image("../x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> keys.segmentation(ABC, "a/b")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> keys.segmentation(ABC, ".hidden")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> keys.metrics(ABC, "x".repeat(65))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ObjectKeys.isRequestId("2026-11-23T11.20_a")).isTrue();
+    }
+
+    @Test
+    void rejectsTemplatesWithWrongPlaceholders() {
+        String json = """
+                {"version": 1, "bucket": "b", "objectKeys": {"inbox": "inbox/",
+                 "image": "volumes/{volumeId}/{axis}.nii.gz", "labels": "l/{volumeId}",
+                 "logits": "g/{volumeId}/{requestId}/{axis}", "segmentation": "s/{volumeId}/{requestId}",
+                 "uncertainty": "u/{volumeId}/{requestId}", "metrics": "m/{volumeId}/{requestId}"}}""";
+        assertThatThrownBy(() -> ObjectKeys.from(TopicsTest.parse(json)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'image'");
+    }
+}
