@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Draws box plots ({@link BoxStats}, one box per label) as a standalone inline SVG element, so the report needs
+ * Draws box plots ({@link BoxStats}, one box per label) as an SVG element to inline in an HTML page, so the report needs
  * no plotting library, script or external file. The value axis runs from the lowest to the highest drawn value
  * (whiskers and outliers), padded by 5 %.
  */
@@ -42,7 +42,7 @@ public final class BoxPlotSvg {
         int width = LEFT + BOX_SPACING * boxes.size() + 20;
         int height = TOP + PLOT_HEIGHT + 40;
         StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+        svg.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" "
                 + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n", width, height, width, height));
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"13\">%s</text>%n", LEFT,
                 escape(title)));
