@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -87,20 +89,21 @@ public final class PairedDataset implements Dataset {
      * @throws IllegalArgumentException naming an image without a label map, or a label map without an image
      */
     public static PairedDataset fromFolders(Path folder, LabelTable table) {
-        List<Path> images = niftiFiles(folder.resolve(IMAGES));
-        List<Path> labels = niftiFiles(folder.resolve(LABELS));
+        Map<String, Path> images = byStem(folder.resolve(IMAGES));
+        Map<String, Path> labels = byStem(folder.resolve(LABELS));
         List<DatasetCase> cases = new ArrayList<>();
-        for (Path image : images) {
-            String id = CaseFiles.stem(image);
-            Path label = labels.stream().filter(p -> CaseFiles.stem(p).equals(id)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("image " + image + " has no label map "
-                            + folder.resolve(LABELS).resolve(image.getFileName())));
-            cases.add(new DatasetCase(id, image, label));
+        for (Map.Entry<String, Path> image : images.entrySet()) {
+            Path label = labels.get(image.getKey());
+            if (label == null) {
+                throw new IllegalArgumentException("image " + image.getValue() + " has no label map "
+                        + folder.resolve(LABELS).resolve(image.getValue().getFileName()));
+            }
+            cases.add(new DatasetCase(image.getKey(), image.getValue(), label));
         }
-        for (Path label : labels) {
-            if (images.stream().noneMatch(p -> CaseFiles.stem(p).equals(CaseFiles.stem(label)))) {
-                throw new IllegalArgumentException("label map " + label + " has no image "
-                        + folder.resolve(IMAGES).resolve(label.getFileName()));
+        for (Map.Entry<String, Path> label : labels.entrySet()) {
+            if (!images.containsKey(label.getKey())) {
+                throw new IllegalArgumentException("label map " + label.getValue() + " has no image "
+                        + folder.resolve(IMAGES).resolve(label.getValue().getFileName()));
             }
         }
         return new PairedDataset(folder.toString(), cases, table);
@@ -140,11 +143,20 @@ public final class PairedDataset implements Dataset {
         return v.asString();
     }
 
-    private static List<Path> niftiFiles(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(CaseFiles::isNifti).sorted().toList();
+    /** NIfTI files of {@code dir} by name without extension. */
+    private static Map<String, Path> byStem(Path dir) {
+        Map<String, Path> files = new TreeMap<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path p : list.filter(CaseFiles::isNifti).toList()) {
+                Path previous = files.put(CaseFiles.stem(p), p);
+                if (previous != null) {
+                    throw new IllegalArgumentException(dir + " holds both " + previous.getFileName() + " and "
+                            + p.getFileName());
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
+        return files;
     }
 }

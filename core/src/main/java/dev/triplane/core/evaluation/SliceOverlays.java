@@ -3,6 +3,7 @@ package dev.triplane.core.evaluation;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.geometry.Reorientation;
+import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.LabelVolume;
@@ -63,7 +64,8 @@ public final class SliceOverlays {
     public static List<Path> write(Path folder, String prefix, ImageVolume ct, LabelVolume prediction,
             LabelVolume reference, int slicesPerAxis, Window window) throws IOException {
         Grid grid = ct.grid();
-        if (!grid.equals(prediction.grid()) || !grid.equals(reference.grid())) {
+        if (!grid.sameGrid(prediction.grid(), NiftiImage.GRID_TOLERANCE_MM)
+                || !grid.sameGrid(reference.grid(), NiftiImage.GRID_TOLERANCE_MM)) {
             throw new IllegalArgumentException("prediction and reference must lie on the CT grid " + grid);
         }
         if (slicesPerAxis < 1) {
