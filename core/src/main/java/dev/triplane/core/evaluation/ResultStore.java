@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +101,7 @@ public final class ResultStore {
 
     /** Every structure result of finished runs, in the order written. */
     public synchronized List<ResultRow> rows() {
-        return Collections.unmodifiableList(new ArrayList<>(rows));
+        return List.copyOf(rows);
     }
 
     /** The timing of every finished run, in the order written. */

@@ -3,6 +3,7 @@ package dev.triplane.core.evaluation;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.volume.LabelVolume;
+import dev.triplane.core.volume.ParallelRanges;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -101,11 +102,13 @@ public final class TotalSegmentatorDataset implements Dataset {
             NiftiImage.requireSameGrid(image.grid(), mask.grid(), mask.object());
             int[] inside = mask.toLabelVolume().labels();
             int id = structureIds[s];
-            for (int i = 0; i < reference.length; i++) {
-                if (inside[i] != 0 && reference[i] == 0) {
-                    reference[i] = id;
+            ParallelRanges.forEach(reference.length, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    if (inside[i] != 0 && reference[i] == 0) {
+                        reference[i] = id;
+                    }
                 }
-            }
+            });
         }
         return new CaseVolumes(c.id(), image.toImageVolume(), new LabelVolume(image.grid(), reference),
                 image.header());
