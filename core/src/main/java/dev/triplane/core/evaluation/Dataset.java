@@ -1,0 +1,54 @@
+package dev.triplane.core.evaluation;
+
+import dev.triplane.core.labels.LabelTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Cases to evaluate: CT volumes with reference labels. Two layouts on disk are implemented,
+ * {@link TotalSegmentatorDataset} and {@link PairedDataset}; a dataset under an object-store bucket prefix is a
+ * further implementation of this interface, which the object-storage code provides (not in this package).
+ */
+public interface Dataset {
+
+    /** Where the cases come from (a folder or prefix), for messages and the report. */
+    String source();
+
+    /** The cases, ordered by id. */
+    List<DatasetCase> cases();
+
+    /**
+     * Reads one case with the requested structures only.
+     *
+     * @param structureIds label ids of {@link #table()} to keep, e.g. from
+     *     {@link dev.triplane.core.labels.StructureGroups#expand}
+     * @throws dev.triplane.core.volume.InvalidVolumeException naming the file that cannot be read or whose grid
+     *     differs from the CT's
+     */
+    CaseVolumes load(DatasetCase c, int[] structureIds);
+
+    /** The label table the reference ids refer to. */
+    LabelTable table();
+
+    /**
+     * Opens a dataset folder by its layout: a {@code dataset.json} manifest or {@code images/} + {@code labels/}
+     * ({@link PairedDataset}); otherwise case folders with {@code ct.nii.gz} ({@link TotalSegmentatorDataset}).
+     *
+     * @param table label table of the reference ids (TotalSegmentator v2 for its layout)
+     * @throws IllegalArgumentException naming the folder when it is none of these layouts
+     */
+    static Dataset open(Path folder, LabelTable table) {
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("dataset folder " + folder + " does not exist or is not a folder");
+        }
+        if (Files.isRegularFile(folder.resolve(PairedDataset.MANIFEST))) {
+            return PairedDataset.fromManifest(folder, table);
+        }
+        if (Files.isDirectory(folder.resolve(PairedDataset.IMAGES))
+                && Files.isDirectory(folder.resolve(PairedDataset.LABELS))) {
+            return PairedDataset.fromFolders(folder, table);
+        }
+        return TotalSegmentatorDataset.open(folder, table);
+    }
+}

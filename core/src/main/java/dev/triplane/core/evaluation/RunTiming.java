@@ -1,0 +1,11 @@
+package dev.triplane.core.evaluation;
+
+/**
+ * Time spent on one run (case x preset x axes).
+ *
+ * @param key the run
+ * @param totalSeconds wall time of the whole run, in seconds
+ * @param memoryAttentionSeconds time inside memory attention, in seconds; NaN when the engine does not report it
+ */
+public record RunTiming(RunKey key, double totalSeconds, double memoryAttentionSeconds) {
+}
