@@ -1,6 +1,7 @@
 package dev.triplane.core.sam2;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -290,7 +291,7 @@ public final class VideoPropagator {
         // _use_mask_as_output: token 0's pointer, already no_obj_ptr where the heads see no object, then
         // no_obj_ptr again where the mask is empty
         float[] ptr = raw.objectScore() > 0 && present
-                ? java.util.Arrays.copyOfRange(raw.objPtrs(), 0, config.hiddenDim())
+                ? Arrays.copyOfRange(raw.objPtrs(), 0, config.hiddenDim())
                 : constants.noObjPtr().clone();
         FrameOutput out = new FrameOutput(low, ptr, outScale * (present ? 1f : 0f) + outBias, -1);
         fillHoles(out.lowResLogits());
@@ -299,13 +300,8 @@ public final class VideoPropagator {
 
     /** Memory tokens [HW, Cm] (bfloat16-rounded) of a frame from its RAW feature and its output logits. */
     private float[] memory(ImageEncoder.Features features, FrameOutput out, boolean binarize) {
-        float[] high = new float[s * s];
-        Resize.bilinear(out.lowResLogits(), l, l, high, s, s);
-        for (int p = 0; p < high.length; p++) {
-            float v = binarize ? (high[p] > 0 ? 1f : 0f) : (float) (1.0 / (1.0 + Math.exp(-high[p])));
-            high[p] = v * memScale + memBias;
-        }
-        MemoryEncoder.Output enc = model.memoryEncoder().encode(features.visionFeatures(), high, out.objectScore());
+        float[] mask = maskForMemory(out.lowResLogits(), l, s, binarize, memScale, memBias);
+        MemoryEncoder.Output enc = model.memoryEncoder().encode(features.visionFeatures(), mask, out.objectScore());
         if (maskmemPosTokens == null) {
             maskmemPosTokens = tokens(enc.maskmemPosEnc(), config.memDim());
         }
@@ -314,6 +310,20 @@ public final class VideoPropagator {
             t[i] = bfloat16(t[i]);
         }
         return t;
+    }
+
+    /**
+     * The memory encoder's mask input (SAM2Base._encode_new_memory): low-res logits [l, l] upsampled to [s, s],
+     * binarized ({@code > 0}) or passed through a sigmoid, then {@code * scale + bias} exactly once.
+     */
+    static float[] maskForMemory(float[] lowRes, int l, int s, boolean binarize, float scale, float bias) {
+        float[] high = new float[s * s];
+        Resize.bilinear(lowRes, l, l, high, s, s);
+        for (int p = 0; p < high.length; p++) {
+            float v = binarize ? (high[p] > 0 ? 1f : 0f) : (float) (1.0 / (1.0 + Math.exp(-high[p])));
+            high[p] = v * scale + bias;
+        }
+        return high;
     }
 
     private void fillHoles(float[] low) {
