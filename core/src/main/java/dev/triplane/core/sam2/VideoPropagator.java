@@ -333,11 +333,12 @@ public final class VideoPropagator {
     }
 
     /** [1, C, F, F] -> tokens [HW, C] (flatten(2).permute(2, 0, 1)). */
-    private float[] tokens(float[] nchw, int channels) {
+    static float[] tokens(float[] nchw, int channels) {
+        int hw = nchw.length / channels;
         float[] out = new float[nchw.length];
         for (int c = 0; c < channels; c++) {
-            int in = c * f2;
-            for (int p = 0; p < f2; p++) {
+            int in = c * hw;
+            for (int p = 0; p < hw; p++) {
                 out[p * channels + c] = nchw[in + p];
             }
         }
