@@ -1,10 +1,13 @@
 package dev.triplane.core.sam2;
 
+import dev.triplane.core.volume.ParallelRanges;
+
 /**
  * 2D resizes of single-channel float images (row-major, width fastest) as {@code torch.nn.functional.interpolate}
  * computes them with {@code mode="bilinear", align_corners=False}, with and without {@code antialias}.
  * Written here because SAM2's mask plumbing needs exactly torch's taps and there is no tensor library on this
- * path. Each call allocates only its tap tables and, for the separable antialiased one, one row pass buffer.
+ * path. Each call allocates only its tap tables and, for the separable antialiased one, one row pass buffer;
+ * the plain resize runs its rows in parallel (it upsamples every tracked mask to S x S).
  */
 public final class Resize {
 
@@ -27,19 +30,21 @@ public final class Resize {
         float[] wy = new float[dstH];
         taps(srcW, dstW, x0, x1, wx);
         taps(srcH, dstH, y0, y1, wy);
-        for (int y = 0; y < dstH; y++) {
-            int a = y0[y] * srcW;
-            int b = y1[y] * srcW;
-            float h1 = wy[y];
-            float h0 = 1f - h1;
-            int out = y * dstW;
-            for (int x = 0; x < dstW; x++) {
-                float w1 = wx[x];
-                float w0 = 1f - w1;
-                dst[out + x] = h0 * (w0 * src[a + x0[x]] + w1 * src[a + x1[x]])
-                        + h1 * (w0 * src[b + x0[x]] + w1 * src[b + x1[x]]);
+        ParallelRanges.forEach(dstH, (from, to) -> {
+            for (int y = from; y < to; y++) {
+                int a = y0[y] * srcW;
+                int b = y1[y] * srcW;
+                float h1 = wy[y];
+                float h0 = 1f - h1;
+                int out = y * dstW;
+                for (int x = 0; x < dstW; x++) {
+                    float w1 = wx[x];
+                    float w0 = 1f - w1;
+                    dst[out + x] = h0 * (w0 * src[a + x0[x]] + w1 * src[a + x1[x]])
+                            + h1 * (w0 * src[b + x0[x]] + w1 * src[b + x1[x]]);
+                }
             }
-        }
+        });
     }
 
     /**
@@ -113,7 +118,8 @@ public final class Resize {
         }
     }
 
-    private static void taps(int in, int out, int[] first, int[] second, float[] weight) {
+    /** Left neighbour, right neighbour and right weight of each output pixel, as torch computes them. */
+    static void taps(int in, int out, int[] first, int[] second, float[] weight) {
         float scale = (float) in / out;
         for (int o = 0; o < out; o++) {
             float src = Math.max(scale * (o + 0.5f) - 0.5f, 0f);

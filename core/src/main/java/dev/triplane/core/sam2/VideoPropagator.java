@@ -1,5 +1,6 @@
 package dev.triplane.core.sam2;
 
+import dev.triplane.core.volume.ParallelRanges;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -319,10 +320,12 @@ public final class VideoPropagator {
     static float[] maskForMemory(float[] lowRes, int l, int s, boolean binarize, float scale, float bias) {
         float[] high = new float[s * s];
         Resize.bilinear(lowRes, l, l, high, s, s);
-        for (int p = 0; p < high.length; p++) {
-            float v = binarize ? (high[p] > 0 ? 1f : 0f) : (float) (1.0 / (1.0 + Math.exp(-high[p])));
-            high[p] = v * scale + bias;
-        }
+        ParallelRanges.forEach(s, (from, to) -> {
+            for (int p = from * s; p < to * s; p++) {
+                float v = binarize ? (high[p] > 0 ? 1f : 0f) : (float) (1.0 / (1.0 + Math.exp(-high[p])));
+                high[p] = v * scale + bias;
+            }
+        });
         return high;
     }
 
