@@ -1,5 +1,6 @@
 package dev.triplane.core.geometry;
 
+import dev.triplane.core.NamedOption;
 import java.util.Locale;
 
 /**
@@ -9,7 +10,7 @@ import java.util.Locale;
  * axial iterates k, width = i, height = j; coronal iterates j, width = i, height = k;
  * sagittal iterates i, width = j, height = k.
  */
-public enum Axis {
+public enum Axis implements NamedOption {
     AXIAL(2, 0, 1),
     CORONAL(1, 0, 2),
     SAGITTAL(0, 1, 2);
@@ -41,12 +42,7 @@ public enum Axis {
 
     /** Case-insensitive name, e.g. {@code "axial"}. */
     public static Axis parse(String name) {
-        for (Axis axis : values()) {
-            if (axis.name().equalsIgnoreCase(name.strip())) {
-                return axis;
-            }
-        }
-        throw new IllegalArgumentException("unknown axis '" + name + "', expected axial, coronal or sagittal");
+        return NamedOption.parse(Axis.class, name, "axis");
     }
 
     /** Lower-case name as used in configuration and object keys. */

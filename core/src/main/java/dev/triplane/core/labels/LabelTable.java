@@ -24,6 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class LabelTable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String TOTAL_V2 = "labels-total-v2.json";
 
     private final Map<Integer, String> names;
     private final Map<String, Integer> ids;
@@ -69,6 +70,18 @@ public final class LabelTable {
             }
         }
         return new LabelTable(names);
+    }
+
+    /** TotalSegmentator v2's "total" task (117 structures), bundled with the library. */
+    public static LabelTable totalSegmentatorV2() {
+        try (InputStream in = LabelTable.class.getResourceAsStream(TOTAL_V2)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + TOTAL_V2 + " is missing from the classpath");
+            }
+            return read(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + TOTAL_V2, e);
+        }
     }
 
     public static LabelTable read(Path json) {

@@ -1,12 +1,12 @@
 package dev.triplane.core.metrics;
 
-import java.util.Locale;
+import dev.triplane.core.NamedOption;
 
 /**
  * How HD95 combines the two directed surface-distance sets, because the reference tools disagree. Both use numpy's
  * default (linear) percentile interpolation.
  */
-public enum Hd95Profile {
+public enum Hd95Profile implements NamedOption {
     /** Max of the two directed 95th percentiles, as MONAI {@code compute_hausdorff_distance(percentile=95)}. */
     MONAI("monai"),
     /** 95th percentile of both directions' distances pooled, as medpy {@code hd95}. */
@@ -24,13 +24,7 @@ public enum Hd95Profile {
     }
 
     /** Parses {@code monai} or {@code pooled}, ignoring case. */
-    public static Hd95Profile parse(String text) {
-        String key = text.trim().toLowerCase(Locale.ROOT);
-        for (Hd95Profile p : values()) {
-            if (p.id.equals(key)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("unknown HD95 profile '" + text + "' (expected monai or pooled)");
+    public static Hd95Profile parse(String name) {
+        return NamedOption.parse(Hd95Profile.class, name, "HD95 profile");
     }
 }

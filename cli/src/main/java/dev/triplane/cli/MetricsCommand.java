@@ -1,0 +1,120 @@
+package dev.triplane.cli;
+
+import dev.triplane.core.labels.LabelTable;
+import dev.triplane.core.metrics.AggregateMetrics;
+import dev.triplane.core.metrics.Hd95Profile;
+import dev.triplane.core.metrics.MetricOptions;
+import dev.triplane.core.metrics.MetricSummary;
+import dev.triplane.core.metrics.SegmentationMetrics;
+import dev.triplane.core.metrics.StructureMetrics;
+import dev.triplane.core.nifti.NiftiImage;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.core.volume.LabelVolume;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code triplane metrics}: per-structure overlap and surface-distance metrics between two label maps. */
+@Command(
+        name = "metrics",
+        mixinStandardHelpOptions = true,
+        description = "Dice, IoU, HD, HD95, ASSD and NSD (mm) per structure of a predicted label map against a reference.")
+final class MetricsCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--pred", required = true, description = "predicted label map (.nii or .nii.gz)")
+    private Path pred;
+
+    @Option(names = "--ref", required = true, description = "reference label map on the same grid")
+    private Path ref;
+
+    @Option(names = "--labels", split = ",", paramLabel = "ID|NAME",
+            description = "structures to score, ids or names (default: every id present in either map)")
+    private List<String> labels = List.of();
+
+    @Option(names = "--profile", defaultValue = "monai",
+            description = "HD95 profile: monai (max of directed 95th percentiles) or pooled (medpy); default ${DEFAULT-VALUE}")
+    private String profile;
+
+    @Option(names = "--nsd-tolerance", defaultValue = "1.0", paramLabel = "MM",
+            description = "NSD tolerance in mm; default ${DEFAULT-VALUE}")
+    private double nsdToleranceMm;
+
+    @Option(names = "--label-table", paramLabel = "FILE",
+            description = "JSON id -> name table (default: TotalSegmentator v2)")
+    private Path labelTable;
+
+    @Option(names = "--json", description = "print JSON instead of a table")
+    private boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            LabelTable table = labelTable == null ? LabelTable.totalSegmentatorV2() : LabelTable.read(labelTable);
+            NiftiReader reader = new NiftiReader(ReadLimits.defaults());
+            NiftiImage predImage = reader.read(pred);
+            NiftiImage refImage = reader.read(ref);
+            NiftiImage.requireSameGrid(refImage.grid(), predImage.grid(), pred.toString());
+            LabelVolume predLabels = predImage.toLabelVolume();
+            LabelVolume refLabels = refImage.toLabelVolume();
+            MetricOptions options = new MetricOptions(Hd95Profile.parse(profile), nsdToleranceMm);
+            List<StructureMetrics> rows = new ArrayList<>();
+            for (StructureMetrics m : SegmentationMetrics.perStructure(predLabels, refLabels, table.resolve(labels), options)) {
+                rows.add(m.withStructure(m.id(), table.contains(m.id()) ? table.nameOf(m.id()) : "label_" + m.id()));
+            }
+            AggregateMetrics aggregate = AggregateMetrics.of(rows);
+            if (json) {
+                out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(new Report(pred.toString(), ref.toString(), options, rows, aggregate)));
+            } else {
+                printTable(out, rows, aggregate);
+            }
+            return 0;
+        } catch (InvalidVolumeException | IllegalArgumentException e) {
+            spec.commandLine().getErr().println("triplane metrics: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    /** The JSON document printed with {@code --json}. */
+    record Report(String pred, String ref, MetricOptions options, List<StructureMetrics> structures,
+                  AggregateMetrics aggregate) {
+    }
+
+    private static void printTable(PrintWriter out, List<StructureMetrics> rows, AggregateMetrics aggregate) {
+        String header = "%5s  %-28s %9s %9s %7s %7s %8s %8s %8s %7s  %s";
+        String row = "%5d  %-28s %9d %9d %7.4f %7.4f %8.2f %8.2f %8.2f %7.4f  %s";
+        out.println(String.format(Locale.ROOT, header, "id", "structure", "pred vox", "ref vox", "Dice", "IoU",
+                "HD mm", "HD95 mm", "ASSD mm", "NSD", "note"));
+        for (StructureMetrics m : rows) {
+            out.println(String.format(Locale.ROOT, row, m.id(), m.name(), m.predVoxels(), m.refVoxels(), m.dice(),
+                    m.iou(), m.hd(), m.hd95(), m.assd(), m.nsd(), m.note() == null ? "" : m.note()));
+        }
+        out.println();
+        out.println(String.format(Locale.ROOT, "%d structures, mean ± std (NaN skipped):", aggregate.structures()));
+        summary(out, "Dice", aggregate.dice());
+        summary(out, "IoU", aggregate.iou());
+        summary(out, "HD mm", aggregate.hd());
+        summary(out, "HD95 mm", aggregate.hd95());
+        summary(out, "ASSD mm", aggregate.assd());
+        summary(out, "NSD", aggregate.nsd());
+    }
+
+    private static void summary(PrintWriter out, String name, MetricSummary s) {
+        out.println(String.format(Locale.ROOT, "  %-8s %9.4f ± %.4f  (n=%d, NaN=%d)", name, s.mean(), s.std(), s.count(),
+                s.nanCount()));
+    }
+}
