@@ -10,7 +10,8 @@ package dev.triplane.core.sam2;
  *     (official {@code max_obj_ptrs_in_encoder = 16}); also the position normaliser
  * @param conditioning which conditioning frames are attended
  */
-public record MemoryParams(int numRecentFrames, int maxObjPtrs, ConditioningSelector conditioning) {
+public record MemoryParams(int numRecentFrames, int maxObjPtrs, ConditioningSelector conditioning)
+        implements MemorySelector {
 
     public MemoryParams {
         if (numRecentFrames < 0 || maxObjPtrs < 1 || conditioning == null) {
@@ -22,5 +23,20 @@ public record MemoryParams(int numRecentFrames, int maxObjPtrs, ConditioningSele
     /** The official predictor's defaults for {@code config}. */
     public static MemoryParams official(Sam2Config config) {
         return new MemoryParams(config.numMaskmem() - 1, config.maxObjPtrsInEncoder(), ConditioningSelector.ALL);
+    }
+
+    @Override
+    public MemorySelection select(int frame, boolean reverse, int numFrames, MemoryBank bank, int numMaskmem) {
+        return MemorySelection.select(frame, reverse, numFrames, bank, this, numMaskmem);
+    }
+
+    @Override
+    public int featureWindow() {
+        return numRecentFrames;
+    }
+
+    @Override
+    public int pointerWindow(int numFrames) {
+        return Math.min(numFrames, maxObjPtrs) - 1;
     }
 }

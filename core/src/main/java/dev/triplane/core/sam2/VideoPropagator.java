@@ -59,7 +59,7 @@ public final class VideoPropagator {
     private final Sam2Model model;
     private final Sam2Config config;
     private final Sam2Constants constants;
-    private final MemoryParams params;
+    private final MemorySelector memory;
     private final MaskSelection selection;
     private final int fillHoleArea;
     private final int s;
@@ -80,15 +80,15 @@ public final class VideoPropagator {
     private int maxHeldPointers;
 
     /**
-     * @param params the memory rules' parameters ({@link MemoryParams#official} for the official predictor)
+     * @param memory the memory policy ({@link MemoryParams#official} for the official predictor)
      * @param fillHoles apply the manifest's {@code fill_hole_area} to output logits (off in the fixtures, whose
      *     official run lacked the CUDA extension)
      */
-    public VideoPropagator(Sam2Model model, MemoryParams params, boolean fillHoles) {
+    public VideoPropagator(Sam2Model model, MemorySelector memory, boolean fillHoles) {
         this.model = model;
         this.config = model.config();
         this.constants = model.constants();
-        this.params = params;
+        this.memory = memory;
         this.selection = new MaskSelection(config, constants);
         if (!config.flag("directly_add_no_mem_embed") || !config.flag("use_mask_input_as_output_without_sam")) {
             throw new IllegalArgumentException("model " + config.model() + " needs directly_add_no_mem_embed and "
@@ -157,7 +157,7 @@ public final class VideoPropagator {
                 FramePrompt prompt = structures.get(sp[0]).prompts().get(sp[1]);
                 FrameOutput out = prompt.isMask() ? maskPrompt(prompt.mask(), w, h, features)
                         : pointPrompt(prompt, w, h, features);
-                banks[sp[0]].putCond(t, out, memory(features, out, binarizeFromPoints));
+                banks[sp[0]].putCond(t, out, encodeMemory(features, out, binarizeFromPoints));
             }
         }
         int first = promptedFrames.firstKey();
@@ -208,8 +208,7 @@ public final class VideoPropagator {
             if (listener != null) {
                 listener.onFrame(reverse, t, i, out, cond);
             }
-            bank.retain(t, reverse ? -1 : 1, params.numRecentFrames(),
-                    Math.min(n, params.maxObjPtrs()) - 1, nextStart);
+            bank.retain(t, reverse ? -1 : 1, memory.featureWindow(), memory.pointerWindow(n), nextStart);
             maxHeldFeatures = Math.max(maxHeldFeatures, bank.heldFeatures());
             maxHeldPointers = Math.max(maxHeldPointers, bank.heldPointers());
         }
@@ -217,7 +216,7 @@ public final class VideoPropagator {
 
     private FrameOutput track(MemoryBank bank, int t, boolean reverse, int n, ImageEncoder.Features features,
             float[] curr, float[] currPos) {
-        MemorySelection sel = MemorySelection.select(t, reverse, n, bank, params, config.numMaskmem());
+        MemorySelection sel = memory.select(t, reverse, n, bank, config.numMaskmem());
         MemoryTokens mem = MemoryTokens.assemble(sel, bank, config, constants, maskmemPosTokens);
         if (mem.memory().length == 0) {
             throw new IllegalStateException("frame " + t + " has no memory to attend to: the conditioning "
@@ -229,7 +228,7 @@ public final class VideoPropagator {
         boolean multimask = multimaskInSam && multimaskForTracking && multimaskMin <= 0 && 0 <= multimaskMax;
         FrameOutput out = selection.select(raw, multimask);
         // track_step encodes the memory before the video predictor fills holes in the stored logits
-        bank.putNonCond(t, out.objPtr(), memory(features, out, false));
+        bank.putNonCond(t, out.objPtr(), encodeMemory(features, out, false));
         fillHoles(out.lowResLogits());
         return out;
     }
@@ -300,7 +299,7 @@ public final class VideoPropagator {
     }
 
     /** Memory tokens [HW, Cm] (bfloat16-rounded) of a frame from its RAW feature and its output logits. */
-    private float[] memory(ImageEncoder.Features features, FrameOutput out, boolean binarize) {
+    private float[] encodeMemory(ImageEncoder.Features features, FrameOutput out, boolean binarize) {
         float[] mask = maskForMemory(out.lowResLogits(), l, s, binarize, memScale, memBias);
         MemoryEncoder.Output enc = model.memoryEncoder().encode(features.visionFeatures(), mask, out.objectScore());
         if (maskmemPosTokens == null) {
