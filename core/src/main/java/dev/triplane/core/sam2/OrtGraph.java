@@ -45,6 +45,7 @@ final class OrtGraph implements AutoCloseable {
     private final String name;
     private final ZooModel<GraphInputs, float[][]> model;
     private final Predictor<GraphInputs, float[][]> predictor;
+    private long nanos;
 
     private OrtGraph(String name, ZooModel<GraphInputs, float[][]> model) {
         this.name = name;
@@ -76,11 +77,19 @@ final class OrtGraph implements AutoCloseable {
     }
 
     float[][] run(GraphInputs inputs) {
+        long start = System.nanoTime();
         try {
             return predictor.predict(inputs);
         } catch (TranslateException e) {
             throw new IllegalStateException("SAM2 graph " + name + " failed: " + e.getMessage(), e);
+        } finally {
+            nanos += System.nanoTime() - start;
         }
+    }
+
+    /** Wall time spent in this graph's calls (tensor copies included). */
+    long nanos() {
+        return nanos;
     }
 
     @Override

@@ -103,6 +103,18 @@ public final class Sam2Model implements AutoCloseable {
         return memoryEncoder;
     }
 
+    /**
+     * Wall time spent in each graph since loading, in nanoseconds, in {@link Sam2Config#GRAPHS} order
+     * (image encoder, memory attention, SAM heads, memory encoder), input and output copies included.
+     */
+    public long[] graphNanos() {
+        long[] out = new long[graphs.size()];
+        for (int g = 0; g < out.length; g++) {
+            out[g] = graphs.get(g).nanos();
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         graphs.forEach(OrtGraph::close);
