@@ -123,23 +123,11 @@ public final class FramePreprocessor {
         row0 = new int[size];
         row1 = new int[size];
         rowWeight = new float[size];
-        taps(width, col0, col1, colWeight);
-        taps(height, row0, row1, rowWeight);
+        Resize.taps(width, size, col0, col1, colWeight);
+        Resize.taps(height, size, row0, row1, rowWeight);
         windowed = new float[width * height];
         blendedRow = new float[width];
         this.width = width;
         this.height = height;
-    }
-
-    /** Left neighbour, right neighbour and right weight of each output pixel, as torch computes them. */
-    private void taps(int in, int[] first, int[] second, float[] weight) {
-        float scale = (float) in / size;
-        for (int o = 0; o < size; o++) {
-            float src = Math.max(scale * (o + 0.5f) - 0.5f, 0f);
-            int i0 = Math.min((int) src, in - 1);
-            first[o] = i0;
-            second[o] = i0 < in - 1 ? i0 + 1 : i0;
-            weight[o] = Math.min(Math.max(src - i0, 0f), 1f);
-        }
     }
 }

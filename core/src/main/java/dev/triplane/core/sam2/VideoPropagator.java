@@ -1,0 +1,383 @@
+package dev.triplane.core.sam2;
+
+import dev.triplane.core.volume.ParallelRanges;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * SAM2 video propagation of many structures over one axis' frames (SAM2VideoPredictor: add prompts,
+ * preflight, {@code propagate_in_video} forward from the earliest prompted frame, then reverse from the latest;
+ * a frame visited by both passes keeps the reverse pass's output), the memory rules in Java.
+ *
+ * <p>Per frame step the image encoder runs once and its features serve every structure; only that frame's
+ * features are held. Image-encoder runs = prompted frames + frames of each pass where some structure is
+ * tracked (not prompted there). Memory held per structure: its conditioning frames plus the non-conditioning
+ * entries the rules can still read ({@link MemoryBank#retain}), bounded by the window, not the video length.
+ *
+ * <p>Steps follow sam2_base.py / sam2_video_predictor.py:
+ * <ul>
+ *   <li>prompted frame, points/box: raw feature + {@code no_mem_embed} (no memory attention), heads with the
+ *       box corners (labels 2, 3) then clicks scaled to model pixels, multimask iff the point count is within
+ *       [multimask_min_pt_num, multimask_max_pt_num];
+ *   <li>prompted frame, mask: resized to S x S (antialiased bilinear, then >= 0.5); output logits
+ *       {@code mask * 20 - 10} and their antialiased downsample; heads on the raw feature with no points only for
+ *       the pointer; score +10/-10 by presence;
+ *   <li>its memory (the preflight, done right away on the same features): low-res logits upsampled, binarized
+ *       {@code > 0} (is_mask_from_pts is always true there), {@code * 20 - 10} once, on the RAW feature;
+ *   <li>tracked frame: {@link MemorySelection} + {@link MemoryTokens} into memory attention, heads without
+ *       prompts (multimask_output_for_tracking), {@link MaskSelection}; its memory from the sigmoid of the
+ *       upsampled logits, {@code * 20 - 10} once, on the RAW feature; stored as bfloat16.
+ * </ul>
+ * Not thread-safe (the model's predictors are not).
+ */
+public final class VideoPropagator {
+
+    /** Receives every (pass, frame, structure) output in the official yield order. */
+    @FunctionalInterface
+    public interface FrameListener {
+        /**
+         * @param reverse the pass
+         * @param frame frame index
+         * @param structure index into the structure list
+         * @param output the frame's output
+         * @param conditioning whether the frame is prompted for this structure
+         */
+        void onFrame(boolean reverse, int frame, int structure, FrameOutput output, boolean conditioning);
+    }
+
+    /**
+     * @param id the structure's id
+     * @param logits video-resolution logits [frames, height, width], frame t at {@code t * height * width}
+     * @param objectScores object score logit per frame [frames]
+     */
+    public record StructureResult(int id, float[] logits, float[] objectScores) {
+    }
+
+    private final Sam2Model model;
+    private final Sam2Config config;
+    private final Sam2Constants constants;
+    private final MemorySelector memory;
+    private final MaskSelection selection;
+    private final int fillHoleArea;
+    private final int s;
+    private final int l;
+    private final int f2;
+    private final float memScale;
+    private final float memBias;
+    private final float outScale;
+    private final float outBias;
+    private final boolean binarizeFromPoints;
+    private final boolean multimaskInSam;
+    private final int multimaskMin;
+    private final int multimaskMax;
+    private final boolean multimaskForTracking;
+
+    private float[] maskmemPosTokens;
+    private int maxHeldFeatures;
+    private int maxHeldPointers;
+
+    /**
+     * @param memory the memory policy ({@link MemoryParams#official} for the official predictor)
+     * @param fillHoles apply the manifest's {@code fill_hole_area} to output logits (off in the fixtures, whose
+     *     official run lacked the CUDA extension)
+     */
+    public VideoPropagator(Sam2Model model, MemorySelector memory, boolean fillHoles) {
+        this.model = model;
+        this.config = model.config();
+        this.constants = model.constants();
+        this.memory = memory;
+        this.selection = new MaskSelection(config, constants);
+        if (!config.flag("directly_add_no_mem_embed") || !config.flag("use_mask_input_as_output_without_sam")) {
+            throw new IllegalArgumentException("model " + config.model() + " needs directly_add_no_mem_embed and "
+                    + "use_mask_input_as_output_without_sam (SAM2.1 video configs)");
+        }
+        this.fillHoleArea = fillHoles ? config.integerFlag("fill_hole_area") : 0;
+        this.s = config.imageSize();
+        this.l = config.lowResSize();
+        this.f2 = config.featTokens();
+        this.memScale = (float) config.number("sigmoid_scale_for_mem_enc");
+        this.memBias = (float) config.number("sigmoid_bias_for_mem_enc");
+        this.outScale = (float) config.number("mask_as_output_scale");
+        this.outBias = (float) config.number("mask_as_output_bias");
+        this.binarizeFromPoints = config.flag("binarize_mask_from_pts_for_mem_enc");
+        this.multimaskInSam = config.flag("multimask_output_in_sam");
+        this.multimaskMin = config.integerFlag("multimask_min_pt_num");
+        this.multimaskMax = config.integerFlag("multimask_max_pt_num");
+        this.multimaskForTracking = config.flag("multimask_output_for_tracking");
+    }
+
+    /**
+     * Propagates every structure over {@code video}.
+     *
+     * @param preprocessor HU window and resize to the model's input (its size must be the model's S)
+     * @param listener receives each output as it is produced, or null
+     * @return one result per structure, in the given order
+     */
+    public List<StructureResult> propagate(FrameSource video, FramePreprocessor preprocessor,
+            List<StructurePrompts> structures, FrameListener listener) {
+        int n = video.count();
+        int w = video.width();
+        int h = video.height();
+        if (preprocessor.size() != s) {
+            throw new IllegalArgumentException("preprocessor size " + preprocessor.size() + " is not the model's "
+                    + s);
+        }
+        if (structures.isEmpty()) {
+            throw new IllegalArgumentException("nothing to propagate: no structure");
+        }
+        int ns = structures.size();
+        TreeMap<Integer, List<int[]>> promptedFrames = new TreeMap<>();
+        for (int i = 0; i < ns; i++) {
+            List<FramePrompt> prompts = structures.get(i).prompts();
+            for (int p = 0; p < prompts.size(); p++) {
+                FramePrompt prompt = prompts.get(p);
+                if (prompt.frame() >= n || (prompt.isMask() && prompt.mask().length != w * h)) {
+                    throw new IllegalArgumentException("structure " + structures.get(i).id() + ": prompt on frame "
+                            + prompt.frame() + " does not fit a video of " + n + " frames of " + w + "x" + h);
+                }
+                promptedFrames.computeIfAbsent(prompt.frame(), k -> new ArrayList<>()).add(new int[] {i, p});
+            }
+        }
+        Frame frame = new Frame(video, preprocessor);
+        MemoryBank[] banks = new MemoryBank[ns];
+        List<StructureResult> results = new ArrayList<>(ns);
+        for (int i = 0; i < ns; i++) {
+            banks[i] = new MemoryBank();
+            results.add(new StructureResult(structures.get(i).id(), new float[n * w * h], new float[n]));
+        }
+        maxHeldFeatures = 0;
+        maxHeldPointers = 0;
+        for (Map.Entry<Integer, List<int[]>> e : promptedFrames.entrySet()) {
+            int t = e.getKey();
+            ImageEncoder.Features features = frame.encode(t);
+            for (int[] sp : e.getValue()) {
+                FramePrompt prompt = structures.get(sp[0]).prompts().get(sp[1]);
+                FrameOutput out = prompt.isMask() ? maskPrompt(prompt.mask(), w, h, features)
+                        : pointPrompt(prompt, w, h, features);
+                banks[sp[0]].putCond(t, out, encodeMemory(features, out, binarizeFromPoints));
+            }
+        }
+        int first = promptedFrames.firstKey();
+        int last = promptedFrames.lastKey();
+        for (int t = first; t < n; t++) {
+            step(t, false, n, last, frame, banks, results, listener);
+        }
+        for (int t = last; t >= 0; t--) {
+            step(t, true, n, null, frame, banks, results, listener);
+        }
+        return results;
+    }
+
+    /** Most non-conditioning memory features one structure held at once in the last propagation. */
+    public int maxHeldFeatures() {
+        return maxHeldFeatures;
+    }
+
+    /** Most non-conditioning pointers one structure held at once in the last propagation. */
+    public int maxHeldPointers() {
+        return maxHeldPointers;
+    }
+
+    private void step(int t, boolean reverse, int n, Integer nextStart, Frame frame, MemoryBank[] banks,
+            List<StructureResult> results, FrameListener listener) {
+        ImageEncoder.Features features = null;
+        float[] curr = null;
+        float[] currPos = null;
+        int plane = frame.w * frame.h;
+        for (int i = 0; i < banks.length; i++) {
+            MemoryBank bank = banks[i];
+            boolean cond = bank.isCond(t);
+            FrameOutput out;
+            if (cond) {
+                out = bank.condFrameOutputs().get(t);
+            } else {
+                if (features == null) {
+                    features = frame.encode(t);
+                    curr = tokens(features.visionFeatures(), config.hiddenDim());
+                    currPos = tokens(features.visionPosEnc(), config.hiddenDim());
+                }
+                out = track(bank, t, reverse, n, features, curr, currPos);
+            }
+            StructureResult result = results.get(i);
+            Resize.bilinear(out.lowResLogits(), l, l, frame.videoRes, frame.h, frame.w);
+            System.arraycopy(frame.videoRes, 0, result.logits(), t * plane, plane);
+            result.objectScores()[t] = out.objectScore();
+            if (listener != null) {
+                listener.onFrame(reverse, t, i, out, cond);
+            }
+            bank.retain(t, reverse ? -1 : 1, memory.featureWindow(), memory.pointerWindow(n), nextStart);
+            maxHeldFeatures = Math.max(maxHeldFeatures, bank.heldFeatures());
+            maxHeldPointers = Math.max(maxHeldPointers, bank.heldPointers());
+        }
+    }
+
+    private FrameOutput track(MemoryBank bank, int t, boolean reverse, int n, ImageEncoder.Features features,
+            float[] curr, float[] currPos) {
+        MemorySelection sel = memory.select(t, reverse, n, bank, config.numMaskmem());
+        MemoryTokens mem = MemoryTokens.assemble(sel, bank, config, constants, maskmemPosTokens);
+        if (mem.memory().length == 0) {
+            throw new IllegalStateException("frame " + t + " has no memory to attend to: the conditioning "
+                    + "selector dropped every prompt");
+        }
+        float[] pix = model.memoryAttention().attend(curr, currPos, mem.memory(), mem.memoryPos(),
+                mem.numObjPtrTokens());
+        SamHeads.Output raw = model.samHeads().run(pix, features, new float[2], new int[] {-1}, null);
+        boolean multimask = multimaskInSam && multimaskForTracking && multimaskMin <= 0 && 0 <= multimaskMax;
+        FrameOutput out = selection.select(raw, multimask);
+        // track_step encodes the memory before the video predictor fills holes in the stored logits
+        bank.putNonCond(t, out.objPtr(), encodeMemory(features, out, false));
+        fillHoles(out.lowResLogits());
+        return out;
+    }
+
+    private FrameOutput pointPrompt(FramePrompt prompt, int w, int h, ImageEncoder.Features features) {
+        int n = prompt.pointCount();
+        float[] coords = new float[2 * n];
+        int[] labels = new int[n];
+        int k = 0;
+        if (prompt.box() != null) {
+            float[] b = prompt.box();
+            coords[0] = b[0];
+            coords[1] = b[1];
+            coords[2] = b[2];
+            coords[3] = b[3];
+            labels[0] = 2;
+            labels[1] = 3;
+            k = 2;
+        }
+        for (int p = 0; p < prompt.labels().length; p++, k++) {
+            coords[2 * k] = prompt.points()[2 * p];
+            coords[2 * k + 1] = prompt.points()[2 * p + 1];
+            labels[k] = prompt.labels()[p];
+        }
+        for (int p = 0; p < n; p++) {
+            coords[2 * p] = coords[2 * p] / w * s;
+            coords[2 * p + 1] = coords[2 * p + 1] / h * s;
+        }
+        float[] feat = features.visionFeatures().clone();
+        float[] noMem = constants.noMemEmbed();
+        for (int c = 0; c < noMem.length; c++) {
+            for (int p = c * f2; p < (c + 1) * f2; p++) {
+                feat[p] += noMem[c];
+            }
+        }
+        boolean multimask = multimaskInSam && multimaskMin <= n && n <= multimaskMax;
+        FrameOutput out = selection.select(model.samHeads().run(feat, features, coords, labels, null), multimask);
+        fillHoles(out.lowResLogits());
+        return out;
+    }
+
+    private FrameOutput maskPrompt(boolean[] mask, int w, int h, ImageEncoder.Features features) {
+        float[] video = new float[w * h];
+        for (int p = 0; p < video.length; p++) {
+            video[p] = mask[p] ? 1f : 0f;
+        }
+        float[] m = new float[s * s];
+        Resize.antialiased(video, h, w, m, s, s);
+        boolean present = false;
+        float[] high = new float[s * s];
+        for (int p = 0; p < m.length; p++) {
+            m[p] = m[p] >= 0.5f ? 1f : 0f;
+            present |= m[p] > 0;
+            high[p] = m[p] * outScale + outBias;
+        }
+        float[] low = new float[l * l];
+        Resize.antialiased(high, s, s, low, l, l);
+        SamHeads.Output raw = model.samHeads().run(features.visionFeatures(), features, new float[2],
+                new int[] {-1}, m);
+        // _use_mask_as_output: token 0's pointer, already no_obj_ptr where the heads see no object, then
+        // no_obj_ptr again where the mask is empty
+        float[] ptr = raw.objectScore() > 0 && present
+                ? Arrays.copyOfRange(raw.objPtrs(), 0, config.hiddenDim())
+                : constants.noObjPtr().clone();
+        FrameOutput out = new FrameOutput(low, ptr, outScale * (present ? 1f : 0f) + outBias, -1);
+        fillHoles(out.lowResLogits());
+        return out;
+    }
+
+    /** Memory tokens [HW, Cm] (bfloat16-rounded) of a frame from its RAW feature and its output logits. */
+    private float[] encodeMemory(ImageEncoder.Features features, FrameOutput out, boolean binarize) {
+        float[] mask = maskForMemory(out.lowResLogits(), l, s, binarize, memScale, memBias);
+        MemoryEncoder.Output enc = model.memoryEncoder().encode(features.visionFeatures(), mask, out.objectScore());
+        if (maskmemPosTokens == null) {
+            maskmemPosTokens = tokens(enc.maskmemPosEnc(), config.memDim());
+        }
+        float[] t = tokens(enc.maskmemFeatures(), config.memDim());
+        for (int i = 0; i < t.length; i++) {
+            t[i] = bfloat16(t[i]);
+        }
+        return t;
+    }
+
+    /**
+     * The memory encoder's mask input (SAM2Base._encode_new_memory): low-res logits [l, l] upsampled to [s, s],
+     * binarized ({@code > 0}) or passed through a sigmoid, then {@code * scale + bias} exactly once.
+     */
+    static float[] maskForMemory(float[] lowRes, int l, int s, boolean binarize, float scale, float bias) {
+        float[] high = new float[s * s];
+        Resize.bilinear(lowRes, l, l, high, s, s);
+        ParallelRanges.forEach(s, (from, to) -> {
+            for (int p = from * s; p < to * s; p++) {
+                float v = binarize ? (high[p] > 0 ? 1f : 0f) : (float) (1.0 / (1.0 + Math.exp(-high[p])));
+                high[p] = v * scale + bias;
+            }
+        });
+        return high;
+    }
+
+    private void fillHoles(float[] low) {
+        if (fillHoleArea > 0) {
+            HoleFilling.fill(low, l, fillHoleArea);
+        }
+    }
+
+    /** [1, C, F, F] -> tokens [HW, C] (flatten(2).permute(2, 0, 1)). */
+    static float[] tokens(float[] nchw, int channels) {
+        int hw = nchw.length / channels;
+        float[] out = new float[nchw.length];
+        for (int c = 0; c < channels; c++) {
+            int in = c * hw;
+            for (int p = 0; p < hw; p++) {
+                out[p * channels + c] = nchw[in + p];
+            }
+        }
+        return out;
+    }
+
+    /** float32 -> nearest bfloat16 (ties to even) -> float32. */
+    static float bfloat16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        bits = (bits + 0x7FFF + ((bits >>> 16) & 1)) & 0xFFFF0000;
+        return Float.intBitsToFloat(bits);
+    }
+
+    /** The frame being processed: HU and tensor buffers reused frame after frame. */
+    private final class Frame {
+        final FrameSource video;
+        final FramePreprocessor preprocessor;
+        final int w;
+        final int h;
+        final float[] hu;
+        final float[] tensor;
+        final float[] videoRes;
+
+        Frame(FrameSource video, FramePreprocessor preprocessor) {
+            this.video = video;
+            this.preprocessor = preprocessor;
+            this.w = video.width();
+            this.h = video.height();
+            this.hu = new float[w * h];
+            this.tensor = preprocessor.newTensor();
+            this.videoRes = new float[w * h];
+        }
+
+        ImageEncoder.Features encode(int t) {
+            video.copyFrame(t, hu);
+            preprocessor.preprocess(hu, w, h, tensor);
+            return model.imageEncoder().encode(tensor);
+        }
+    }
+}
