@@ -1,0 +1,148 @@
+package dev.triplane.ingest;
+
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.storage.ObjectInfo;
+import dev.triplane.infra.storage.ObjectStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+
+/**
+ * The reconciliation scanner of the inbox prefix, which works on any S3 server: every pass lists the prefix and
+ * ingests each image it has not seen, with the default request.
+ *
+ * <p>Pairing rule: an image is any {@code .nii} or {@code .nii.gz} object whose name does not end in
+ * {@code _seg.nii[.gz]}; its reference labels are the object {@code <name>_seg.nii.gz} (or {@code _seg.nii}) in
+ * the same folder. Drop the labels before (or with) the image: an image found alone is rejected
+ * ({@link Ingestor#NO_LABELS}) until it is dropped again with its labels.
+ *
+ * <p>A scan is remembered by key, size and entity tag of the image and its labels, so unchanged objects are
+ * skipped without reading them; after a restart each is hashed once more and skipped by its request marker.
+ * Inbox objects are never deleted. A scan that fails for a retryable reason is retried on the next pass.
+ */
+@Component
+public class InboxScanner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboxScanner.class);
+    private static final String LABELS_SUFFIX = "_seg";
+
+    private final ObjectStore store;
+    private final ObjectKeys keys;
+    private final Ingestor ingestor;
+    private final IngestProperties properties;
+    private final RequestSpec defaults;
+    private final TaskScheduler scheduler;
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+
+    public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, IngestProperties properties,
+            TaskScheduler scheduler) {
+        this.store = store;
+        this.keys = keys;
+        this.ingestor = ingestor;
+        this.properties = properties;
+        this.defaults = RequestSpec.of(properties.request());
+        this.scheduler = scheduler;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        if (properties.inbox().enabled()) {
+            scheduler.scheduleWithFixedDelay(this::scanSafely, properties.inbox().scanInterval());
+            LOG.info("scanning {}{} every {}", store.bucket() + "/", keys.inboxPrefix(), properties.inbox().scanInterval());
+        }
+    }
+
+    /**
+     * One pass over the inbox; returns the number of scans ingested or rejected in it. Passes do not overlap: a
+     * call waits for a running pass, so every scan dropped before the call is handled when it returns.
+     */
+    public synchronized int scan() {
+        Map<String, ObjectInfo> objects = new HashMap<>();
+        for (ObjectInfo info : store.list(keys.inboxPrefix())) {
+            objects.put(info.key(), info);
+        }
+        int handled = 0;
+        for (ObjectInfo image : objects.values()) {
+            String stem = stem(image.key());
+            if (stem == null || stem.endsWith(LABELS_SUFFIX)) {
+                continue;
+            }
+            ObjectInfo labels = objects.get(stem + LABELS_SUFFIX + ".nii.gz");
+            if (labels == null) {
+                labels = objects.get(stem + LABELS_SUFFIX + ".nii");
+            }
+            String fingerprint = fingerprint(image) + "+" + (labels == null ? "-" : fingerprint(labels));
+            if (seen.contains(fingerprint)) {
+                continue;
+            }
+            try {
+                ingest(image, labels);
+                seen.add(fingerprint);
+                handled++;
+            } catch (IngestUnavailableException e) {
+                LOG.warn("{}: will retry on the next pass: {}", image.key(), e.getMessage());
+            } catch (IOException e) {
+                LOG.warn("{}: cannot copy for ingestion, will retry: {}", image.key(), e.toString());
+            }
+        }
+        return handled;
+    }
+
+    private void scanSafely() {
+        try {
+            scan();
+        } catch (RuntimeException e) {
+            // a failed listing (store down) must not cancel the schedule
+            LOG.warn("inbox scan failed, retrying in {}: {}", properties.inbox().scanInterval(), e.toString());
+        }
+    }
+
+    private void ingest(ObjectInfo image, ObjectInfo labels) throws IOException {
+        Path imageFile = download(image.key());
+        Path labelsFile = null;
+        try {
+            labelsFile = labels == null ? null : download(labels.key());
+            ingestor.ingest(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(), defaults);
+        } finally {
+            Files.deleteIfExists(imageFile);
+            if (labelsFile != null) {
+                Files.deleteIfExists(labelsFile);
+            }
+        }
+    }
+
+    private Path download(String key) throws IOException {
+        Path file = Files.createTempFile(properties.inbox().workDir(), "inbox", ".nii");
+        try (InputStream in = store.get(key)) {
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+    }
+
+    /** The key without {@code .nii} or {@code .nii.gz}, or null for any other object. */
+    static String stem(String key) {
+        if (key.endsWith(".nii.gz")) {
+            return key.substring(0, key.length() - ".nii.gz".length());
+        }
+        return key.endsWith(".nii") ? key.substring(0, key.length() - ".nii".length()) : null;
+    }
+
+    private static String fingerprint(ObjectInfo info) {
+        return info.key() + "|" + info.size() + "|" + info.etag();
+    }
+}

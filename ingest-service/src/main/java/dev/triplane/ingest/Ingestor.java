@@ -1,0 +1,247 @@
+package dev.triplane.ingest;
+
+import dev.triplane.core.events.AxisJob;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeAccepted;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.geometry.Orientation;
+import dev.triplane.core.geometry.Reorientation;
+import dev.triplane.core.labels.LabelTable;
+import dev.triplane.core.nifti.NiftiImage;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.volume.Grid;
+import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.ObjectStoreException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Ingests one scan held in local files: names it by content hash, validates image and labels with {@code core},
+ * stores the canonical copies, publishes {@link VolumeAccepted}, one {@link AxisJob} per axis and a
+ * {@link VolumeStatus}, then writes the request marker ({@link ObjectKeys#request}). A request whose marker exists
+ * is not published again. Invalid input publishes an {@link ErrorEvent} and a {@code REJECTED} status and is never
+ * retried; store or broker failures throw {@link IngestUnavailableException} for the caller to retry.
+ *
+ * <p>Events are published before the marker is written, so a crash in between publishes the request again on
+ * the next attempt (at-least-once; every later step writes deterministic keys).
+ */
+@Service
+public class Ingestor {
+
+    /** Reason of a scan without reference labels: prompts are derived from labels. */
+    public static final String NO_LABELS = "NO_LABELS";
+    /** Reason of structures that select nothing, or an unknown structure or group. */
+    public static final String BAD_REQUEST = "BAD_REQUEST";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
+    private static final long SEND_TIMEOUT_SECONDS = 30;
+    private static final String GZIP = "application/gzip";
+
+    private final ObjectStore store;
+    private final ObjectKeys keys;
+    private final Topics topics;
+    private final NiftiReader reader;
+    private final LabelTable table;
+    private final KafkaTemplate<String, String> kafka;
+    private final JsonMapper json;
+    private final Path workDir;
+    private final Counter accepted;
+    private final MeterRegistry meters;
+
+    public Ingestor(ObjectStore store, ObjectKeys keys, Topics topics, NiftiReader reader, LabelTable table,
+            KafkaTemplate<String, String> kafka, JsonMapper json, IngestProperties properties, MeterRegistry meters) {
+        this.store = store;
+        this.keys = keys;
+        this.topics = topics;
+        this.reader = reader;
+        this.table = table;
+        this.kafka = kafka;
+        this.json = json;
+        this.workDir = properties.inbox().workDir();
+        this.meters = meters;
+        this.accepted = Counter.builder("triplane.ingest.volumes").description("volumes accepted and published")
+                .register(meters);
+    }
+
+    /**
+     * Ingests an image file and its optional reference labels.
+     *
+     * @param image        the image as dropped or uploaded ({@code .nii} or {@code .nii.gz})
+     * @param imageSource  what events and errors name it by: the inbox key or {@code upload:<file name>}
+     * @param labels       the reference labels, or null
+     * @param labelsSource what errors name the labels by, or null
+     * @param request      what to segment and how
+     */
+    public IngestResult ingest(Path image, String imageSource, Path labels, String labelsSource, RequestSpec request) {
+        String volumeId = volumeId(image, imageSource);
+        try {
+            NiftiImage imageFile = read(image, imageSource);
+            imageFile.toImageVolume(); // refuses bad spacing and NaN/Inf voxels
+            Grid grid = imageFile.grid();
+            if (labels == null) {
+                return reject(imageSource, volumeId, NO_LABELS, "no reference labels next to the image (<name>_seg.nii.gz)"
+                        + "; prompts are derived from them");
+            }
+            NiftiImage labelsFile = read(labels, labelsSource);
+            NiftiImage.requireSameGrid(grid, labelsFile.grid(), labelsSource);
+            int[] structures;
+            try {
+                structures = request.resolveStructures(table, presentIds(labelsFile.toLabelVolume().labels()));
+            } catch (IllegalArgumentException e) {
+                return reject(imageSource, volumeId, BAD_REQUEST, e.getMessage());
+            }
+            String requestId = request.requestId(structures);
+            if (store.exists(keys.request(volumeId, requestId))) {
+                LOG.info("{}: volume {} request {} already ingested", imageSource, volumeId, requestId);
+                return new IngestResult(IngestResult.Outcome.ALREADY_INGESTED, volumeId, requestId, null, null);
+            }
+            putCanonical(image, keys.image(volumeId));
+            putCanonical(labels, keys.labels(volumeId));
+            VolumeAccepted event = new VolumeAccepted(VolumeAccepted.CURRENT_VERSION, volumeId, requestId,
+                    imageSource, keys.image(volumeId), keys.labels(volumeId), List.of(grid.nx(), grid.ny(), grid.nz()),
+                    Arrays.stream(grid.spacing()).boxed().toList(), Orientation.of(grid.affine()).axisCodes(),
+                    request.datasetTag(), Arrays.stream(structures).boxed().toList());
+            publish(event, request, grid);
+            store.put(keys.request(volumeId, requestId), json.writeValueAsBytes(event), "application/json");
+            accepted.increment();
+            LOG.info("{}: accepted volume {} request {} ({} structures, {} axes)", imageSource, volumeId, requestId,
+                    structures.length, request.axes().size());
+            return new IngestResult(IngestResult.Outcome.ACCEPTED, volumeId, requestId, null, null);
+        } catch (InvalidVolumeException e) {
+            return reject(e.object(), volumeId, e.reason().name(), e.getMessage());
+        } catch (ObjectStoreException e) {
+            throw new IngestUnavailableException(imageSource + ": object store: " + e.getMessage(), e);
+        }
+    }
+
+    private void publish(VolumeAccepted event, RequestSpec request, Grid grid) {
+        Grid ras = Reorientation.toRas(grid).target();
+        List<VolumeStatus.AxisProgress> progress = new ArrayList<>();
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        sends.add(send(Topic.VOLUMES, event.volumeId(), event));
+        for (Axis axis : request.axes()) {
+            sends.add(send(Topic.AXIS_JOBS, event.volumeId(), new AxisJob(AxisJob.CURRENT_VERSION, event.volumeId(),
+                    event.requestId(), axis, event.imageKey(), event.labelsKey(), event.structures(), request.prompts(),
+                    request.memoryPolicy(), request.model(), request.datasetTag())));
+            progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
+        }
+        sends.add(send(Topic.STATUS, event.volumeId(), new VolumeStatus(VolumeStatus.CURRENT_VERSION,
+                event.volumeId(), event.requestId(), VolumeStatus.State.ACCEPTED, Stage.INGEST, progress, null)));
+        await(sends, event.source());
+    }
+
+    /**
+     * Publishes the error event and a {@code REJECTED} status of an invalid scan.
+     *
+     * @param object the object at fault (the image, or its labels)
+     */
+    private IngestResult reject(String object, String volumeId, String reason, String detail) {
+        LOG.warn("{}: rejected ({}): {}", object, reason, detail);
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        sends.add(send(Topic.ERRORS, volumeId, new ErrorEvent(ErrorEvent.CURRENT_VERSION, object, Stage.INGEST,
+                reason, false, detail, volumeId, null)));
+        // a bad drop of a volume accepted before (e.g. without its labels) must not overwrite its status
+        if (store.list(keys.requestMarkers(volumeId)).isEmpty()) {
+            sends.add(send(Topic.STATUS, volumeId, new VolumeStatus(VolumeStatus.CURRENT_VERSION, volumeId, null,
+                    VolumeStatus.State.REJECTED, Stage.INGEST, List.of(), object + ": " + reason + ": " + detail)));
+        }
+        await(sends, object);
+        meters.counter("triplane.ingest.rejected", "reason", reason).increment();
+        return new IngestResult(IngestResult.Outcome.REJECTED, volumeId, null, reason, detail);
+    }
+
+    private CompletableFuture<?> send(Topic topic, String key, Record value) {
+        return kafka.send(topics.name(topic), key, json.writeValueAsString(value));
+    }
+
+    private static void await(List<CompletableFuture<?>> sends, String object) {
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IngestUnavailableException(object + ": cannot publish: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IngestUnavailableException(object + ": interrupted while publishing", e);
+        }
+    }
+
+    private NiftiImage read(Path file, String object) {
+        try {
+            return reader.read(Files.newInputStream(file), object);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the local copy of " + object, e);
+        }
+    }
+
+    private static String volumeId(Path image, String object) {
+        try (InputStream in = Files.newInputStream(image)) {
+            return ObjectKeys.volumeId(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot hash the local copy of " + object, e);
+        }
+    }
+
+    /** Ids with at least one voxel, 0 (background) excluded. */
+    private static BitSet presentIds(int[] labels) {
+        BitSet present = new BitSet();
+        for (int id : labels) {
+            present.set(id);
+        }
+        present.clear(0);
+        return present;
+    }
+
+    /** Stores a file under a {@code .nii.gz} key, compressing it first when it is plain {@code .nii}. */
+    private void putCanonical(Path file, String key) {
+        try {
+            if (isGzip(file)) {
+                store.put(key, file, GZIP);
+                return;
+            }
+            Path gz = Files.createTempFile(workDir, "canonical", ".nii.gz");
+            try {
+                try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz), 1 << 16)) {
+                    Files.copy(file, out);
+                }
+                store.put(key, gz, GZIP);
+            } finally {
+                Files.deleteIfExists(gz);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + key, e);
+        }
+    }
+
+    private static boolean isGzip(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        }
+    }
+}
