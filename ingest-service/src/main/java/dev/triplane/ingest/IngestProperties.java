@@ -47,12 +47,13 @@ public record IngestProperties(@DefaultValue S3 s3, @DefaultValue Inbox inbox, @
     /**
      * The reconciliation scanner: lists the inbox prefix and ingests every scan it has not seen.
      *
-     * @param enabled      whether the scanner runs
-     * @param scanInterval pause between the end of one listing pass and the start of the next
-     * @param workDir      folder for the temporary copies of scans being ingested; empty for the system's
+     * @param enabled       whether the scanner runs
+     * @param scanInterval  pause between the end of one listing pass and the start of the next
+     * @param notifications whether MinIO bucket notifications on {@code triplane.inbox-events} trigger a pass
+     * @param workDir       folder for the temporary copies of scans being ingested; empty for the system's
      */
     public record Inbox(@DefaultValue("true") boolean enabled, @DefaultValue("5s") Duration scanInterval,
-            Path workDir) {
+            @DefaultValue("true") boolean notifications, Path workDir) {
 
         public Inbox {
             workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"));

@@ -22,7 +22,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -230,6 +235,22 @@ class IngestServiceTest {
         assertThat(health).contains("\"status\":\"UP\"");
         assertThat(prometheus).containsPattern("triplane_ingest_volumes_total(\\{[^}]*})? 3.0")
                 .containsPattern("triplane_ingest_rejected_total\\{[^}]*reason=\"BAD_HEADER\"[^}]*} 1.0");
+    }
+
+    @Test
+    @Order(7)
+    void aRecordThatIsNoNotificationGoesToTheDeadLetterTopicAtOnce() {
+        String inboxEvents = TOPICS.name(Topic.INBOX_EVENTS);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            producer.send(new ProducerRecord<>(inboxEvents, "triplane/inbox/x", "not a notification"));
+        }
+        try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
+                TOPICS.deadLetter(Topic.INBOX_EVENTS).orElseThrow().name(), String.class)) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(deadLetters.poll()).containsExactly("not a notification"));
+        }
     }
 
     private static List<VolumeAccepted> ofVolume(List<VolumeAccepted> events, String volumeId) {
