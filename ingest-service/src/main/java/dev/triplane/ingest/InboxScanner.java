@@ -3,8 +3,10 @@ package dev.triplane.ingest;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.storage.ObjectInfo;
 import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.ObjectStoreException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -91,10 +93,9 @@ public class InboxScanner {
                 ingest(image, labels);
                 seen.add(fingerprint);
                 handled++;
-            } catch (IngestUnavailableException e) {
-                LOG.warn("{}: will retry on the next pass: {}", image.key(), e.getMessage());
-            } catch (IOException e) {
-                LOG.warn("{}: cannot copy for ingestion, will retry: {}", image.key(), e.toString());
+            } catch (IngestUnavailableException | ObjectStoreException | IOException | UncheckedIOException e) {
+                // the store, the broker or the local disk failed, not the scan: try it again next pass
+                LOG.warn("{}: will retry on the next pass: {}", image.key(), e.toString());
             }
         }
         return handled;
