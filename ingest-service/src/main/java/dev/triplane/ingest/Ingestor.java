@@ -20,6 +20,7 @@ import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -100,6 +101,14 @@ public class Ingestor {
      * @param request      what to segment and how
      */
     public IngestResult ingest(Path image, String imageSource, Path labels, String labelsSource, RequestSpec request) {
+        Timer.Sample started = Timer.start(meters);
+        IngestResult result = validateAndPublish(image, imageSource, labels, labelsSource, request);
+        started.stop(meters.timer("triplane.ingest.duration", "outcome", result.outcome().name()));
+        return result;
+    }
+
+    private IngestResult validateAndPublish(Path image, String imageSource, Path labels, String labelsSource,
+            RequestSpec request) {
         String volumeId = volumeId(image, imageSource);
         try {
             NiftiImage imageFile = read(image, imageSource);

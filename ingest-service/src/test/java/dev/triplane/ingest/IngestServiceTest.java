@@ -234,7 +234,8 @@ class IngestServiceTest {
 
         assertThat(health).contains("\"status\":\"UP\"");
         assertThat(prometheus).containsPattern("triplane_ingest_volumes_total(\\{[^}]*})? 3.0")
-                .containsPattern("triplane_ingest_rejected_total\\{[^}]*reason=\"BAD_HEADER\"[^}]*} 1.0");
+                .containsPattern("triplane_ingest_rejected_total\\{[^}]*reason=\"BAD_HEADER\"[^}]*} 1.0")
+                .containsPattern("triplane_ingest_duration_seconds_count\\{[^}]*outcome=\"ACCEPTED\"[^}]*} 3");
     }
 
     @Test
