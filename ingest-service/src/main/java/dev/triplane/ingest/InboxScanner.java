@@ -26,9 +26,10 @@ import org.springframework.stereotype.Component;
  * ingests each image it has not seen, with the default request.
  *
  * <p>Pairing rule: an image is any {@code .nii} or {@code .nii.gz} object whose name does not end in
- * {@code _seg.nii[.gz]}; its reference labels are the object {@code <name>_seg.nii.gz} (or {@code _seg.nii}) in
- * the same folder. Drop the labels before (or with) the image: an image found alone is rejected
- * ({@link Ingestor#NO_LABELS}) until it is dropped again with its labels.
+ * {@code _seg.nii[.gz]}; in the same folder, {@code <name>_seg.nii.gz} (or {@code _seg.nii}) are its reference
+ * labels and {@code <name>.prompts.json} its user prompt file ({@code docs/prompts.md}). Drop them before (or
+ * with) the image: an image found with neither is rejected ({@link Ingestor#NO_PROMPTS}) and taken again once
+ * one of them arrives.
  *
  * <p>A scan is remembered by key, size and entity tag of the image and its labels, so unchanged objects are
  * skipped without reading them; after a restart each is hashed once more and skipped by its request marker.
@@ -39,6 +40,7 @@ public class InboxScanner {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboxScanner.class);
     private static final String LABELS_SUFFIX = "_seg";
+    private static final String PROMPTS_SUFFIX = ".prompts.json";
 
     private final ObjectStore store;
     private final ObjectKeys keys;
@@ -85,12 +87,13 @@ public class InboxScanner {
             if (labels == null) {
                 labels = objects.get(stem + LABELS_SUFFIX + ".nii");
             }
-            String fingerprint = fingerprint(image) + "+" + (labels == null ? "-" : fingerprint(labels));
+            ObjectInfo prompts = objects.get(stem + PROMPTS_SUFFIX);
+            String fingerprint = fingerprint(image) + "+" + fingerprint(labels) + "+" + fingerprint(prompts);
             if (seen.contains(fingerprint)) {
                 continue;
             }
             try {
-                ingest(image, labels);
+                ingest(image, labels, prompts);
                 seen.add(fingerprint);
                 handled++;
             } catch (IngestUnavailableException | ObjectStoreException | IOException | UncheckedIOException e) {
@@ -110,23 +113,32 @@ public class InboxScanner {
         }
     }
 
-    private void ingest(ObjectInfo image, ObjectInfo labels) throws IOException {
-        Path imageFile = download(image.key());
+    private void ingest(ObjectInfo image, ObjectInfo labels, ObjectInfo prompts) throws IOException {
+        Path imageFile = null;
         Path labelsFile = null;
+        Path promptsFile = null;
         try {
-            labelsFile = labels == null ? null : download(labels.key());
-            ingestor.ingest(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(), defaults);
+            imageFile = download(image);
+            labelsFile = download(labels);
+            promptsFile = download(prompts);
+            ingestor.ingest(new Scan(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(),
+                    promptsFile, prompts == null ? null : prompts.key()), defaults);
         } finally {
-            Files.deleteIfExists(imageFile);
-            if (labelsFile != null) {
-                Files.deleteIfExists(labelsFile);
+            for (Path file : new Path[] {imageFile, labelsFile, promptsFile}) {
+                if (file != null) {
+                    Files.deleteIfExists(file);
+                }
             }
         }
     }
 
-    private Path download(String key) throws IOException {
-        Path file = Files.createTempFile(properties.inbox().workDir(), "inbox", ".nii");
-        try (InputStream in = store.get(key)) {
+    /** A local copy of an object, or null for none. */
+    private Path download(ObjectInfo object) throws IOException {
+        if (object == null) {
+            return null;
+        }
+        Path file = Files.createTempFile(properties.inbox().workDir(), "inbox", ".part");
+        try (InputStream in = store.get(object.key())) {
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return file;
         } catch (IOException | RuntimeException e) {
@@ -144,6 +156,6 @@ public class InboxScanner {
     }
 
     private static String fingerprint(ObjectInfo info) {
-        return info.key() + "|" + info.size() + "|" + info.etag();
+        return info == null ? "-" : info.key() + "|" + info.size() + "|" + info.etag();
     }
 }

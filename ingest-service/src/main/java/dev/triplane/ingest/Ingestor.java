@@ -2,6 +2,7 @@ package dev.triplane.ingest;
 
 import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.PromptPolicy;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeAccepted;
 import dev.triplane.core.events.VolumeStatus;
@@ -11,6 +12,9 @@ import dev.triplane.core.geometry.Reorientation;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.prompts.PromptFile;
+import dev.triplane.core.prompts.PromptFileException;
+import dev.triplane.core.prompts.StructurePrompts;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.infra.ObjectKeys;
@@ -44,7 +48,8 @@ import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Ingests one scan held in local files: names it by content hash, validates image and labels with {@code core},
+ * Ingests one scan held in local files: names it by content hash, validates image, labels and prompt file with
+ * {@code core},
  * stores the canonical copies, publishes {@link VolumeAccepted}, one {@link AxisJob} per axis and a
  * {@link VolumeStatus}, then writes the request marker ({@link ObjectKeys#request}). A request whose marker exists
  * is not published again. Invalid input publishes an {@link ErrorEvent} and a {@code REJECTED} status and is never
@@ -56,8 +61,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class Ingestor {
 
-    /** Reason of a scan without reference labels: prompts are derived from labels. */
-    public static final String NO_LABELS = "NO_LABELS";
+    /** Reason of a scan with neither reference labels nor a prompt file: no prompts to start from. */
+    public static final String NO_PROMPTS = "NO_PROMPTS";
+    /** Reason of a prompt file that {@link PromptFile} refuses; the error names the file and field. */
+    public static final String BAD_PROMPTS = "BAD_PROMPTS";
     /** Reason of structures that select nothing, or an unknown structure or group. */
     public static final String BAD_REQUEST = "BAD_REQUEST";
 
@@ -92,72 +99,94 @@ public class Ingestor {
     }
 
     /**
-     * Ingests an image file and its optional reference labels.
-     *
-     * @param image        the image as dropped or uploaded ({@code .nii} or {@code .nii.gz})
-     * @param imageSource  what events and errors name it by: the inbox key or {@code upload:<file name>}
-     * @param labels       the reference labels, or null
-     * @param labelsSource what errors name the labels by, or null
-     * @param request      what to segment and how
+     * Ingests one scan with the given request. Prompts come from the scan's prompt file when it has one
+     * (structures: those the file prompts), otherwise from its reference labels (structures: those holding
+     * voxels); reference labels, when present, are validated and stored for the metrics either way.
      */
-    public IngestResult ingest(Path image, String imageSource, Path labels, String labelsSource, RequestSpec request) {
+    public IngestResult ingest(Scan scan, RequestSpec request) {
         Timer.Sample started = Timer.start(meters);
-        IngestResult result = validateAndPublish(image, imageSource, labels, labelsSource, request);
+        IngestResult result = validateAndPublish(scan, request);
         started.stop(meters.timer("triplane.ingest.duration", "outcome", result.outcome().name()));
         return result;
     }
 
-    private IngestResult validateAndPublish(Path image, String imageSource, Path labels, String labelsSource,
-            RequestSpec request) {
-        String volumeId = volumeId(image, imageSource);
+    private IngestResult validateAndPublish(Scan scan, RequestSpec request) {
+        String volumeId = digest(scan.image(), scan.imageSource());
         try {
-            NiftiImage imageFile = read(image, imageSource);
-            imageFile.toImageVolume(); // refuses bad spacing and NaN/Inf voxels
-            Grid grid = imageFile.grid();
-            if (labels == null) {
-                return reject(imageSource, volumeId, NO_LABELS, "no reference labels next to the image (<name>_seg.nii.gz)"
-                        + "; prompts are derived from them");
+            NiftiImage image = read(scan.image(), scan.imageSource());
+            image.toImageVolume(); // refuses bad spacing and NaN/Inf voxels
+            Grid grid = image.grid();
+            BitSet present = null;
+            if (scan.labels() != null) {
+                NiftiImage labels = read(scan.labels(), scan.labelsSource());
+                NiftiImage.requireSameGrid(grid, labels.grid(), scan.labelsSource());
+                present = presentIds(labels.toLabelVolume().labels());
             }
-            NiftiImage labelsFile = read(labels, labelsSource);
-            NiftiImage.requireSameGrid(grid, labelsFile.grid(), labelsSource);
+            BitSet available;
+            String promptsDigest = "";
+            if (scan.prompts() != null) {
+                try (InputStream in = Files.newInputStream(scan.prompts())) {
+                    available = promptedIds(PromptFile.read(in, scan.promptsSource(),
+                            Reorientation.toRas(grid).target(), table));
+                } catch (PromptFileException e) {
+                    return reject(scan.promptsSource(), volumeId, BAD_PROMPTS, e.getMessage());
+                }
+                promptsDigest = digest(scan.prompts(), scan.promptsSource());
+            } else if (present == null) {
+                return reject(scan.imageSource(), volumeId, NO_PROMPTS, "neither reference labels (<name>_seg.nii.gz)"
+                        + " nor a prompt file (<name>.prompts.json) to derive prompts from");
+            } else {
+                available = present;
+            }
             int[] structures;
             try {
-                structures = request.resolveStructures(table, presentIds(labelsFile.toLabelVolume().labels()));
+                structures = request.resolveStructures(table, available);
             } catch (IllegalArgumentException e) {
-                return reject(imageSource, volumeId, BAD_REQUEST, e.getMessage());
+                return reject(scan.imageSource(), volumeId, BAD_REQUEST, e.getMessage());
             }
-            String requestId = request.requestId(structures);
+            String requestId = request.requestId(structures, promptsDigest);
             if (store.exists(keys.request(volumeId, requestId))) {
-                LOG.info("{}: volume {} request {} already ingested", imageSource, volumeId, requestId);
+                LOG.info("{}: volume {} request {} already ingested", scan.imageSource(), volumeId, requestId);
                 return new IngestResult(IngestResult.Outcome.ALREADY_INGESTED, volumeId, requestId, null, null);
             }
-            putCanonical(image, keys.image(volumeId));
-            putCanonical(labels, keys.labels(volumeId));
+            putCanonical(scan.image(), keys.image(volumeId));
+            String labelsKey = null;
+            if (scan.labels() != null) {
+                labelsKey = keys.labels(volumeId);
+                putCanonical(scan.labels(), labelsKey);
+            }
+            PromptPolicy prompts = request.prompts();
+            if (scan.prompts() != null) {
+                prompts = PromptPolicy.fromFile(keys.prompts(volumeId, requestId));
+                store.put(prompts.promptFileKey(), scan.prompts(), "application/json");
+            }
             VolumeAccepted event = new VolumeAccepted(VolumeAccepted.CURRENT_VERSION, volumeId, requestId,
-                    imageSource, keys.image(volumeId), keys.labels(volumeId), List.of(grid.nx(), grid.ny(), grid.nz()),
+                    scan.imageSource(), keys.image(volumeId), labelsKey, List.of(grid.nx(), grid.ny(), grid.nz()),
                     Arrays.stream(grid.spacing()).boxed().toList(), Orientation.of(grid.affine()).axisCodes(),
                     request.datasetTag(), Arrays.stream(structures).boxed().toList());
-            publish(event, request, grid);
+            publish(event, request, prompts, grid);
             store.put(keys.request(volumeId, requestId), json.writeValueAsBytes(event), "application/json");
             accepted.increment();
-            LOG.info("{}: accepted volume {} request {} ({} structures, {} axes)", imageSource, volumeId, requestId,
-                    structures.length, request.axes().size());
+            LOG.info("{}: accepted volume {} request {} ({} structures, {} axes, prompts from {})", scan.imageSource(),
+                    volumeId, requestId, structures.length, request.axes().size(), prompts.source());
             return new IngestResult(IngestResult.Outcome.ACCEPTED, volumeId, requestId, null, null);
         } catch (InvalidVolumeException e) {
             return reject(e.object(), volumeId, e.reason().name(), e.getMessage());
         } catch (ObjectStoreException e) {
-            throw new IngestUnavailableException(imageSource + ": object store: " + e.getMessage(), e);
+            throw new IngestUnavailableException(scan.imageSource() + ": object store: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the local copy of " + scan.promptsSource(), e);
         }
     }
 
-    private void publish(VolumeAccepted event, RequestSpec request, Grid grid) {
+    private void publish(VolumeAccepted event, RequestSpec request, PromptPolicy prompts, Grid grid) {
         Grid ras = Reorientation.toRas(grid).target();
         List<VolumeStatus.AxisProgress> progress = new ArrayList<>();
         List<CompletableFuture<?>> sends = new ArrayList<>();
         sends.add(send(Topic.VOLUMES, event.volumeId(), event));
         for (Axis axis : request.axes()) {
             sends.add(send(Topic.AXIS_JOBS, event.volumeId(), new AxisJob(AxisJob.CURRENT_VERSION, event.volumeId(),
-                    event.requestId(), axis, event.imageKey(), event.labelsKey(), event.structures(), request.prompts(),
+                    event.requestId(), axis, event.imageKey(), event.labelsKey(), event.structures(), prompts,
                     request.memoryPolicy(), request.model(), request.datasetTag())));
             progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
         }
@@ -209,12 +238,21 @@ public class Ingestor {
         }
     }
 
-    private static String volumeId(Path image, String object) {
-        try (InputStream in = Files.newInputStream(image)) {
+    /** SHA-256 of a file as 64 hex digits: the volumeId of an image. */
+    private static String digest(Path file, String object) {
+        try (InputStream in = Files.newInputStream(file)) {
             return ObjectKeys.volumeId(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot hash the local copy of " + object, e);
         }
+    }
+
+    private static BitSet promptedIds(List<StructurePrompts> prompts) {
+        BitSet ids = new BitSet();
+        for (StructurePrompts p : prompts) {
+            ids.set(p.structureId());
+        }
+        return ids;
     }
 
     /** Ids with at least one voxel, 0 (background) excluded. */

@@ -57,10 +57,10 @@ record RequestSpec(String structures, List<Axis> axes, String memoryPolicy, Stri
     }
 
     /**
-     * The structure ids to segment, ascending: the selection resolved against {@code table}, kept only where the
-     * reference labels hold voxels (prompts are derived from them).
+     * The structure ids to segment, ascending: the selection resolved against {@code table}, kept only where
+     * prompts can come from ({@code present} selects all of those).
      *
-     * @param present ids with at least one voxel in the reference labels
+     * @param present ids with prompts: those with voxels in the reference labels, or those of the prompt file
      * @throws IllegalArgumentException for an unknown group or structure, or when nothing is left
      */
     int[] resolveStructures(LabelTable table, BitSet present) {
@@ -75,19 +75,21 @@ record RequestSpec(String structures, List<Axis> axes, String memoryPolicy, Stri
         }
         int[] kept = Arrays.stream(wanted).filter(present::get).distinct().sorted().toArray();
         if (kept.length == 0) {
-            throw new IllegalArgumentException("structures '" + spec + "' select nothing the reference labels hold ("
-                    + present.cardinality() + " structures present)");
+            throw new IllegalArgumentException("structures '" + spec + "' select nothing that has prompts ("
+                    + present.cardinality() + " structures in the labels or prompt file)");
         }
         return kept;
     }
 
     /**
-     * A request id that is a function of the volume-independent parameters and the resolved structures, so the
+     * A request id that is a function of the parameters, the resolved structures and the prompt file, so the
      * same scan dropped twice names the same request: {@code r-} and 16 hex digits of their SHA-256.
+     *
+     * @param promptsDigest SHA-256 of the prompt file, or empty when prompts come from the labels
      */
-    String requestId(int[] structureIds) {
+    String requestId(int[] structureIds, String promptsDigest) {
         String canonical = Arrays.toString(structureIds) + "|" + axes + "|" + memoryPolicy + "|" + model + "|"
-                + prompts + "|" + datasetTag;
+                + (promptsDigest.isEmpty() ? prompts : "file:" + promptsDigest) + "|" + datasetTag;
         return "r-" + ObjectKeys.volumeId(canonical.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 }

@@ -25,7 +25,8 @@ import org.springframework.web.multipart.MultipartFile;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code POST /volumes}: multipart upload of {@code image} (and {@code labels}), optional {@code structures},
+ * {@code POST /volumes}: multipart upload of {@code image} (with {@code labels} and/or a {@code prompts} file, see
+ * {@link Ingestor#ingest}), optional {@code structures},
  * {@code policy}, {@code model} and {@code datasetTag} overriding the configured request; answers 202 with the
  * volumeId and requestId (also for a volume ingested before), 422 with the reason for invalid input, 400 for bad
  * parameters, 503 when the store or broker is unavailable.
@@ -66,25 +67,30 @@ class VolumeController {
     @PostMapping("/volumes")
     ResponseEntity<Submitted> submit(@RequestParam("image") MultipartFile image,
             @RequestParam(value = "labels", required = false) MultipartFile labels,
+            @RequestParam(value = "prompts", required = false) MultipartFile prompts,
             @RequestParam(value = "structures", required = false) String structures,
             @RequestParam(value = "policy", required = false) String policy,
             @RequestParam(value = "model", required = false) String model,
             @RequestParam(value = "datasetTag", required = false) String datasetTag) throws IOException {
         RequestSpec request = defaults.with(structures, policy, model, datasetTag);
-        Path imageFile = copy(image);
+        Path imageFile = null;
         Path labelsFile = null;
+        Path promptsFile = null;
         try {
-            labelsFile = labels == null ? null : copy(labels);
-            IngestResult result = ingestor.ingest(imageFile, "upload:" + image.getOriginalFilename(), labelsFile,
-                    labels == null ? null : "upload:" + labels.getOriginalFilename(), request);
+            imageFile = copy(image);
+            labelsFile = copy(labels);
+            promptsFile = copy(prompts);
+            IngestResult result = ingestor.ingest(new Scan(imageFile, source(image), labelsFile, source(labels),
+                    promptsFile, source(prompts)), request);
             HttpStatus status = result.outcome() == IngestResult.Outcome.REJECTED
                     ? HttpStatus.UNPROCESSABLE_CONTENT : HttpStatus.ACCEPTED;
             return ResponseEntity.status(status).body(new Submitted(result.volumeId(), result.requestId(),
                     result.outcome(), result.reason(), result.detail()));
         } finally {
-            Files.deleteIfExists(imageFile);
-            if (labelsFile != null) {
-                Files.deleteIfExists(labelsFile);
+            for (Path file : new Path[] {imageFile, labelsFile, promptsFile}) {
+                if (file != null) {
+                    Files.deleteIfExists(file);
+                }
             }
         }
     }
@@ -122,9 +128,17 @@ class VolumeController {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("error", e.getMessage()));
     }
 
+    /** A local copy of an uploaded part, or null for none. */
     private Path copy(MultipartFile part) throws IOException {
-        Path file = Files.createTempFile(properties.inbox().workDir(), "upload", ".nii");
+        if (part == null) {
+            return null;
+        }
+        Path file = Files.createTempFile(properties.inbox().workDir(), "upload", ".part");
         part.transferTo(file);
         return file;
+    }
+
+    private static String source(MultipartFile part) {
+        return part == null ? null : "upload:" + part.getOriginalFilename();
     }
 }

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
@@ -59,6 +60,7 @@ class IngestServiceTest {
 
     private static final Path SAMPLE = Path.of("..", "samples", "example_ct_sm.nii.gz");
     private static final Path SAMPLE_LABELS = Path.of("..", "samples", "example_seg.nii.gz");
+    private static final Path PROMPTS = Path.of("..", "samples", "prompts-example.json");
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** Structures with voxels in the sample labels (nibabel: numpy.unique of example_seg.nii.gz). */
     private static final int SAMPLE_STRUCTURES = 41;
@@ -198,8 +200,8 @@ class IngestServiceTest {
     void anUploadWithOtherStructuresIsANewRequestAndItsRepeatIsNot() throws IOException {
         String volumeId = ObjectKeys.volumeId(Files.readAllBytes(SAMPLE));
 
-        JsonNode first = upload(SAMPLE, SAMPLE_LABELS, "spleen,5", 202);
-        JsonNode again = upload(SAMPLE, SAMPLE_LABELS, "spleen,5", 202);
+        JsonNode first = upload(SAMPLE, SAMPLE_LABELS, null, "spleen,5", 202);
+        JsonNode again = upload(SAMPLE, SAMPLE_LABELS, null, "spleen,5", 202);
 
         assertThat(first.get("volumeId").asString()).isEqualTo(volumeId);
         assertThat(first.get("outcome").asString()).isEqualTo("ACCEPTED");
@@ -217,29 +219,55 @@ class IngestServiceTest {
 
     @Test
     @Order(5)
-    void badUploadsAreRefusedWithTheirReason() throws IOException {
-        assertThat(upload(SAMPLE, null, null, 422).get("reason").asString()).isEqualTo(Ingestor.NO_LABELS);
-        assertThat(upload(SAMPLE, SAMPLE_LABELS, "no_such_structure", 422).get("reason").asString())
+    void anUploadWithAPromptFileNeedsNoLabels() throws IOException {
+        JsonNode accepted = upload(SAMPLE, null, PROMPTS, null, 202);
+
+        String volumeId = accepted.get("volumeId").asString();
+        String requestId = accepted.get("requestId").asString();
+        assertThat(accepted.get("outcome").asString()).isEqualTo("ACCEPTED");
+        // the structures the file prompts: liver (5) and aorta, named once by id (52) and once by name
+        assertThat(jobs.readToEnd()).filteredOn(j -> j.requestId().equals(requestId)).hasSize(3).allSatisfy(j -> {
+            assertThat(j.structures()).containsExactly(5, 52);
+            assertThat(j.labelsKey()).isNull();
+            assertThat(j.prompts()).isEqualTo(PromptPolicy.fromFile(keys.prompts(volumeId, requestId)));
+        });
+        try (InputStream stored = store.get(keys.prompts(volumeId, requestId))) {
+            assertThat(stored.readAllBytes()).isEqualTo(Files.readAllBytes(PROMPTS));
+        }
+    }
+
+    @Test
+    @Order(6)
+    void badUploadsAreRefusedWithTheirReason(@TempDir Path dir) throws IOException {
+        Path badPrompts = Files.writeString(dir.resolve("bad.prompts.json"),
+                "{\"version\": 1, \"prompts\": [{\"structure\": \"liver\", \"axis\": \"axial\", \"slice\": 99,"
+                        + " \"box\": [1, 1, 5, 5]}]}");
+
+        assertThat(upload(SAMPLE, null, null, null, 422).get("reason").asString()).isEqualTo(Ingestor.NO_PROMPTS);
+        assertThat(upload(SAMPLE, SAMPLE_LABELS, null, "no_such_structure", 422).get("reason").asString())
                 .isEqualTo(Ingestor.BAD_REQUEST);
+        JsonNode refused = upload(SAMPLE, null, badPrompts, null, 422);
+        assertThat(refused.get("reason").asString()).isEqualTo(Ingestor.BAD_PROMPTS);
+        assertThat(refused.get("detail").asString()).contains("upload:bad.prompts.json");
         int notFound = http().get().uri("/volumes/{id}", "0".repeat(64))
                 .exchange((request, response) -> response.getStatusCode().value());
         assertThat(notFound).isEqualTo(404);
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void healthAndPrometheusCountersAreServed() {
         String health = http().get().uri("/actuator/health").retrieve().body(String.class);
         String prometheus = http().get().uri("/actuator/prometheus").retrieve().body(String.class);
 
         assertThat(health).contains("\"status\":\"UP\"");
-        assertThat(prometheus).containsPattern("triplane_ingest_volumes_total(\\{[^}]*})? 3.0")
+        assertThat(prometheus).containsPattern("triplane_ingest_volumes_total(\\{[^}]*})? 4.0")
                 .containsPattern("triplane_ingest_rejected_total\\{[^}]*reason=\"BAD_HEADER\"[^}]*} 1.0")
-                .containsPattern("triplane_ingest_duration_seconds_count\\{[^}]*outcome=\"ACCEPTED\"[^}]*} 3");
+                .containsPattern("triplane_ingest_duration_seconds_count\\{[^}]*outcome=\"ACCEPTED\"[^}]*} 4");
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aRecordThatIsNoNotificationGoesToTheDeadLetterTopicAtOnce() {
         String inboxEvents = TOPICS.name(Topic.INBOX_EVENTS);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
@@ -266,11 +294,15 @@ class IngestServiceTest {
         return RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
     }
 
-    private JsonNode upload(Path image, Path labels, String structures, int expectedStatus) throws IOException {
+    private JsonNode upload(Path image, Path labels, Path prompts, String structures, int expectedStatus)
+            throws IOException {
         MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
         parts.add("image", named(image));
         if (labels != null) {
             parts.add("labels", named(labels));
+        }
+        if (prompts != null) {
+            parts.add("prompts", named(prompts));
         }
         if (structures != null) {
             parts.add("structures", structures);

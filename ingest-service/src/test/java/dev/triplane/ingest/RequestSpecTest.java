@@ -34,19 +34,21 @@ class RequestSpecTest {
     @Test
     void aSelectionWithNothingLeftOrUnknownNamesIsRefused() {
         assertThatThrownBy(() -> DEFAULTS.with("spleen", null, null, null).resolveStructures(TABLE, present(5)))
-                .hasMessageContaining("select nothing the reference labels hold");
+                .hasMessageContaining("select nothing that has prompts");
         assertThatThrownBy(() -> DEFAULTS.with("no_such", null, null, null).resolveStructures(TABLE, present(5)))
                 .hasMessageContaining("unknown structure");
     }
 
     @Test
     void requestIdDependsOnTheParametersOnly() {
-        String id = DEFAULTS.requestId(new int[] {1, 5});
+        String id = DEFAULTS.requestId(new int[] {1, 5}, "");
 
-        assertThat(id).matches("r-[0-9a-f]{16}").isEqualTo(DEFAULTS.requestId(new int[] {1, 5}));
-        assertThat(DEFAULTS.requestId(new int[] {1})).isNotEqualTo(id);
-        assertThat(DEFAULTS.with(null, "sps", null, null).requestId(new int[] {1, 5})).isNotEqualTo(id);
-        assertThat(DEFAULTS.with(null, "IS+SPS", null, null).requestId(new int[] {1, 5})).isEqualTo(id);
+        assertThat(id).matches("r-[0-9a-f]{16}").isEqualTo(DEFAULTS.requestId(new int[] {1, 5}, ""));
+        assertThat(DEFAULTS.requestId(new int[] {1}, "")).isNotEqualTo(id);
+        assertThat(DEFAULTS.with(null, "sps", null, null).requestId(new int[] {1, 5}, "")).isNotEqualTo(id);
+        assertThat(DEFAULTS.with(null, "IS+SPS", null, null).requestId(new int[] {1, 5}, "")).isEqualTo(id);
+        assertThat(DEFAULTS.requestId(new int[] {1, 5}, "ab12")).isNotEqualTo(id)
+                .isNotEqualTo(DEFAULTS.requestId(new int[] {1, 5}, "ab13"));
     }
 
     @Test
