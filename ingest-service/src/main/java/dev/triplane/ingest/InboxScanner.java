@@ -31,7 +31,7 @@ import org.springframework.stereotype.Component;
  * with) the image: an image found with neither is rejected ({@link Ingestor#NO_PROMPTS}) and taken again once
  * one of them arrives.
  *
- * <p>A scan is remembered by key, size and entity tag of the image and its labels, so unchanged objects are
+ * <p>A scan is remembered by key, size and entity tag of the image, labels and prompt file, so unchanged objects are
  * skipped without reading them; after a restart each is hashed once more and skipped by its request marker.
  * Inbox objects are never deleted. A scan that fails for a retryable reason is retried on the next pass.
  */
