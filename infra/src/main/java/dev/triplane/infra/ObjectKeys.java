@@ -33,6 +33,8 @@ public final class ObjectKeys {
     private final String inboxPrefix;
     private final String image;
     private final String labels;
+    private final String request;
+    private final String prompts;
     private final String logits;
     private final String segmentation;
     private final String uncertainty;
@@ -47,6 +49,8 @@ public final class ObjectKeys {
         }
         image = template(keys, "image", VOLUME);
         labels = template(keys, "labels", VOLUME);
+        request = template(keys, "request", REQUEST);
+        prompts = template(keys, "prompts", REQUEST);
         logits = template(keys, "logits", AXIS);
         segmentation = template(keys, "segmentation", REQUEST);
         uncertainty = template(keys, "uncertainty", REQUEST);
@@ -95,6 +99,24 @@ public final class ObjectKeys {
     /** Reference labels paired with a volume. */
     public String labels(String volumeId) {
         return fill(labels, checkVolumeId(volumeId), null, null);
+    }
+
+    /**
+     * Marker of a request whose events ingest has published (the {@code VolumeAccepted} as JSON): while it
+     * exists, the same scan dropped again emits nothing.
+     */
+    public String request(String volumeId, String requestId) {
+        return fill(request, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** The prefix under which the request markers of a volume lie. */
+    public String requestMarkers(String volumeId) {
+        return fill(request.substring(0, request.indexOf("{requestId}")), checkVolumeId(volumeId), null, null);
+    }
+
+    /** The user prompt file of a request ({@code docs/prompts.md}), copied from the drop or upload. */
+    public String prompts(String volumeId, String requestId) {
+        return fill(prompts, checkVolumeId(volumeId), checkRequestId(requestId), null);
     }
 
     /** Compact logit volume of one axis of a request. */

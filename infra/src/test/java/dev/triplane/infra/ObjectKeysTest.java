@@ -38,6 +38,9 @@ class ObjectKeysTest {
         assertThat(keys.inboxPrefix()).isEqualTo("inbox/");
         assertThat(keys.image(ABC)).isEqualTo("volumes/" + ABC + "/image.nii.gz");
         assertThat(keys.labels(ABC)).isEqualTo("volumes/" + ABC + "/labels.nii.gz");
+        assertThat(keys.request(ABC, "r1")).isEqualTo("volumes/" + ABC + "/requests/r1.json");
+        assertThat(keys.requestMarkers(ABC)).isEqualTo("volumes/" + ABC + "/requests/");
+        assertThat(keys.prompts(ABC, "r1")).isEqualTo("volumes/" + ABC + "/prompts/r1.json");
         assertThat(keys.logits(ABC, "r1", Axis.CORONAL)).isEqualTo("logits/" + ABC + "/r1/coronal.bin");
         assertThat(keys.segmentation(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/segmentation.nii.gz");
         assertThat(keys.uncertainty(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/uncertainty.nii.gz");

@@ -1,0 +1,50 @@
+package dev.triplane.core.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.propagation.MemoryPolicy;
+import java.util.List;
+
+/**
+ * Segment one volume along one axis for every requested structure ({@code triplane.axis-jobs}, ingest ->
+ * axis-workers). A request is three jobs, one per axis, with the same {@code requestId}.
+ *
+ * @param version      {@link #CURRENT_VERSION} when written
+ * @param volumeId     SHA-256 of the image file, 64 lower-case hex digits
+ * @param requestId    the request this job belongs to ({@code [A-Za-z0-9][A-Za-z0-9._-]{0,63}})
+ * @param axis         the axis whose slices are the frames of the pseudo-video
+ * @param imageKey     object key of the canonical image
+ * @param labelsKey    object key of the reference labels, or null; required when prompts come from labels
+ * @param structures   structure ids to segment, ascending, at least one
+ * @param prompts      where the prompts come from
+ * @param memoryPolicy propagation strategy in {@link MemoryPolicy#parse} syntax, stored in canonical form
+ *                     (e.g. {@code "is+sps"} or {@code "sps,tau=0.25"})
+ * @param model        name of the SAM2 model (export folder) the worker runs
+ * @param datasetTag   tag under which metrics are aggregated, passed along to the results
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record AxisJob(int version, String volumeId, String requestId, Axis axis, String imageKey, String labelsKey,
+        List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model, String datasetTag) {
+
+    public static final int CURRENT_VERSION = 1;
+
+    public AxisJob {
+        String e = "AxisJob";
+        EventChecks.version(e, version);
+        EventChecks.text(e, "volumeId", volumeId);
+        EventChecks.text(e, "requestId", requestId);
+        EventChecks.present(e, "axis", axis);
+        EventChecks.text(e, "imageKey", imageKey);
+        structures = EventChecks.list(e, "structures", structures);
+        if (structures.isEmpty()) {
+            throw new IllegalArgumentException(e + ": no structure to segment");
+        }
+        EventChecks.present(e, "prompts", prompts);
+        if (prompts.source() == PromptPolicy.Source.LABELS && labelsKey == null) {
+            throw new IllegalArgumentException(e + ": prompts derived from labels but the volume has no labels");
+        }
+        memoryPolicy = MemoryPolicy.parse(EventChecks.text(e, "memoryPolicy", memoryPolicy)).name();
+        EventChecks.text(e, "model", model);
+        EventChecks.text(e, "datasetTag", datasetTag);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.triplane.core.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.triplane.core.geometry.Axis;
+import java.util.List;
+
+/**
+ * The latest state of a volume's request ({@code triplane.status}, compacted, keyed by volumeId: the topic keeps
+ * the last status of each volume). Each stage writes what it knows: ingest all three axes at 0 done, a worker
+ * its own axis, fusion and metrics every axis complete; readers that need every axis's progress while workers
+ * run merge the latest entry per axis.
+ *
+ * @param version   {@link #CURRENT_VERSION} when written
+ * @param volumeId  SHA-256 of the image file
+ * @param requestId the request, or null for a volume rejected before a request existed
+ * @param state     where the volume stands
+ * @param stage     the stage that wrote this status
+ * @param axes      progress per axis this stage knows, in {@link Axis} order
+ * @param detail    a human-readable note (the reason of a rejection or failure, the partial axes), or null
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record VolumeStatus(int version, String volumeId, String requestId, State state, Stage stage,
+        List<AxisProgress> axes, String detail) {
+
+    public static final int CURRENT_VERSION = 1;
+
+    /** Where a volume stands, in pipeline order; {@link #REJECTED} and {@link #FAILED} are final. */
+    public enum State {
+        /** Validated and stored; axis jobs emitted. */
+        ACCEPTED,
+        /** At least one axis worker is propagating. */
+        SEGMENTING,
+        /** The fused segmentation is stored. */
+        SEGMENTED,
+        /** Metrics are stored, or the volume has no reference labels and nothing follows the segmentation. */
+        COMPLETED,
+        /** The input was refused (invalid volume, labels or parameters); not retried. */
+        REJECTED,
+        /** A later stage gave up on the request. */
+        FAILED
+    }
+
+    /**
+     * Frames propagated along one axis.
+     *
+     * @param axis        the axis
+     * @param framesDone  frames whose logits are computed, 0..framesTotal
+     * @param framesTotal frames to compute along the axis (0 while unknown)
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record AxisProgress(Axis axis, int framesDone, int framesTotal) {
+
+        public AxisProgress {
+            EventChecks.present("AxisProgress", "axis", axis);
+            if (framesDone < 0 || framesTotal < 0 || (framesTotal > 0 && framesDone > framesTotal)) {
+                throw new IllegalArgumentException("AxisProgress " + axis + ": " + framesDone + " of " + framesTotal
+                        + " frames");
+            }
+        }
+    }
+
+    public VolumeStatus {
+        String e = "VolumeStatus";
+        EventChecks.version(e, version);
+        EventChecks.text(e, "volumeId", volumeId);
+        EventChecks.present(e, "state", state);
+        EventChecks.present(e, "stage", stage);
+        axes = EventChecks.list(e, "axes", axes);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.triplane.core.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.prompts.PromptKind;
+import dev.triplane.core.prompts.SliceSelector;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+class EventRecordsTest {
+
+    private static final String VOLUME = "ab".repeat(32);
+    private static final PromptPolicy FROM_LABELS =
+            PromptPolicy.fromLabels(4, SliceSelector.AREA_QUANTILES, List.of(PromptKind.POINT));
+
+    @Test
+    void memoryPolicyIsStoredInCanonicalForm() {
+        AxisJob job = job("IS+SPS, w=3", FROM_LABELS, "volumes/x/labels.nii.gz");
+
+        assertThat(job.memoryPolicy()).isEqualTo("is+sps,w=3");
+    }
+
+    @Test
+    void anUnknownMemoryPolicyIsRefused() {
+        assertThatThrownBy(() -> job("fastest", FROM_LABELS, "lab")).hasMessageContaining("unknown policy preset");
+    }
+
+    @Test
+    void labelPromptsNeedLabels() {
+        assertThatThrownBy(() -> job("sps", FROM_LABELS, null))
+                .hasMessageContaining("prompts derived from labels but the volume has no labels");
+        assertThat(job("sps", PromptPolicy.fromFile("inbox/p.json"), null).labelsKey()).isNull();
+    }
+
+    @Test
+    void labelPolicyNeedsBudgetSelectorAndKinds() {
+        assertThatThrownBy(() -> PromptPolicy.fromLabels(1, SliceSelector.EXTENT_ENDS, List.of(PromptKind.BOX)))
+                .hasMessageContaining("budget >= 2");
+        assertThatThrownBy(() -> PromptPolicy.fromLabels(2, null, List.of(PromptKind.BOX)))
+                .hasMessageContaining("a selector");
+        assertThatThrownBy(() -> PromptPolicy.fromLabels(2, SliceSelector.EXTENT_ENDS, List.of()))
+                .hasMessageContaining("at least one kind");
+        assertThatThrownBy(() -> new PromptPolicy(PromptPolicy.Source.FILE, 2, null, List.of(), "p.json"))
+                .hasMessageContaining("a prompt file takes no budget");
+    }
+
+    @Test
+    void labelPolicyBecomesDerivationOptions() {
+        var options = FROM_LABELS.derivationOptions();
+
+        assertThat(options.budget()).isEqualTo(4);
+        assertThat(options.selector()).isEqualTo(SliceSelector.AREA_QUANTILES);
+        assertThat(options.kinds()).isEqualTo(EnumSet.of(PromptKind.POINT));
+        assertThatThrownBy(() -> PromptPolicy.fromFile("p.json").derivationOptions())
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void listsAreCopiedAndNullEntriesRefused() {
+        List<Integer> structures = new ArrayList<>(List.of(1, 2));
+        AxisJob job = new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r", Axis.AXIAL, "img", "lab", structures,
+                FROM_LABELS, "np", "m", "t");
+        structures.add(3);
+
+        assertThat(job.structures()).containsExactly(1, 2);
+        structures.set(0, null);
+        assertThatThrownBy(() -> new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r", Axis.AXIAL, "img", "lab",
+                structures, FROM_LABELS, "np", "m", "t")).hasMessageContaining("structures holds a null entry");
+    }
+
+    @Test
+    void progressCannotExceedItsTotal() {
+        assertThatThrownBy(() -> new VolumeStatus.AxisProgress(Axis.CORONAL, 31, 30)).hasMessageContaining("31 of 30");
+    }
+
+    @Test
+    void enumsAreWrittenByConstantName() {
+        String json = JsonMapper.builder().build().writeValueAsString(job("np", FROM_LABELS, "lab"));
+
+        assertThat(json).contains("\"axis\":\"SAGITTAL\"", "\"selector\":\"AREA_QUANTILES\"", "\"kinds\":[\"POINT\"]");
+    }
+
+    private static AxisJob job(String policy, PromptPolicy prompts, String labelsKey) {
+        return new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r1", Axis.SAGITTAL, "volumes/x/image.nii.gz", labelsKey,
+                List.of(1), prompts, policy, "micro", "samples");
+    }
+}

@@ -1,0 +1,161 @@
+package dev.triplane.ingest;
+
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.storage.ObjectInfo;
+import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.ObjectStoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+
+/**
+ * The reconciliation scanner of the inbox prefix, which works on any S3 server: every pass lists the prefix and
+ * ingests each image it has not seen, with the default request.
+ *
+ * <p>Pairing rule: an image is any {@code .nii} or {@code .nii.gz} object whose name does not end in
+ * {@code _seg.nii[.gz]}; in the same folder, {@code <name>_seg.nii.gz} (or {@code _seg.nii}) are its reference
+ * labels and {@code <name>.prompts.json} its user prompt file ({@code docs/prompts.md}). Drop them before (or
+ * with) the image: an image found with neither is rejected ({@link Ingestor#NO_PROMPTS}) and taken again once
+ * one of them arrives.
+ *
+ * <p>A scan is remembered by key, size and entity tag of the image, labels and prompt file, so unchanged objects are
+ * skipped without reading them; after a restart each is hashed once more and skipped by its request marker.
+ * Inbox objects are never deleted. A scan that fails for a retryable reason is retried on the next pass.
+ */
+@Component
+public class InboxScanner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboxScanner.class);
+    private static final String LABELS_SUFFIX = "_seg";
+    private static final String PROMPTS_SUFFIX = ".prompts.json";
+
+    private final ObjectStore store;
+    private final ObjectKeys keys;
+    private final Ingestor ingestor;
+    private final IngestProperties properties;
+    private final RequestSpec defaults;
+    private final TaskScheduler scheduler;
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+
+    public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, IngestProperties properties,
+            TaskScheduler scheduler) {
+        this.store = store;
+        this.keys = keys;
+        this.ingestor = ingestor;
+        this.properties = properties;
+        this.defaults = RequestSpec.of(properties.request());
+        this.scheduler = scheduler;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        if (properties.inbox().enabled()) {
+            scheduler.scheduleWithFixedDelay(this::scanSafely, properties.inbox().scanInterval());
+            LOG.info("scanning {}{} every {}", store.bucket() + "/", keys.inboxPrefix(), properties.inbox().scanInterval());
+        }
+    }
+
+    /**
+     * One pass over the inbox; returns the number of scans ingested or rejected in it. Passes do not overlap: a
+     * call waits for a running pass, so every scan dropped before the call is handled when it returns.
+     */
+    public synchronized int scan() {
+        Map<String, ObjectInfo> objects = new HashMap<>();
+        for (ObjectInfo info : store.list(keys.inboxPrefix())) {
+            objects.put(info.key(), info);
+        }
+        int handled = 0;
+        for (ObjectInfo image : objects.values()) {
+            String stem = stem(image.key());
+            if (stem == null || stem.endsWith(LABELS_SUFFIX)) {
+                continue;
+            }
+            ObjectInfo labels = objects.get(stem + LABELS_SUFFIX + ".nii.gz");
+            if (labels == null) {
+                labels = objects.get(stem + LABELS_SUFFIX + ".nii");
+            }
+            ObjectInfo prompts = objects.get(stem + PROMPTS_SUFFIX);
+            String fingerprint = fingerprint(image) + "+" + fingerprint(labels) + "+" + fingerprint(prompts);
+            if (seen.contains(fingerprint)) {
+                continue;
+            }
+            try {
+                ingest(image, labels, prompts);
+                seen.add(fingerprint);
+                handled++;
+            } catch (IngestUnavailableException | ObjectStoreException | IOException | UncheckedIOException e) {
+                // the store, the broker or the local disk failed, not the scan: try it again next pass
+                LOG.warn("{}: will retry on the next pass: {}", image.key(), e.toString());
+            }
+        }
+        return handled;
+    }
+
+    private void scanSafely() {
+        try {
+            scan();
+        } catch (RuntimeException e) {
+            // a failed listing (store down) must not cancel the schedule
+            LOG.warn("inbox scan failed, retrying in {}: {}", properties.inbox().scanInterval(), e.toString());
+        }
+    }
+
+    private void ingest(ObjectInfo image, ObjectInfo labels, ObjectInfo prompts) throws IOException {
+        Path imageFile = null;
+        Path labelsFile = null;
+        Path promptsFile = null;
+        try {
+            imageFile = download(image);
+            labelsFile = download(labels);
+            promptsFile = download(prompts);
+            ingestor.ingest(new Scan(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(),
+                    promptsFile, prompts == null ? null : prompts.key()), defaults);
+        } finally {
+            for (Path file : new Path[] {imageFile, labelsFile, promptsFile}) {
+                if (file != null) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    /** A local copy of an object, or null for none. */
+    private Path download(ObjectInfo object) throws IOException {
+        if (object == null) {
+            return null;
+        }
+        Path file = Files.createTempFile(properties.inbox().workDir(), "inbox", ".part");
+        try (InputStream in = store.get(object.key())) {
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+    }
+
+    /** The key without {@code .nii} or {@code .nii.gz}, or null for any other object. */
+    static String stem(String key) {
+        if (key.endsWith(".nii.gz")) {
+            return key.substring(0, key.length() - ".nii.gz".length());
+        }
+        return key.endsWith(".nii") ? key.substring(0, key.length() - ".nii".length()) : null;
+    }
+
+    private static String fingerprint(ObjectInfo info) {
+        return info == null ? "-" : info.key() + "|" + info.size() + "|" + info.etag();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.triplane.ingest;
+
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.prompts.PromptKind;
+import dev.triplane.core.prompts.SliceSelector;
+import dev.triplane.infra.storage.S3Endpoint;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the ingest-service under {@code triplane.ingest}; every default is declared here. The bucket,
+ * the inbox prefix and the object keys are not configured here: they come from infra's {@code layout.json}.
+ *
+ * @param s3         the S3-compatible server holding the bucket
+ * @param inbox      the reconciliation scanner of the inbox prefix
+ * @param limits     bounds on the volumes accepted
+ * @param request    the request emitted for a volume when the drop or upload names no other
+ * @param labelTable JSON table of structure ids and names ({@code {"1": "spleen", ...}}); empty for
+ *                   TotalSegmentator v2 ({@code samples/labels-total-v2.json})
+ * @param topicReplicas replication factor of the topics the service creates when they are missing
+ */
+@ConfigurationProperties("triplane.ingest")
+public record IngestProperties(@DefaultValue S3 s3, @DefaultValue Inbox inbox, @DefaultValue Limits limits,
+        @DefaultValue Request request, Path labelTable, @DefaultValue("1") short topicReplicas) {
+
+    /**
+     * Where the bucket is served.
+     *
+     * @param url       base URL of the server
+     * @param region    signing region
+     * @param accessKey access key; the default is the local stack's (loopback only)
+     * @param secretKey secret key; the default is the local stack's (loopback only)
+     */
+    public record S3(@DefaultValue("http://127.0.0.1:9000") String url, @DefaultValue("us-east-1") String region,
+            @DefaultValue("triplane") String accessKey, @DefaultValue("triplane-local-secret") String secretKey) {
+
+        public S3Endpoint endpoint() {
+            return new S3Endpoint(url, region, accessKey, secretKey);
+        }
+    }
+
+    /**
+     * The reconciliation scanner: lists the inbox prefix and ingests every scan it has not seen.
+     *
+     * @param enabled       whether the scanner runs
+     * @param scanInterval  pause between the end of one listing pass and the start of the next
+     * @param notifications whether MinIO bucket notifications on {@code triplane.inbox-events} trigger a pass
+     * @param workDir       folder for the temporary copies of scans being ingested; empty for the system's
+     */
+    public record Inbox(@DefaultValue("true") boolean enabled, @DefaultValue("5s") Duration scanInterval,
+            @DefaultValue("true") boolean notifications, Path workDir) {
+
+        public Inbox {
+            workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"));
+        }
+    }
+
+    /**
+     * Bounds checked from the NIfTI header before any voxel array is allocated ({@link ReadLimits}).
+     *
+     * @param maxVoxelBytes    largest voxel data a volume may declare (voxel count x bytes per voxel)
+     * @param maxInflatedBytes largest size a {@code .nii.gz} may inflate to
+     */
+    public record Limits(@DefaultValue("2GB") DataSize maxVoxelBytes, @DefaultValue("2560MB") DataSize maxInflatedBytes) {
+
+        public ReadLimits readLimits() {
+            return new ReadLimits(maxVoxelBytes.toBytes(), maxInflatedBytes.toBytes());
+        }
+    }
+
+    /**
+     * The default request: what is segmented and how.
+     *
+     * @param structures   {@code present} (every structure of the reference labels), a group of
+     *                     {@code StructureGroups} ({@code bones}, {@code all}) or structure names/ids separated by
+     *                     commas; with label-derived prompts, structures absent from the labels are dropped
+     * @param axes         axes to propagate along, one job each
+     * @param memoryPolicy propagation strategy ({@code MemoryPolicy.parse} syntax), the paper's best by default
+     * @param model        SAM2 model (export folder name) the workers run
+     * @param promptBudget prompted frames per structure and axis (B >= 2)
+     * @param selector     how prompted frames are chosen
+     * @param promptKinds  prompt types derived on each prompted frame
+     * @param datasetTag   tag metrics are aggregated under
+     */
+    public record Request(@DefaultValue("present") String structures,
+            @DefaultValue({"AXIAL", "CORONAL", "SAGITTAL"}) List<Axis> axes,
+            @DefaultValue("is+sps") String memoryPolicy, @DefaultValue("sam2-micro") String model,
+            @DefaultValue("2") int promptBudget, @DefaultValue("EXTENT_ENDS") SliceSelector selector,
+            @DefaultValue("BOX") List<PromptKind> promptKinds, @DefaultValue("inbox") String datasetTag) {
+    }
+}

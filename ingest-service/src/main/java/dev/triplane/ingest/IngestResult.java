@@ -1,0 +1,24 @@
+package dev.triplane.ingest;
+
+/**
+ * What happened to one scan.
+ *
+ * @param outcome   accepted, already ingested, or rejected
+ * @param volumeId  SHA-256 of the image file
+ * @param requestId the request emitted (or emitted before); null when rejected
+ * @param reason    the rejection code ({@code InvalidVolumeException.Reason} name or {@link Ingestor}'s own codes);
+ *                  null otherwise
+ * @param detail    why it was rejected; null otherwise
+ */
+public record IngestResult(Outcome outcome, String volumeId, String requestId, String reason, String detail) {
+
+    /** What happened to a scan. */
+    public enum Outcome {
+        /** Stored and its events published. */
+        ACCEPTED,
+        /** The same volume and request were ingested before; nothing was published. */
+        ALREADY_INGESTED,
+        /** Invalid input; an {@code ErrorEvent} names it. */
+        REJECTED
+    }
+}

@@ -1,0 +1,294 @@
+package dev.triplane.ingest;
+
+import dev.triplane.core.events.AxisJob;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeAccepted;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.geometry.Orientation;
+import dev.triplane.core.geometry.Reorientation;
+import dev.triplane.core.labels.LabelTable;
+import dev.triplane.core.nifti.NiftiImage;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.prompts.PromptFile;
+import dev.triplane.core.prompts.PromptFileException;
+import dev.triplane.core.prompts.StructurePrompts;
+import dev.triplane.core.volume.Grid;
+import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.ObjectStoreException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Ingests one scan held in local files: names it by content hash, validates image, labels and prompt file with
+ * {@code core},
+ * stores the canonical copies, publishes {@link VolumeAccepted}, one {@link AxisJob} per axis and a
+ * {@link VolumeStatus}, then writes the request marker ({@link ObjectKeys#request}). A request whose marker exists
+ * is not published again. Invalid input publishes an {@link ErrorEvent} and a {@code REJECTED} status and is never
+ * retried; store or broker failures throw {@link IngestUnavailableException} for the caller to retry.
+ *
+ * <p>Events are published before the marker is written, so a crash in between publishes the request again on
+ * the next attempt (at-least-once; every later step writes deterministic keys).
+ */
+@Service
+public class Ingestor {
+
+    /** Reason of a scan with neither reference labels nor a prompt file: no prompts to start from. */
+    public static final String NO_PROMPTS = "NO_PROMPTS";
+    /** Reason of a prompt file that {@link PromptFile} refuses; the error names the file and field. */
+    public static final String BAD_PROMPTS = "BAD_PROMPTS";
+    /** Reason of structures that select nothing, or an unknown structure or group. */
+    public static final String BAD_REQUEST = "BAD_REQUEST";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
+    private static final long SEND_TIMEOUT_SECONDS = 30;
+    private static final String GZIP = "application/gzip";
+
+    private final ObjectStore store;
+    private final ObjectKeys keys;
+    private final Topics topics;
+    private final NiftiReader reader;
+    private final LabelTable table;
+    private final KafkaTemplate<String, String> kafka;
+    private final JsonMapper json;
+    private final Path workDir;
+    private final Counter accepted;
+    private final MeterRegistry meters;
+
+    public Ingestor(ObjectStore store, ObjectKeys keys, Topics topics, NiftiReader reader, LabelTable table,
+            KafkaTemplate<String, String> kafka, JsonMapper json, IngestProperties properties, MeterRegistry meters) {
+        this.store = store;
+        this.keys = keys;
+        this.topics = topics;
+        this.reader = reader;
+        this.table = table;
+        this.kafka = kafka;
+        this.json = json;
+        this.workDir = properties.inbox().workDir();
+        this.meters = meters;
+        this.accepted = Counter.builder("triplane.ingest.volumes").description("volumes accepted and published")
+                .register(meters);
+    }
+
+    /**
+     * Ingests one scan with the given request. Prompts come from the scan's prompt file when it has one
+     * (structures: those the file prompts), otherwise from its reference labels (structures: those holding
+     * voxels); reference labels, when present, are validated and stored for the metrics either way.
+     */
+    public IngestResult ingest(Scan scan, RequestSpec request) {
+        Timer.Sample started = Timer.start(meters);
+        IngestResult result = validateAndPublish(scan, request);
+        started.stop(meters.timer("triplane.ingest.duration", "outcome", result.outcome().name()));
+        return result;
+    }
+
+    private IngestResult validateAndPublish(Scan scan, RequestSpec request) {
+        String volumeId = digest(scan.image(), scan.imageSource());
+        try {
+            NiftiImage image = read(scan.image(), scan.imageSource());
+            image.toImageVolume(); // refuses bad spacing and NaN/Inf voxels
+            Grid grid = image.grid();
+            BitSet present = null;
+            if (scan.labels() != null) {
+                NiftiImage labels = read(scan.labels(), scan.labelsSource());
+                NiftiImage.requireSameGrid(grid, labels.grid(), scan.labelsSource());
+                present = presentIds(labels.toLabelVolume().labels());
+            }
+            BitSet available;
+            String promptsDigest = "";
+            if (scan.prompts() != null) {
+                try (InputStream in = Files.newInputStream(scan.prompts())) {
+                    available = promptedIds(PromptFile.read(in, scan.promptsSource(),
+                            Reorientation.toRas(grid).target(), table));
+                } catch (PromptFileException e) {
+                    return reject(scan.promptsSource(), volumeId, BAD_PROMPTS, e.getMessage());
+                }
+                promptsDigest = digest(scan.prompts(), scan.promptsSource());
+            } else if (present == null) {
+                return reject(scan.imageSource(), volumeId, NO_PROMPTS, "neither reference labels (<name>_seg.nii.gz)"
+                        + " nor a prompt file (<name>.prompts.json) to derive prompts from");
+            } else {
+                available = present;
+            }
+            int[] structures;
+            try {
+                structures = request.resolveStructures(table, available);
+            } catch (IllegalArgumentException e) {
+                return reject(scan.imageSource(), volumeId, BAD_REQUEST, e.getMessage());
+            }
+            String requestId = request.requestId(structures, promptsDigest);
+            if (store.exists(keys.request(volumeId, requestId))) {
+                LOG.info("{}: volume {} request {} already ingested", scan.imageSource(), volumeId, requestId);
+                return new IngestResult(IngestResult.Outcome.ALREADY_INGESTED, volumeId, requestId, null, null);
+            }
+            putCanonical(scan.image(), keys.image(volumeId));
+            String labelsKey = null;
+            if (scan.labels() != null) {
+                labelsKey = keys.labels(volumeId);
+                putCanonical(scan.labels(), labelsKey);
+            }
+            PromptPolicy prompts = request.prompts();
+            if (scan.prompts() != null) {
+                prompts = PromptPolicy.fromFile(keys.prompts(volumeId, requestId));
+                store.put(prompts.promptFileKey(), scan.prompts(), "application/json");
+            }
+            VolumeAccepted event = new VolumeAccepted(VolumeAccepted.CURRENT_VERSION, volumeId, requestId,
+                    scan.imageSource(), keys.image(volumeId), labelsKey, List.of(grid.nx(), grid.ny(), grid.nz()),
+                    Arrays.stream(grid.spacing()).boxed().toList(), Orientation.of(grid.affine()).axisCodes(),
+                    request.datasetTag(), Arrays.stream(structures).boxed().toList());
+            publish(event, request, prompts, grid);
+            store.put(keys.request(volumeId, requestId), json.writeValueAsBytes(event), "application/json");
+            accepted.increment();
+            LOG.info("{}: accepted volume {} request {} ({} structures, {} axes, prompts from {})", scan.imageSource(),
+                    volumeId, requestId, structures.length, request.axes().size(), prompts.source());
+            return new IngestResult(IngestResult.Outcome.ACCEPTED, volumeId, requestId, null, null);
+        } catch (InvalidVolumeException e) {
+            return reject(e.object(), volumeId, e.reason().name(), e.getMessage());
+        } catch (ObjectStoreException e) {
+            throw new IngestUnavailableException(scan.imageSource() + ": object store: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the local copy of " + scan.promptsSource(), e);
+        }
+    }
+
+    private void publish(VolumeAccepted event, RequestSpec request, PromptPolicy prompts, Grid grid) {
+        Grid ras = Reorientation.toRas(grid).target();
+        List<VolumeStatus.AxisProgress> progress = new ArrayList<>();
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        sends.add(send(Topic.VOLUMES, event.volumeId(), event));
+        for (Axis axis : request.axes()) {
+            sends.add(send(Topic.AXIS_JOBS, event.volumeId(), new AxisJob(AxisJob.CURRENT_VERSION, event.volumeId(),
+                    event.requestId(), axis, event.imageKey(), event.labelsKey(), event.structures(), prompts,
+                    request.memoryPolicy(), request.model(), request.datasetTag())));
+            progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
+        }
+        sends.add(send(Topic.STATUS, event.volumeId(), new VolumeStatus(VolumeStatus.CURRENT_VERSION,
+                event.volumeId(), event.requestId(), VolumeStatus.State.ACCEPTED, Stage.INGEST, progress, null)));
+        await(sends, event.source());
+    }
+
+    /**
+     * Publishes the error event and a {@code REJECTED} status of an invalid scan.
+     *
+     * @param object the object at fault (the image, or its labels)
+     */
+    private IngestResult reject(String object, String volumeId, String reason, String detail) {
+        LOG.warn("{}: rejected ({}): {}", object, reason, detail);
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        sends.add(send(Topic.ERRORS, volumeId, new ErrorEvent(ErrorEvent.CURRENT_VERSION, object, Stage.INGEST,
+                reason, false, detail, volumeId, null)));
+        // a bad drop of a volume accepted before (e.g. without its labels) must not overwrite its status
+        if (store.list(keys.requestMarkers(volumeId)).isEmpty()) {
+            sends.add(send(Topic.STATUS, volumeId, new VolumeStatus(VolumeStatus.CURRENT_VERSION, volumeId, null,
+                    VolumeStatus.State.REJECTED, Stage.INGEST, List.of(), object + ": " + reason + ": " + detail)));
+        }
+        await(sends, object);
+        meters.counter("triplane.ingest.rejected", "reason", reason).increment();
+        return new IngestResult(IngestResult.Outcome.REJECTED, volumeId, null, reason, detail);
+    }
+
+    private CompletableFuture<?> send(Topic topic, String key, Record value) {
+        return kafka.send(topics.name(topic), key, json.writeValueAsString(value));
+    }
+
+    private static void await(List<CompletableFuture<?>> sends, String object) {
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IngestUnavailableException(object + ": cannot publish: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IngestUnavailableException(object + ": interrupted while publishing", e);
+        }
+    }
+
+    private NiftiImage read(Path file, String object) {
+        try {
+            return reader.read(Files.newInputStream(file), object);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the local copy of " + object, e);
+        }
+    }
+
+    /** SHA-256 of a file as 64 hex digits: the volumeId of an image. */
+    private static String digest(Path file, String object) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return ObjectKeys.volumeId(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot hash the local copy of " + object, e);
+        }
+    }
+
+    private static BitSet promptedIds(List<StructurePrompts> prompts) {
+        BitSet ids = new BitSet();
+        for (StructurePrompts p : prompts) {
+            ids.set(p.structureId());
+        }
+        return ids;
+    }
+
+    /** Ids with at least one voxel, 0 (background) excluded. */
+    private static BitSet presentIds(int[] labels) {
+        BitSet present = new BitSet();
+        for (int id : labels) {
+            present.set(id);
+        }
+        present.clear(0);
+        return present;
+    }
+
+    /** Stores a file under a {@code .nii.gz} key, compressing it first when it is plain {@code .nii}. */
+    private void putCanonical(Path file, String key) {
+        try {
+            if (isGzip(file)) {
+                store.put(key, file, GZIP);
+                return;
+            }
+            Path gz = Files.createTempFile(workDir, "canonical", ".nii.gz");
+            try {
+                try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz), 1 << 16)) {
+                    Files.copy(file, out);
+                }
+                store.put(key, gz, GZIP);
+            } finally {
+                Files.deleteIfExists(gz);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + key, e);
+        }
+    }
+
+    private static boolean isGzip(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        }
+    }
+}

@@ -1,0 +1,325 @@
+package dev.triplane.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.triplane.core.events.AxisJob;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeAccepted;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.local.LocalStack;
+import dev.triplane.infra.storage.ObjectStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The service against a real KRaft broker and a real S3 server (s3proxy), on real sockets: scans dropped into
+ * the inbox and uploaded over HTTP become one {@code VolumeAccepted} and one {@code AxisJob} per axis; the same
+ * scan again publishes nothing; a malformed file publishes one {@code ErrorEvent} naming it and stays in the
+ * inbox, and the scanner carries on.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class IngestServiceTest {
+
+    private static final Path SAMPLE = Path.of("..", "samples", "example_ct_sm.nii.gz");
+    private static final Path SAMPLE_LABELS = Path.of("..", "samples", "example_seg.nii.gz");
+    private static final Path PROMPTS = Path.of("..", "samples", "prompts-example.json");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Structures with voxels in the sample labels (nibabel: numpy.unique of example_seg.nii.gz). */
+    private static final int SAMPLE_STRUCTURES = 41;
+
+    private static final LocalStack STACK = SharedLocalStack.get();
+    private static final Topics TOPICS = Topics.load();
+    private static TopicReader<VolumeAccepted> volumes;
+    private static TopicReader<AxisJob> jobs;
+    private static TopicReader<ErrorEvent> errors;
+    private static TopicReader<VolumeStatus> statuses;
+
+    @Autowired
+    private ObjectStore store;
+    @Autowired
+    private ObjectKeys keys;
+    @Autowired
+    private InboxScanner scanner;
+    @Autowired
+    private Environment environment;
+
+    @DynamicPropertySource
+    static void stack(DynamicPropertyRegistry registry) {
+        registry.add("spring.kafka.bootstrap-servers", STACK::bootstrapServers);
+        registry.add("triplane.ingest.s3.url", () -> STACK.s3().url());
+        registry.add("triplane.ingest.s3.region", () -> STACK.s3().region());
+        registry.add("triplane.ingest.s3.access-key", () -> STACK.s3().accessKey());
+        registry.add("triplane.ingest.s3.secret-key", () -> STACK.s3().secretKey());
+        registry.add("triplane.ingest.inbox.scan-interval", () -> "300ms");
+        registry.add("triplane.ingest.inbox.work-dir", () -> "target");
+    }
+
+    @BeforeAll
+    static void readers() {
+        volumes = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.VOLUMES), VolumeAccepted.class);
+        jobs = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.AXIS_JOBS), AxisJob.class);
+        errors = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.ERRORS), ErrorEvent.class);
+        statuses = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.STATUS), VolumeStatus.class);
+    }
+
+    @AfterAll
+    static void closeReaders() {
+        volumes.close();
+        jobs.close();
+        errors.close();
+        statuses.close();
+    }
+
+    @Test
+    @Order(1)
+    void aDroppedScanYieldsOneVolumeAcceptedAndOneJobPerAxis() throws IOException {
+        String volumeId = ObjectKeys.volumeId(Files.readAllBytes(SAMPLE));
+        store.put("inbox/ct/example_ct_sm_seg.nii.gz", SAMPLE_LABELS, null);
+        store.put("inbox/ct/example_ct_sm.nii.gz", SAMPLE, null);
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(ofVolume(volumes.poll(), volumeId)).hasSize(1);
+            assertThat(jobsOf(volumeId)).hasSize(3);
+        });
+
+        VolumeAccepted accepted = ofVolume(volumes.poll(), volumeId).get(0);
+        assertThat(accepted.source()).isEqualTo("inbox/ct/example_ct_sm.nii.gz");
+        assertThat(accepted.shape()).containsExactly(122, 101, 30);
+        assertThat(accepted.spacing()).containsExactly(3.0, 3.0, 3.0);
+        assertThat(accepted.orientation()).isEqualTo("RAS");
+        assertThat(accepted.structures()).hasSize(SAMPLE_STRUCTURES).contains(1, 5, 117).doesNotContain(0, 12);
+        assertThat(accepted.labelsKey()).isEqualTo(keys.labels(volumeId));
+        List<AxisJob> axisJobs = jobsOf(volumeId);
+        assertThat(axisJobs).extracting(AxisJob::axis).containsExactlyInAnyOrder(Axis.values());
+        assertThat(axisJobs).allSatisfy(job -> {
+            assertThat(job.requestId()).isEqualTo(accepted.requestId());
+            assertThat(job.imageKey()).isEqualTo(keys.image(volumeId));
+            assertThat(job.structures()).isEqualTo(accepted.structures());
+            assertThat(job.memoryPolicy()).isEqualTo("is+sps");
+            assertThat(job.prompts().source()).isEqualTo(PromptPolicy.Source.LABELS);
+        });
+        try (InputStream stored = store.get(keys.image(volumeId))) {
+            assertThat(stored.readAllBytes()).isEqualTo(Files.readAllBytes(SAMPLE));
+        }
+        assertThat(store.exists(keys.request(volumeId, accepted.requestId()))).isTrue();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(statuses.poll()).anySatisfy(s -> {
+            assertThat(s.volumeId()).isEqualTo(volumeId);
+            assertThat(s.state()).isEqualTo(VolumeStatus.State.ACCEPTED);
+            assertThat(s.axes()).extracting(VolumeStatus.AxisProgress::framesTotal).containsExactly(30, 101, 122);
+        }));
+    }
+
+    @Test
+    @Order(2)
+    void theSameScanDroppedAgainPublishesNothing() throws IOException {
+        String volumeId = ObjectKeys.volumeId(Files.readAllBytes(SAMPLE));
+        store.put("inbox/again/scan_seg.nii.gz", SAMPLE_LABELS, null);
+        store.put("inbox/again/scan.nii.gz", SAMPLE, null);
+        store.put("inbox/ct/example_ct_sm.nii.gz", SAMPLE, null);
+
+        scanner.scan();
+
+        assertThat(ofVolume(volumes.readToEnd(), volumeId)).hasSize(1);
+        assertThat(jobs.readToEnd()).filteredOn(j -> j.volumeId().equals(volumeId)).hasSize(3);
+    }
+
+    @Test
+    @Order(3)
+    void aMalformedFileIsReportedAndKeptAndTheNextValidScanStillCompletes() throws IOException {
+        store.put("inbox/bad/broken.nii.gz", "not a NIfTI volume at all".getBytes(), null);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> e.object().equals("inbox/bad/broken.nii.gz")).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.stage()).isEqualTo(Stage.INGEST);
+                    assertThat(e.reason()).isEqualTo("BAD_HEADER");
+                    assertThat(e.retryable()).isFalse();
+                }));
+        assertThat(store.exists("inbox/bad/broken.nii.gz")).isTrue();
+
+        // the same image uncompressed: other bytes, so another volume
+        byte[] plain;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(SAMPLE))) {
+            plain = in.readAllBytes();
+        }
+        String volumeId = ObjectKeys.volumeId(plain);
+        store.put("inbox/plain/ct_seg.nii.gz", SAMPLE_LABELS, null);
+        store.put("inbox/plain/ct.nii", plain, null);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(jobsOf(volumeId)).hasSize(3));
+        try (InputStream stored = store.get(keys.image(volumeId))) {
+            byte[] canonical = stored.readAllBytes();
+            assertThat(canonical[0] & 0xff).as("stored gzip-compressed").isEqualTo(0x1f);
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(canonical))) {
+                assertThat(in.readAllBytes()).isEqualTo(plain);
+            }
+        }
+        scanner.scan();
+        assertThat(errors.readToEnd()).filteredOn(e -> e.object().equals("inbox/bad/broken.nii.gz")).hasSize(1);
+    }
+
+    @Test
+    @Order(4)
+    void anUploadWithOtherStructuresIsANewRequestAndItsRepeatIsNot() throws IOException {
+        String volumeId = ObjectKeys.volumeId(Files.readAllBytes(SAMPLE));
+
+        JsonNode first = upload(SAMPLE, SAMPLE_LABELS, null, "spleen,5", 202);
+        JsonNode again = upload(SAMPLE, SAMPLE_LABELS, null, "spleen,5", 202);
+
+        assertThat(first.get("volumeId").asString()).isEqualTo(volumeId);
+        assertThat(first.get("outcome").asString()).isEqualTo("ACCEPTED");
+        assertThat(again.get("outcome").asString()).isEqualTo("ALREADY_INGESTED");
+        String requestId = first.get("requestId").asString();
+        assertThat(again.get("requestId").asString()).isEqualTo(requestId);
+        assertThat(jobs.readToEnd()).filteredOn(j -> j.requestId().equals(requestId)).hasSize(3)
+                .allSatisfy(j -> assertThat(j.structures()).containsExactly(1, 5));
+
+        JsonNode status = http().get().uri("/volumes/{id}", volumeId).retrieve().body(JsonNode.class);
+        assertThat(status.get("requests").valueStream().map(r -> r.get("state").asString())).containsOnly("ACCEPTED");
+        assertThat(status.get("requests").valueStream().map(r -> r.get("requestId").asString()))
+                .hasSize(2).contains(requestId);
+    }
+
+    @Test
+    @Order(5)
+    void anUploadWithAPromptFileNeedsNoLabels() throws IOException {
+        JsonNode accepted = upload(SAMPLE, null, PROMPTS, null, 202);
+
+        String volumeId = accepted.get("volumeId").asString();
+        String requestId = accepted.get("requestId").asString();
+        assertThat(accepted.get("outcome").asString()).isEqualTo("ACCEPTED");
+        // the structures the file prompts: liver (5) and aorta, named once by id (52) and once by name
+        assertThat(jobs.readToEnd()).filteredOn(j -> j.requestId().equals(requestId)).hasSize(3).allSatisfy(j -> {
+            assertThat(j.structures()).containsExactly(5, 52);
+            assertThat(j.labelsKey()).isNull();
+            assertThat(j.prompts()).isEqualTo(PromptPolicy.fromFile(keys.prompts(volumeId, requestId)));
+        });
+        try (InputStream stored = store.get(keys.prompts(volumeId, requestId))) {
+            assertThat(stored.readAllBytes()).isEqualTo(Files.readAllBytes(PROMPTS));
+        }
+    }
+
+    @Test
+    @Order(6)
+    void badUploadsAreRefusedWithTheirReason(@TempDir Path dir) throws IOException {
+        Path badPrompts = Files.writeString(dir.resolve("bad.prompts.json"),
+                "{\"version\": 1, \"prompts\": [{\"structure\": \"liver\", \"axis\": \"axial\", \"slice\": 99,"
+                        + " \"box\": [1, 1, 5, 5]}]}");
+
+        assertThat(upload(SAMPLE, null, null, null, 422).get("reason").asString()).isEqualTo(Ingestor.NO_PROMPTS);
+        assertThat(upload(SAMPLE, SAMPLE_LABELS, null, "no_such_structure", 422).get("reason").asString())
+                .isEqualTo(Ingestor.BAD_REQUEST);
+        JsonNode refused = upload(SAMPLE, null, badPrompts, null, 422);
+        assertThat(refused.get("reason").asString()).isEqualTo(Ingestor.BAD_PROMPTS);
+        assertThat(refused.get("detail").asString()).contains("upload:bad.prompts.json");
+        int notFound = http().get().uri("/volumes/{id}", "0".repeat(64))
+                .exchange((request, response) -> response.getStatusCode().value());
+        assertThat(notFound).isEqualTo(404);
+    }
+
+    @Test
+    @Order(7)
+    void healthAndPrometheusCountersAreServed() {
+        String health = http().get().uri("/actuator/health").retrieve().body(String.class);
+        String prometheus = http().get().uri("/actuator/prometheus").retrieve().body(String.class);
+
+        assertThat(health).contains("\"status\":\"UP\"");
+        assertThat(prometheus).containsPattern("triplane_ingest_volumes_total(\\{[^}]*})? 4.0")
+                .containsPattern("triplane_ingest_rejected_total\\{[^}]*reason=\"BAD_HEADER\"[^}]*} 1.0")
+                .containsPattern("triplane_ingest_duration_seconds_count\\{[^}]*outcome=\"ACCEPTED\"[^}]*} 4");
+    }
+
+    @Test
+    @Order(8)
+    void aRecordThatIsNoNotificationGoesToTheDeadLetterTopicAtOnce() {
+        String inboxEvents = TOPICS.name(Topic.INBOX_EVENTS);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            producer.send(new ProducerRecord<>(inboxEvents, "triplane/inbox/x", "not a notification"));
+        }
+        try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
+                TOPICS.deadLetter(Topic.INBOX_EVENTS).orElseThrow().name(), String.class)) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(deadLetters.poll()).containsExactly("not a notification"));
+        }
+    }
+
+    private static List<VolumeAccepted> ofVolume(List<VolumeAccepted> events, String volumeId) {
+        return events.stream().filter(v -> v.volumeId().equals(volumeId)).toList();
+    }
+
+    private static List<AxisJob> jobsOf(String volumeId) {
+        return jobs.poll().stream().filter(j -> j.volumeId().equals(volumeId)).toList();
+    }
+
+    private RestClient http() {
+        return RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
+    }
+
+    private JsonNode upload(Path image, Path labels, Path prompts, String structures, int expectedStatus)
+            throws IOException {
+        MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
+        parts.add("image", named(image));
+        if (labels != null) {
+            parts.add("labels", named(labels));
+        }
+        if (prompts != null) {
+            parts.add("prompts", named(prompts));
+        }
+        if (structures != null) {
+            parts.add("structures", structures);
+        }
+        return http().post().uri("/volumes").contentType(MediaType.MULTIPART_FORM_DATA).body(parts)
+                .exchange((request, response) -> {
+                    assertThat(response.getStatusCode()).isEqualTo(HttpStatusCode.valueOf(expectedStatus));
+                    return response.bodyTo(JsonNode.class);
+                });
+    }
+
+    private static ByteArrayResource named(Path file) throws IOException {
+        return new ByteArrayResource(Files.readAllBytes(file)) {
+            @Override
+            public String getFilename() {
+                return file.getFileName().toString();
+            }
+        };
+    }
+}

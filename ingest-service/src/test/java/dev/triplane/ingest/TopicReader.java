@@ -1,0 +1,62 @@
+package dev.triplane.ingest;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads every record of a topic from the beginning with a plain consumer (no group), decoding the JSON values
+ * ({@code String.class} keeps them as they are).
+ */
+final class TopicReader<T> implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final KafkaConsumer<String, String> consumer;
+    private final Class<T> type;
+    private final List<T> values = new ArrayList<>();
+
+    TopicReader(String bootstrapServers, String topic, Class<T> type) {
+        this.type = type;
+        consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topic)) {
+            partitions.add(new TopicPartition(topic, p.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+    }
+
+    /** Every value read so far, after polling what has arrived. */
+    List<T> poll() {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+            values.add(type == String.class ? type.cast(record.value()) : JSON.readValue(record.value(), type));
+        }
+        return List.copyOf(values);
+    }
+
+    /** Every value up to the current end of each partition. */
+    List<T> readToEnd() {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+        while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            poll();
+        }
+        return List.copyOf(values);
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}
