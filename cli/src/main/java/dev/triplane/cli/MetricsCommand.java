@@ -1,6 +1,7 @@
 package dev.triplane.cli;
 
 import dev.triplane.core.labels.LabelTable;
+import dev.triplane.core.labels.StructureGroups;
 import dev.triplane.core.metrics.AggregateMetrics;
 import dev.triplane.core.metrics.Hd95Profile;
 import dev.triplane.core.metrics.MetricOptions;
@@ -40,8 +41,8 @@ final class MetricsCommand implements Callable<Integer> {
     @Option(names = "--ref", required = true, description = "reference label map on the same grid")
     private Path ref;
 
-    @Option(names = "--labels", split = ",", paramLabel = "ID|NAME",
-            description = "structures to score, ids or names (default: every id present in either map)")
+    @Option(names = "--labels", split = ",", paramLabel = "ID|NAME|GROUP",
+            description = "structures to score: ids, names or groups such as bones (default: every id present in either map)")
     private List<String> labels = List.of();
 
     @Option(names = "--profile", defaultValue = "monai",
@@ -72,7 +73,7 @@ final class MetricsCommand implements Callable<Integer> {
             LabelVolume refLabels = refImage.toLabelVolume();
             MetricOptions options = new MetricOptions(Hd95Profile.parse(profile), nsdToleranceMm);
             List<StructureMetrics> rows = new ArrayList<>();
-            for (StructureMetrics m : SegmentationMetrics.perStructure(predLabels, refLabels, table.resolve(labels), options)) {
+            for (StructureMetrics m : SegmentationMetrics.perStructure(predLabels, refLabels, structureIds(table), options)) {
                 rows.add(m.withStructure(m.id(), table.contains(m.id()) ? table.nameOf(m.id()) : "label_" + m.id()));
             }
             AggregateMetrics aggregate = AggregateMetrics.of(rows);
@@ -87,6 +88,10 @@ final class MetricsCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("triplane metrics: " + e.getMessage());
             return 2;
         }
+    }
+
+    private int[] structureIds(LabelTable table) {
+        return labels.isEmpty() ? new int[0] : StructureGroups.expand(String.join(",", labels), table);
     }
 
     /** The JSON document printed with {@code --json}. */

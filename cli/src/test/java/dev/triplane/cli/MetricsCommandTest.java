@@ -90,6 +90,17 @@ class MetricsCommandTest {
     }
 
     @Test
+    void groupNameSelectsItsStructures() {
+        Run run = run("metrics", "--pred", SEG.toString(), "--ref", SEG.toString(), "--labels", "bones", "--json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode structures = JsonMapper.builder().build().readTree(run.out()).get("structures");
+        // bones of the TotalSegmentator v2 table: 63 ids, scored whether or not the sample holds them
+        assertThat(structures.size()).isEqualTo(63);
+        assertThat(structures.findValuesAsString("name")).contains("vertebrae_L1", "rib_left_12", "sacrum");
+    }
+
+    @Test
     void unknownStructureNameFailsWithItsName() {
         Run run = run("metrics", "--pred", SEG.toString(), "--ref", SEG.toString(), "--labels", "livr");
 
