@@ -16,6 +16,7 @@ import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
+import dev.triplane.infra.storage.NoSuchObjectException;
 import dev.triplane.infra.storage.ObjectInfo;
 import dev.triplane.infra.storage.ObjectStore;
 import io.micrometer.core.instrument.Counter;
@@ -100,12 +101,11 @@ class SegmentationMeasurer {
         List<StructureMetrics> structures;
         try {
             structures = computations.recordCallable(() -> compute(seg));
-        } catch (InvalidVolumeException e) {
-            String object = e.object() != null ? e.object() : seg.segmentationKey();
-            await(List.of(send(Topic.ERRORS, seg.volumeId(), new ErrorEvent(ErrorEvent.CURRENT_VERSION, object,
-                    Stage.METRICS, e.reason().name(), false, e.getMessage(), seg.volumeId(), seg.requestId()))),
-                    object);
-            throw new BadSegmentationException(object + ": " + e.getMessage(), e);
+        } catch (BadSegmentationException e) {
+            await(List.of(send(Topic.ERRORS, seg.volumeId(), new ErrorEvent(ErrorEvent.CURRENT_VERSION, e.object(),
+                    Stage.METRICS, e.reason(), false, e.getMessage(), seg.volumeId(), seg.requestId()))),
+                    e.object());
+            throw e;
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -139,7 +139,13 @@ class SegmentationMeasurer {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = seg.structures().get(i).id();
         }
-        List<StructureMetrics> metrics = SegmentationMetrics.perStructure(pred, ref, ids, options);
+        List<StructureMetrics> metrics;
+        try {
+            metrics = SegmentationMetrics.perStructure(pred, ref, ids, options);
+        } catch (InvalidVolumeException e) {
+            throw new BadSegmentationException(seg.segmentationKey(), e.reason().name(),
+                    "grid differs from the labels " + seg.labelsKey() + ": " + e.getMessage(), e);
+        }
         List<StructureMetrics> named = new ArrayList<>(metrics.size());
         for (StructureMetrics m : metrics) {
             named.add(m.name() != null || !labels.contains(m.id()) ? m : withName(m, labels.nameOf(m.id())));
@@ -155,6 +161,10 @@ class SegmentationMeasurer {
     private LabelVolume read(String key) {
         try (InputStream in = store.get(key)) {
             return reader.read(in, key).toLabelVolume();
+        } catch (InvalidVolumeException e) {
+            throw new BadSegmentationException(key, e.reason().name(), e.getMessage(), e);
+        } catch (NoSuchObjectException e) {
+            throw new BadSegmentationException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }

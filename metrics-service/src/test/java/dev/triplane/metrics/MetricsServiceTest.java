@@ -7,6 +7,7 @@ import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.MetricsReady;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.metrics.StructureMetrics;
 import dev.triplane.core.nifti.NiftiImage;
@@ -49,7 +50,7 @@ import tools.jackson.databind.json.JsonMapper;
  * one structure removed as segmentation give one {@code MetricsReady} (Dice 1 for untouched structures, 0 and NaN
  * HD for the removed one) and a {@code metrics.json}; the same record delivered twice counts the volume once in
  * the dataset aggregate; a segmentation that is not NIfTI gives one {@code ErrorEvent} naming it and the next
- * valid one still completes.
+ * valid one still completes; a segmentation without labels completes with a status and no metrics.
  */
 @SpringBootTest
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -149,6 +150,27 @@ class MetricsServiceTest {
         assertThat(found.get(0).stage()).isEqualTo(Stage.METRICS);
         assertThat(found.get(0).retryable()).isFalse();
         assertThat(ofVolume(id('c'))).isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void aSegmentationWithoutLabelsCompletesWithoutMetrics() throws Exception {
+        SegmentationReady labelled = storeVolume(id('d'));
+        SegmentationReady unlabelled = new SegmentationReady(labelled.version(), labelled.volumeId(), "r2",
+                labelled.segmentationKey(), labelled.uncertaintyKey(), labelled.imageKey(), null,
+                labelled.fusionRule(), labelled.axes(), false, labelled.structures(), TAG);
+        try (TopicReader<VolumeStatus> statuses = new TopicReader<>(STACK.bootstrapServers(),
+                TOPICS.name(Topic.STATUS), VolumeStatus.class)) {
+            publish(unlabelled);
+            await().atMost(WAIT).untilAsserted(() -> assertThat(statuses.poll())
+                    .anySatisfy(s -> {
+                        assertThat(s.volumeId()).isEqualTo(id('d'));
+                        assertThat(s.requestId()).isEqualTo("r2");
+                        assertThat(s.state()).isEqualTo(VolumeStatus.State.COMPLETED);
+                    }));
+        }
+        assertThat(ofVolume(id('d'))).isEmpty();
+        assertThat(store.exists(keys.metrics(id('d'), "r2"))).isFalse();
     }
 
     /** Stores the sample labels as reference and a copy without {@link #REMOVED} as segmentation. */
