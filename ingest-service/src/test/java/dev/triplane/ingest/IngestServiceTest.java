@@ -14,6 +14,8 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
+import dev.triplane.infra.local.SharedLocalStack;
+import dev.triplane.infra.local.TopicReader;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.triplane.ingest;
+package dev.triplane.infra.local;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,10 +13,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Reads every record of a topic from the beginning with a plain consumer (no group), decoding the JSON values
+ * For tests and tools: reads every record of a topic from the beginning with a plain consumer (no group), decoding the JSON values
  * ({@code String.class} keeps them as they are).
  */
-final class TopicReader<T> implements AutoCloseable {
+public final class TopicReader<T> implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -24,7 +24,7 @@ final class TopicReader<T> implements AutoCloseable {
     private final Class<T> type;
     private final List<T> values = new ArrayList<>();
 
-    TopicReader(String bootstrapServers, String topic, Class<T> type) {
+    public TopicReader(String bootstrapServers, String topic, Class<T> type) {
         this.type = type;
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -39,7 +39,7 @@ final class TopicReader<T> implements AutoCloseable {
     }
 
     /** Every value read so far, after polling what has arrived. */
-    List<T> poll() {
+    public List<T> poll() {
         for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
             values.add(type == String.class ? type.cast(record.value()) : JSON.readValue(record.value(), type));
         }
@@ -47,7 +47,7 @@ final class TopicReader<T> implements AutoCloseable {
     }
 
     /** Every value up to the current end of each partition. */
-    List<T> readToEnd() {
+    public List<T> readToEnd() {
         Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
         while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
             poll();

@@ -1,24 +1,23 @@
-package dev.triplane.ingest;
+package dev.triplane.infra.local;
 
-import dev.triplane.infra.local.LocalStack;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * One local stack (real KRaft broker and s3proxy in child JVMs) per test JVM. It is never stopped by the tests:
+ * One local stack (real KRaft broker and s3proxy in child JVMs) per test JVM, shared by the services' tests. It is never stopped by the tests:
  * Spring caches application contexts past the test classes, and a broker stopped in {@code @AfterAll} dies
  * before them (STACK.md); the children exit with this JVM ({@code ParentWatch}).
  */
-final class SharedLocalStack {
+public final class SharedLocalStack {
 
     private static LocalStack stack;
 
     private SharedLocalStack() {
     }
 
-    static synchronized LocalStack get() {
+    public static synchronized LocalStack get() {
         if (stack == null) {
             try {
                 Path dir = Files.createTempDirectory(Path.of("target"), "local-stack");

@@ -1,0 +1,217 @@
+package dev.triplane.metrics;
+
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.MetricsReady;
+import dev.triplane.core.events.SegmentationReady;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.labels.LabelTable;
+import dev.triplane.core.metrics.AggregateMetrics;
+import dev.triplane.core.metrics.MetricOptions;
+import dev.triplane.core.metrics.SegmentationMetrics;
+import dev.triplane.core.metrics.StructureMetrics;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.core.volume.LabelVolume;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.storage.NoSuchObjectException;
+import dev.triplane.infra.storage.ObjectInfo;
+import dev.triplane.infra.storage.ObjectStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Listens on {@code triplane.segmentations}: for a segmentation whose volume has reference labels, reads both
+ * label volumes, computes {@link SegmentationMetrics#perStructure} for the requested structures, stores
+ * {@code metrics.json} and publishes {@link MetricsReady} and a COMPLETED {@link VolumeStatus}; without labels
+ * only the status. Bad input publishes an {@link ErrorEvent} and goes to the DLT.
+ *
+ * <p>The dataset aggregate is recomputed from the stored {@code metrics.json} documents of the tag (listed in the
+ * store) rather than kept as a running counter: a redelivered record overwrites its own document, so the aggregate
+ * counts each request once without any state of its own. The cost is one listing plus one small read per
+ * measured request of the store, acceptable for datasets of thousands of volumes.
+ */
+@Component
+class SegmentationMeasurer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentationMeasurer.class);
+    private static final long SEND_TIMEOUT_SECONDS = 30;
+
+    private final ObjectStore store;
+    private final ObjectKeys keys;
+    private final Topics topics;
+    private final NiftiReader reader;
+    private final KafkaTemplate<String, String> kafka;
+    private final JsonMapper json;
+    private final MetricOptions options;
+    private final LabelTable labels = LabelTable.totalSegmentatorV2();
+    private final Timer computations;
+    private final Counter published;
+
+    SegmentationMeasurer(ObjectStore store, ObjectKeys keys, Topics topics, NiftiReader reader,
+            KafkaTemplate<String, String> kafka, JsonMapper json, MetricsProperties properties,
+            MeterRegistry meters) {
+        this.store = store;
+        this.keys = keys;
+        this.topics = topics;
+        this.reader = reader;
+        this.kafka = kafka;
+        this.json = json;
+        this.options = properties.metricOptions();
+        this.computations = Timer.builder("triplane.metrics.computations")
+                .description("time to read a segmentation and its labels and compute their metrics")
+                .register(meters);
+        this.published = Counter.builder("triplane.metrics.published")
+                .description("MetricsReady events published").register(meters);
+    }
+
+    @KafkaListener(id = "metrics-segmentations", groupId = "triplane-metrics",
+            topics = "#{@topics.name(T(dev.triplane.infra.Topic).SEGMENTATIONS)}")
+    void onSegmentation(String value) {
+        measure(json.readValue(value, SegmentationReady.class));
+    }
+
+    /** Measures one segmentation and publishes its events; returns the metrics event, or null without labels. */
+    MetricsReady measure(SegmentationReady seg) {
+        if (seg.labelsKey() == null) {
+            await(List.of(send(Topic.STATUS, seg.volumeId(), status(seg, "no reference labels: no metrics"))),
+                    seg.segmentationKey());
+            return null;
+        }
+        List<StructureMetrics> structures;
+        try {
+            structures = computations.recordCallable(() -> compute(seg));
+        } catch (BadSegmentationException e) {
+            await(List.of(send(Topic.ERRORS, seg.volumeId(), new ErrorEvent(ErrorEvent.CURRENT_VERSION, e.object(),
+                    Stage.METRICS, e.reason(), false, e.getMessage(), seg.volumeId(), seg.requestId()))),
+                    e.object());
+            throw e;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        String metricsKey = keys.metrics(seg.volumeId(), seg.requestId());
+        MetricsDocument doc = new MetricsDocument(MetricsDocument.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
+                seg.datasetTag(), structures, AggregateMetrics.of(structures));
+        store.put(metricsKey, json.writeValueAsBytes(doc), "application/json");
+        List<MetricsDocument> dataset = dataset(seg.datasetTag(), metricsKey, doc);
+        List<StructureMetrics> all = new ArrayList<>();
+        Set<String> volumes = new HashSet<>();
+        for (MetricsDocument d : dataset) {
+            all.addAll(d.structures());
+            volumes.add(d.volumeId());
+        }
+        MetricsReady ready = new MetricsReady(MetricsReady.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
+                metricsKey, seg.datasetTag(), structures, doc.aggregate(), volumes.size(), AggregateMetrics.of(all));
+        await(List.of(send(Topic.METRICS, seg.volumeId(), ready),
+                send(Topic.STATUS, seg.volumeId(), status(seg, "metrics stored: " + metricsKey))), metricsKey);
+        published.increment();
+        LOG.info("{}: {} structures measured, dataset '{}' has {} volumes", metricsKey, structures.size(),
+                seg.datasetTag(), volumes.size());
+        return ready;
+    }
+
+    private List<StructureMetrics> compute(SegmentationReady seg) {
+        LabelVolume pred = read(seg.segmentationKey());
+        LabelVolume ref = read(seg.labelsKey());
+        int[] ids = new int[seg.structures().size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = seg.structures().get(i).id();
+        }
+        List<StructureMetrics> metrics;
+        try {
+            metrics = SegmentationMetrics.perStructure(pred, ref, ids, options);
+        } catch (InvalidVolumeException e) {
+            throw new BadSegmentationException(seg.segmentationKey(), e.reason().name(),
+                    "grid differs from the labels " + seg.labelsKey() + ": " + e.getMessage(), e);
+        }
+        List<StructureMetrics> named = new ArrayList<>(metrics.size());
+        for (StructureMetrics m : metrics) {
+            named.add(m.name() != null || !labels.contains(m.id()) ? m : withName(m, labels.nameOf(m.id())));
+        }
+        return named;
+    }
+
+    private static StructureMetrics withName(StructureMetrics m, String name) {
+        return new StructureMetrics(m.id(), name, m.predVoxels(), m.refVoxels(), m.dice(), m.iou(), m.hd(),
+                m.hd95(), m.assd(), m.nsd(), m.profile(), m.note());
+    }
+
+    private LabelVolume read(String key) {
+        try (InputStream in = store.get(key)) {
+            return reader.read(in, key).toLabelVolume();
+        } catch (InvalidVolumeException e) {
+            throw new BadSegmentationException(key, e.reason().name(), e.getMessage(), e);
+        } catch (NoSuchObjectException e) {
+            throw new BadSegmentationException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The stored metrics documents of a dataset tag: every {@code metrics.json} under the results prefix, with
+     * {@code own} in place of its key (the store may list it before the write is visible).
+     */
+    private List<MetricsDocument> dataset(String tag, String ownKey, MetricsDocument own) {
+        String prefix = ownKey.substring(0, ownKey.indexOf(own.volumeId()));
+        String suffix = ownKey.substring(ownKey.lastIndexOf('/'));
+        List<MetricsDocument> docs = new ArrayList<>();
+        docs.add(own);
+        for (ObjectInfo info : store.list(prefix)) {
+            if (!info.key().endsWith(suffix) || info.key().equals(ownKey)) {
+                continue;
+            }
+            try (InputStream in = store.get(info.key())) {
+                MetricsDocument d = json.readValue(in, MetricsDocument.class);
+                if (tag.equals(d.datasetTag())) {
+                    docs.add(d);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(info.key() + ": " + e.getMessage(), e);
+            }
+        }
+        return docs;
+    }
+
+    private static VolumeStatus status(SegmentationReady seg, String detail) {
+        return new VolumeStatus(VolumeStatus.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
+                VolumeStatus.State.COMPLETED, Stage.METRICS, List.of(), detail);
+    }
+
+    private CompletableFuture<?> send(Topic topic, String key, Record value) {
+        return kafka.send(topics.name(topic), key, json.writeValueAsString(value));
+    }
+
+    private static void await(List<CompletableFuture<?>> sends, String object) {
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(object + ": cannot publish: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(object + ": interrupted while publishing", e);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.triplane.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.MetricsReady;
+import dev.triplane.core.events.SegmentationReady;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.metrics.StructureMetrics;
+import dev.triplane.core.nifti.NiftiImage;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.nifti.NiftiWriter;
+import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.volume.LabelVolume;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.local.LocalStack;
+import dev.triplane.infra.local.SharedLocalStack;
+import dev.triplane.infra.local.TopicReader;
+import dev.triplane.infra.storage.ObjectStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The service against a real KRaft broker and a real S3 server: the sample labels as reference and a copy with
+ * one structure removed as segmentation give one {@code MetricsReady} (Dice 1 for untouched structures, 0 and NaN
+ * HD for the removed one) and a {@code metrics.json}; the same record delivered twice counts the volume once in
+ * the dataset aggregate; a segmentation that is not NIfTI gives one {@code ErrorEvent} naming it and the next
+ * valid one still completes; a segmentation without labels completes with a status and no metrics.
+ */
+@SpringBootTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MetricsServiceTest {
+
+    private static final Path SAMPLE_LABELS = Path.of("..", "samples", "example_seg.nii.gz");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Structures with voxels in the sample labels: spleen, kidney_right... (ids 1, 5; 117 is present too). */
+    private static final int UNTOUCHED = 1;
+    private static final int REMOVED = 5;
+    private static final int ALSO_UNTOUCHED = 117;
+    private static final String TAG = "metrics-test";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final LocalStack STACK = SharedLocalStack.get();
+    private static final Topics TOPICS = Topics.load();
+    private static TopicReader<MetricsReady> metrics;
+    private static TopicReader<ErrorEvent> errors;
+    private static KafkaProducer<String, String> producer;
+
+    @Autowired
+    private ObjectStore store;
+    @Autowired
+    private ObjectKeys keys;
+
+    @DynamicPropertySource
+    static void stack(DynamicPropertyRegistry registry) {
+        registry.add("spring.kafka.bootstrap-servers", STACK::bootstrapServers);
+        registry.add("triplane.metrics.s3.url", () -> STACK.s3().url());
+        registry.add("triplane.metrics.s3.region", () -> STACK.s3().region());
+        registry.add("triplane.metrics.s3.access-key", () -> STACK.s3().accessKey());
+        registry.add("triplane.metrics.s3.secret-key", () -> STACK.s3().secretKey());
+    }
+
+    @BeforeAll
+    static void clients() {
+        metrics = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.METRICS), MetricsReady.class);
+        errors = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.ERRORS), ErrorEvent.class);
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
+    }
+
+    @AfterAll
+    static void closeClients() {
+        metrics.close();
+        errors.close();
+        producer.close();
+    }
+
+    @Test
+    @Order(1)
+    void aSegmentationWithLabelsYieldsOneMetricsEventCountedOnceWhenRedelivered() throws Exception {
+        SegmentationReady seg = storeVolume(id('a'));
+        publish(seg);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(seg.volumeId())).hasSize(1));
+        MetricsReady ready = ofVolume(seg.volumeId()).get(0);
+        assertThat(ready.metricsKey()).isEqualTo(keys.metrics(seg.volumeId(), seg.requestId()));
+        assertThat(ready.structures()).extracting(StructureMetrics::id)
+                .containsExactly(UNTOUCHED, REMOVED, ALSO_UNTOUCHED);
+        StructureMetrics untouched = ready.structures().get(0);
+        assertThat(untouched.dice()).isEqualTo(1.0);
+        assertThat(untouched.hd()).isEqualTo(0.0);
+        assertThat(untouched.name()).isEqualTo("spleen");
+        StructureMetrics removed = ready.structures().get(1);
+        assertThat(removed.dice()).isEqualTo(0.0);
+        assertThat(removed.predVoxels()).isZero();
+        assertThat(removed.refVoxels()).isPositive();
+        assertThat(removed.hd()).isNaN();
+        assertThat(ready.structures().get(2).dice()).isEqualTo(1.0);
+        assertThat(ready.datasetVolumes()).isEqualTo(1);
+        assertThat(store.exists(ready.metricsKey())).isTrue();
+
+        publish(seg);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(seg.volumeId())).hasSize(2));
+        assertThat(ofVolume(seg.volumeId()).get(1).datasetVolumes()).isEqualTo(1);
+        assertThat(ofVolume(seg.volumeId()).get(1).datasetAggregate().structures()).isEqualTo(3);
+    }
+
+    @Test
+    @Order(2)
+    void aGarbageSegmentationYieldsOneErrorAndTheNextValidOneCompletes() throws Exception {
+        SegmentationReady valid = storeVolume(id('b'));
+        String garbageKey = keys.segmentation(id('c'), "r1");
+        store.put(garbageKey, "not a NIfTI file".getBytes(), null);
+        SegmentationReady garbage = new SegmentationReady(SegmentationReady.CURRENT_VERSION, id('c'), "r1",
+                garbageKey, keys.uncertainty(id('c'), "r1"), keys.image(id('c')), valid.labelsKey(), "mean-logit",
+                List.of(Axis.AXIAL), false, valid.structures(), TAG);
+        publish(garbage);
+        publish(valid);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(valid.volumeId())).hasSize(1));
+        assertThat(ofVolume(valid.volumeId()).get(0).datasetVolumes()).isEqualTo(2);
+        List<ErrorEvent> found = errors.readToEnd().stream().filter(e -> garbageKey.equals(e.object())).toList();
+        assertThat(found).hasSize(1);
+        assertThat(found.get(0).stage()).isEqualTo(Stage.METRICS);
+        assertThat(found.get(0).retryable()).isFalse();
+        assertThat(ofVolume(id('c'))).isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void aSegmentationWithoutLabelsCompletesWithoutMetrics() throws Exception {
+        SegmentationReady labelled = storeVolume(id('d'));
+        SegmentationReady unlabelled = new SegmentationReady(labelled.version(), labelled.volumeId(), "r2",
+                labelled.segmentationKey(), labelled.uncertaintyKey(), labelled.imageKey(), null,
+                labelled.fusionRule(), labelled.axes(), false, labelled.structures(), TAG);
+        try (TopicReader<VolumeStatus> statuses = new TopicReader<>(STACK.bootstrapServers(),
+                TOPICS.name(Topic.STATUS), VolumeStatus.class)) {
+            publish(unlabelled);
+            await().atMost(WAIT).untilAsserted(() -> assertThat(statuses.poll())
+                    .anySatisfy(s -> {
+                        assertThat(s.volumeId()).isEqualTo(id('d'));
+                        assertThat(s.requestId()).isEqualTo("r2");
+                        assertThat(s.state()).isEqualTo(VolumeStatus.State.COMPLETED);
+                    }));
+        }
+        assertThat(ofVolume(id('d'))).isEmpty();
+        assertThat(store.exists(keys.metrics(id('d'), "r2"))).isFalse();
+    }
+
+    /** Stores the sample labels as reference and a copy without {@link #REMOVED} as segmentation. */
+    private SegmentationReady storeVolume(String volumeId) throws IOException {
+        NiftiImage image = new NiftiReader(ReadLimits.defaults()).read(SAMPLE_LABELS);
+        LabelVolume ref = image.toLabelVolume();
+        int[] perturbed = ref.labels().clone();
+        for (int i = 0; i < perturbed.length; i++) {
+            if (perturbed[i] == REMOVED) {
+                perturbed[i] = 0;
+            }
+        }
+        String segKey = keys.segmentation(volumeId, "r1");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        NiftiWriter.write(out, segKey, new LabelVolume(ref.grid(), perturbed), image.header(), true);
+        store.put(segKey, out.toByteArray(), null);
+        store.put(keys.labels(volumeId), Files.readAllBytes(SAMPLE_LABELS), null);
+        return new SegmentationReady(SegmentationReady.CURRENT_VERSION, volumeId, "r1", segKey,
+                keys.uncertainty(volumeId, "r1"), keys.image(volumeId), keys.labels(volumeId), "mean-logit",
+                List.of(Axis.AXIAL, Axis.CORONAL, Axis.SAGITTAL), false,
+                List.of(new SegmentationReady.StructureVoxels(UNTOUCHED, 1),
+                        new SegmentationReady.StructureVoxels(REMOVED, 0),
+                        new SegmentationReady.StructureVoxels(ALSO_UNTOUCHED, 1)), TAG);
+    }
+
+    private void publish(SegmentationReady seg) throws Exception {
+        producer.send(new ProducerRecord<>(TOPICS.name(Topic.SEGMENTATIONS), seg.volumeId(),
+                JSON.writeValueAsString(seg))).get();
+    }
+
+    private static List<MetricsReady> ofVolume(String volumeId) {
+        return metrics.poll().stream().filter(m -> m.volumeId().equals(volumeId)).toList();
+    }
+
+    private static String id(char c) {
+        return String.valueOf(c).repeat(64);
+    }
+}
