@@ -1,5 +1,9 @@
 package dev.triplane.core.sam2;
 
+import dev.triplane.core.propagation.Direction;
+import dev.triplane.core.propagation.MemoryPolicy;
+import dev.triplane.core.propagation.MemorySelection;
+import java.util.BitSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -80,7 +84,7 @@ class PropagationRulesTest {
 
     private static List<FrameOutput> run(FrameSource video, List<StructurePrompts> prompts) {
         List<FrameOutput> outputs = new ArrayList<>();
-        new VideoPropagator(model, MemoryParams.official(config), false).propagate(video,
+        new VideoPropagator(model, MemoryPolicy.parse("baseline"), false).propagate(video,
                 new FramePreprocessor(config.imageSize()), prompts, (reverse, frame, s, out, cond) -> outputs.add(out));
         return outputs;
     }
@@ -145,8 +149,8 @@ class PropagationRulesTest {
         }
         MemoryBank bank = new MemoryBank();
         bank.putCond(0, frame0, tokens);
-        MemorySelection sel = MemorySelection.select(1, false, 2, bank, MemoryParams.official(config),
-                config.numMaskmem());
+        MemorySelection sel = MemorySelection.select(1, Direction.FORWARD, 2, new int[] {0}, new BitSet(),
+                MemoryPolicy.parse("baseline"));
         MemoryTokens memory = MemoryTokens.assemble(sel, bank, config, model.constants(),
                 VideoPropagator.tokens(mem.maskmemPosEnc(), config.memDim()));
         ImageEncoder.Features f1 = encode(video, 1);
@@ -212,7 +216,7 @@ class PropagationRulesTest {
     @Test
     void memoryHeldIsBoundedByTheWindowNotTheVideoLength() {
         int frames = 48;
-        VideoPropagator propagator = new VideoPropagator(model, MemoryParams.official(config), false);
+        VideoPropagator propagator = new VideoPropagator(model, MemoryPolicy.parse("baseline"), false);
         List<VideoPropagator.StructureResult> results = propagator.propagate(video(0, frames),
                 new FramePreprocessor(config.imageSize()), List.of(new StructurePrompts(7, List.of(
                         FramePrompt.points(2, VERTEBRA.clone(), new int[] {1}),

@@ -1,5 +1,6 @@
 package dev.triplane.core.sam2;
 
+import dev.triplane.core.propagation.MemoryPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.triplane.core.fixtures.Fixtures;
@@ -39,7 +40,7 @@ class Sam2ParityTest {
     static void propagate() throws Exception {
         model = Sam2Model.load(MODEL, Sam2Options.cpu(2));
         fixture = SAM2.json("fixture.json");
-        VideoPropagator propagator = new VideoPropagator(model, MemoryParams.official(model.config()), false);
+        VideoPropagator propagator = new VideoPropagator(model, MemoryPolicy.parse("baseline"), false);
         long before = model.imageEncoder().runs();
         results = propagator.propagate(ctFrames(), preprocessor(), fixturePrompts(), (reverse, frame, structure,
                 output, conditioning) -> yielded.add(new Yielded(reverse, frame, structure, output, conditioning)));
