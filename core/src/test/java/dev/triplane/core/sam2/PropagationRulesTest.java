@@ -1,9 +1,5 @@
 package dev.triplane.core.sam2;
 
-import dev.triplane.core.propagation.Direction;
-import dev.triplane.core.propagation.MemoryPolicy;
-import dev.triplane.core.propagation.MemorySelection;
-import java.util.BitSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -13,11 +9,16 @@ import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.propagation.Direction;
+import dev.triplane.core.propagation.MemoryPolicy;
+import dev.triplane.core.propagation.MemorySelection;
 import dev.triplane.core.volume.ImageVolume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -228,6 +229,30 @@ class PropagationRulesTest {
         assertThat(propagator.maxHeldPointers()).isBetween(pointers, 2 * pointers);
         assertThat(results.get(0).logits()).hasSize(frames * W * H);
         assertThat(results.get(0).id()).isEqualTo(7);
+    }
+
+    @Test
+    void promptedOnlySegmentsOnlyPromptedFramesAndMarksTheRestAbsent() {
+        int frames = 6;
+        List<StructurePrompts> prompts = List.of(new StructurePrompts(3, List.of(
+                FramePrompt.points(2, VERTEBRA.clone(), new int[] {1}))));
+        long before = model.imageEncoder().runs();
+        VideoPropagator.StructureResult np = new VideoPropagator(model, MemoryPolicy.parse("np"), false)
+                .propagate(video(0, frames), new FramePreprocessor(config.imageSize()), prompts, null).get(0);
+        assertThat(model.imageEncoder().runs() - before).isEqualTo(1);
+        VideoPropagator.StructureResult baseline = new VideoPropagator(model, MemoryPolicy.parse("baseline"), false)
+                .propagate(video(0, frames), new FramePreprocessor(config.imageSize()), prompts, null).get(0);
+        int plane = W * H;
+        for (int t = 0; t < frames; t++) {
+            float[] npFrame = Arrays.copyOfRange(np.logits(), t * plane, (t + 1) * plane);
+            if (t == 2) {
+                assertThat(npFrame).containsExactly(Arrays.copyOfRange(baseline.logits(), t * plane, (t + 1) * plane));
+                assertThat(np.objectScores()[t]).isEqualTo(baseline.objectScores()[t]);
+            } else {
+                assertThat(npFrame).containsOnly(VideoPropagator.ABSENT);
+                assertThat(np.objectScores()[t]).isEqualTo(VideoPropagator.ABSENT);
+            }
+        }
     }
 
     @Test

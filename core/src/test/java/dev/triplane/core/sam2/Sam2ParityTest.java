@@ -1,6 +1,5 @@
 package dev.triplane.core.sam2;
 
-import dev.triplane.core.propagation.MemoryPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.triplane.core.fixtures.Fixtures;
@@ -8,6 +7,7 @@ import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.volume.ImageVolume;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -16,7 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
  * METHOD.md §2 items 1-2 as the engine runs them: {@link MemorySelection} over a {@link MemoryBank}'s frames,
  * then {@link MemoryTokens}' temporal slots and encodings, pointers, their positions and split.
  */
-class MemorySelectionTest {
+class MemoryTokensTest {
 
     private static final MemoryPolicy BASELINE = MemoryPolicy.parse("baseline");
 
