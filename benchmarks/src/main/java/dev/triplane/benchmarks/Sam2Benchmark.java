@@ -4,10 +4,10 @@ import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.sam2.FramePreprocessor;
 import dev.triplane.core.sam2.FramePrompt;
 import dev.triplane.core.sam2.FrameSource;
-import dev.triplane.core.sam2.MemoryParams;
 import dev.triplane.core.sam2.Sam2Config;
 import dev.triplane.core.sam2.Sam2Model;
 import dev.triplane.core.sam2.Sam2Options;
@@ -75,7 +75,7 @@ public final class Sam2Benchmark {
             System.out.printf(Locale.ROOT, "model %s (S=%d, C=%d), %d frames %dx%d, %d structures, %d CPU cores%n",
                     config.model(), config.imageSize(), config.hiddenDim(), frames, w, h, structures,
                     Runtime.getRuntime().availableProcessors());
-            VideoPropagator propagator = new VideoPropagator(model, MemoryParams.official(config), false);
+            VideoPropagator propagator = new VideoPropagator(model, MemoryPolicy.parse("baseline"), false);
             // warm-up on a few frames so graph initialisation is not timed
             propagator.propagate(shorter(video, 3), new FramePreprocessor(config.imageSize()), prompts, null);
             long[] before = model.graphNanos();

@@ -1,5 +1,6 @@
 package dev.triplane.core.sam2;
 
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -41,6 +42,18 @@ public final class MemoryBank {
     /** Conditioning frames, ascending, with their outputs. */
     public TreeMap<Integer, FrameOutput> condFrameOutputs() {
         return condFrameOutputs;
+    }
+
+    /**
+     * Frames with a non-conditioning entry held now (SAM2's {@code non_cond_frame_outputs} keys within reach:
+     * pointers are retained at least as far back as features).
+     */
+    public BitSet nonCondFrames() {
+        BitSet frames = new BitSet();
+        for (int u : nonCondObjPtr.keySet()) {
+            frames.set(u);
+        }
+        return frames;
     }
 
     /** Memory tokens of {@code frame}: the non-conditioning entry, else the conditioning one, else null. */

@@ -1,5 +1,7 @@
 package dev.triplane.core.sam2;
 
+import dev.triplane.core.propagation.MemorySelection;
+
 /**
  * Builds memory attention's memory and memory_pos from a {@link MemorySelection} (SAM2Base
  * _prepare_memory_conditioned_features, the to_cat_memory part).
@@ -24,15 +26,15 @@ public record MemoryTokens(float[] memory, float[] memoryPos, int numObjPtrToken
         int c = config.hiddenDim();
         int hw = config.featTokens();
         int split = c / cm;
-        int spatial = selection.memFrames().length * hw * cm;
-        int ptrTokens = selection.ptrFrames().length * split;
+        int spatial = selection.maskMemories().size() * hw * cm;
+        int ptrTokens = selection.objPtrs().size() * split;
         float[] memory = new float[spatial + ptrTokens * cm];
         float[] pos = new float[memory.length];
         float[] tpos = constants.maskmemTposEnc();
         int offset = 0;
-        for (int i = 0; i < selection.memFrames().length; i++) {
-            System.arraycopy(bank.maskmem(selection.memFrames()[i]), 0, memory, offset, hw * cm);
-            int row = (config.numMaskmem() - selection.memTPos()[i] - 1) * cm;
+        for (MemorySelection.MaskMemory m : selection.maskMemories()) {
+            System.arraycopy(bank.maskmem(m.frame()), 0, memory, offset, hw * cm);
+            int row = m.tposEncIndex() * cm;
             for (int p = 0; p < hw * cm; p += cm) {
                 for (int k = 0; k < cm; k++) {
                     pos[offset + p + k] = maskmemPosTokens[p + k] + tpos[row + k];
@@ -41,9 +43,9 @@ public record MemoryTokens(float[] memory, float[] memoryPos, int numObjPtrToken
             offset += hw * cm;
         }
         float[] sine = new float[c];
-        for (int i = 0; i < selection.ptrFrames().length; i++) {
-            System.arraycopy(bank.objPtr(selection.ptrFrames()[i]), 0, memory, offset, c);
-            float normalised = (float) selection.ptrPositions()[i] / selection.tDiffMax();
+        for (MemorySelection.ObjPtr ptr : selection.objPtrs()) {
+            System.arraycopy(bank.objPtr(ptr.frame()), 0, memory, offset, c);
+            float normalised = (float) ptr.pos() / selection.objPtrTDiffMax();
             sinePositionEncoding(normalised, sine);
             float[] w = constants.objPtrTposProjWeight();
             float[] b = constants.objPtrTposProjBias();

@@ -1,8 +1,12 @@
 package dev.triplane.core.sam2;
 
+import dev.triplane.core.propagation.Direction;
+import dev.triplane.core.propagation.MemoryPolicy;
+import dev.triplane.core.propagation.MemorySelection;
 import dev.triplane.core.volume.ParallelRanges;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,9 +35,15 @@ import java.util.TreeMap;
  *       prompts (multimask_output_for_tracking), {@link MaskSelection}; its memory from the sigmoid of the
  *       upsampled logits, {@code * 20 - 10} once, on the RAW feature; stored as bfloat16.
  * </ul>
+ * Under a prompted-only policy ({@link MemoryPolicy#promptedOnly()}, NP) nothing is tracked: a frame not
+ * prompted for a structure gets logits and object score {@value #ABSENT} (SAM2's {@code NO_OBJ_SCORE}, the
+ * value of an absent object), no image-encoder run and no listener call.
  * Not thread-safe (the model's predictors are not).
  */
 public final class VideoPropagator {
+
+    /** Logit and object score of a frame a prompted-only policy does not segment. */
+    public static final float ABSENT = -1024f;
 
     /** Receives every (pass, frame, structure) output in the official yield order. */
     @FunctionalInterface
@@ -59,7 +69,7 @@ public final class VideoPropagator {
     private final Sam2Model model;
     private final Sam2Config config;
     private final Sam2Constants constants;
-    private final MemorySelector memory;
+    private final MemoryPolicy policy;
     private final MaskSelection selection;
     private final int fillHoleArea;
     private final int s;
@@ -80,15 +90,19 @@ public final class VideoPropagator {
     private int maxHeldPointers;
 
     /**
-     * @param memory the memory policy ({@link MemoryParams#official} for the official predictor)
+     * @param policy the memory policy ({@code MemoryPolicy.parse("baseline")} is the official predictor)
      * @param fillHoles apply the manifest's {@code fill_hole_area} to output logits (off in the fixtures, whose
      *     official run lacked the CUDA extension)
      */
-    public VideoPropagator(Sam2Model model, MemorySelector memory, boolean fillHoles) {
+    public VideoPropagator(Sam2Model model, MemoryPolicy policy, boolean fillHoles) {
         this.model = model;
         this.config = model.config();
         this.constants = model.constants();
-        this.memory = memory;
+        this.policy = policy;
+        if (config.numMaskmem() != MemorySelection.NUM_MASKMEM) {
+            throw new IllegalArgumentException("model " + config.model() + " has num_maskmem "
+                    + config.numMaskmem() + ", the memory rules assume " + MemorySelection.NUM_MASKMEM);
+        }
         this.selection = new MaskSelection(config, constants);
         if (!config.flag("directly_add_no_mem_embed") || !config.flag("use_mask_input_as_output_without_sam")) {
             throw new IllegalArgumentException("model " + config.model() + " needs directly_add_no_mem_embed and "
@@ -193,6 +207,10 @@ public final class VideoPropagator {
             FrameOutput out;
             if (cond) {
                 out = bank.condFrameOutputs().get(t);
+            } else if (policy.promptedOnly()) {
+                Arrays.fill(results.get(i).logits(), t * plane, (t + 1) * plane, ABSENT);
+                results.get(i).objectScores()[t] = ABSENT;
+                continue;
             } else {
                 if (features == null) {
                     features = frame.encode(t);
@@ -208,7 +226,8 @@ public final class VideoPropagator {
             if (listener != null) {
                 listener.onFrame(reverse, t, i, out, cond);
             }
-            bank.retain(t, reverse ? -1 : 1, memory.featureWindow(), memory.pointerWindow(n), nextStart);
+            bank.retain(t, reverse ? -1 : 1, policy.numRecentFrames(), Math.min(n, policy.maxObjPtrs()) - 1,
+                    nextStart);
             maxHeldFeatures = Math.max(maxHeldFeatures, bank.heldFeatures());
             maxHeldPointers = Math.max(maxHeldPointers, bank.heldPointers());
         }
@@ -216,12 +235,10 @@ public final class VideoPropagator {
 
     private FrameOutput track(MemoryBank bank, int t, boolean reverse, int n, ImageEncoder.Features features,
             float[] curr, float[] currPos) {
-        MemorySelection sel = memory.select(t, reverse, n, bank, config.numMaskmem());
+        int[] condFrames = bank.condFrameOutputs().keySet().stream().mapToInt(Integer::intValue).toArray();
+        MemorySelection sel = MemorySelection.select(t, reverse ? Direction.REVERSE : Direction.FORWARD, n,
+                condFrames, bank.nonCondFrames(), policy);
         MemoryTokens mem = MemoryTokens.assemble(sel, bank, config, constants, maskmemPosTokens);
-        if (mem.memory().length == 0) {
-            throw new IllegalStateException("frame " + t + " has no memory to attend to: the conditioning "
-                    + "selector dropped every prompt");
-        }
         float[] pix = model.memoryAttention().attend(curr, currPos, mem.memory(), mem.memoryPos(),
                 mem.numObjPtrTokens());
         SamHeads.Output raw = model.samHeads().run(pix, features, new float[2], new int[] {-1}, null);

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 /** METHOD.md §2 item 5: multimask choice, the stability fallback, -1024 and no_obj_ptr for absent objects. */
 class MaskSelectionTest {
 
-    private static final Sam2Config CONFIG = MemorySelectionTest.CONFIG;
-    private static final Sam2Constants CONSTANTS = MemorySelectionTest.constants();
+    private static final Sam2Config CONFIG = MemoryTokensTest.CONFIG;
+    private static final Sam2Constants CONSTANTS = MemoryTokensTest.constants();
     private static final int T = CONFIG.numMaskTokens();
     private static final int PLANE = CONFIG.lowResSize() * CONFIG.lowResSize();
     private static final int C = CONFIG.hiddenDim();

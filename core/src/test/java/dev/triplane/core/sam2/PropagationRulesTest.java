@@ -9,11 +9,16 @@ import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.propagation.Direction;
+import dev.triplane.core.propagation.MemoryPolicy;
+import dev.triplane.core.propagation.MemorySelection;
 import dev.triplane.core.volume.ImageVolume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +85,7 @@ class PropagationRulesTest {
 
     private static List<FrameOutput> run(FrameSource video, List<StructurePrompts> prompts) {
         List<FrameOutput> outputs = new ArrayList<>();
-        new VideoPropagator(model, MemoryParams.official(config), false).propagate(video,
+        new VideoPropagator(model, MemoryPolicy.parse("baseline"), false).propagate(video,
                 new FramePreprocessor(config.imageSize()), prompts, (reverse, frame, s, out, cond) -> outputs.add(out));
         return outputs;
     }
@@ -145,8 +150,8 @@ class PropagationRulesTest {
         }
         MemoryBank bank = new MemoryBank();
         bank.putCond(0, frame0, tokens);
-        MemorySelection sel = MemorySelection.select(1, false, 2, bank, MemoryParams.official(config),
-                config.numMaskmem());
+        MemorySelection sel = MemorySelection.select(1, Direction.FORWARD, 2, new int[] {0}, new BitSet(),
+                MemoryPolicy.parse("baseline"));
         MemoryTokens memory = MemoryTokens.assemble(sel, bank, config, model.constants(),
                 VideoPropagator.tokens(mem.maskmemPosEnc(), config.memDim()));
         ImageEncoder.Features f1 = encode(video, 1);
@@ -212,7 +217,7 @@ class PropagationRulesTest {
     @Test
     void memoryHeldIsBoundedByTheWindowNotTheVideoLength() {
         int frames = 48;
-        VideoPropagator propagator = new VideoPropagator(model, MemoryParams.official(config), false);
+        VideoPropagator propagator = new VideoPropagator(model, MemoryPolicy.parse("baseline"), false);
         List<VideoPropagator.StructureResult> results = propagator.propagate(video(0, frames),
                 new FramePreprocessor(config.imageSize()), List.of(new StructurePrompts(7, List.of(
                         FramePrompt.points(2, VERTEBRA.clone(), new int[] {1}),
@@ -224,6 +229,30 @@ class PropagationRulesTest {
         assertThat(propagator.maxHeldPointers()).isBetween(pointers, 2 * pointers);
         assertThat(results.get(0).logits()).hasSize(frames * W * H);
         assertThat(results.get(0).id()).isEqualTo(7);
+    }
+
+    @Test
+    void promptedOnlySegmentsOnlyPromptedFramesAndMarksTheRestAbsent() {
+        int frames = 6;
+        List<StructurePrompts> prompts = List.of(new StructurePrompts(3, List.of(
+                FramePrompt.points(2, VERTEBRA.clone(), new int[] {1}))));
+        long before = model.imageEncoder().runs();
+        VideoPropagator.StructureResult np = new VideoPropagator(model, MemoryPolicy.parse("np"), false)
+                .propagate(video(0, frames), new FramePreprocessor(config.imageSize()), prompts, null).get(0);
+        assertThat(model.imageEncoder().runs() - before).isEqualTo(1);
+        VideoPropagator.StructureResult baseline = new VideoPropagator(model, MemoryPolicy.parse("baseline"), false)
+                .propagate(video(0, frames), new FramePreprocessor(config.imageSize()), prompts, null).get(0);
+        int plane = W * H;
+        for (int t = 0; t < frames; t++) {
+            float[] npFrame = Arrays.copyOfRange(np.logits(), t * plane, (t + 1) * plane);
+            if (t == 2) {
+                assertThat(npFrame).containsExactly(Arrays.copyOfRange(baseline.logits(), t * plane, (t + 1) * plane));
+                assertThat(np.objectScores()[t]).isEqualTo(baseline.objectScores()[t]);
+            } else {
+                assertThat(npFrame).containsOnly(VideoPropagator.ABSENT);
+                assertThat(np.objectScores()[t]).isEqualTo(VideoPropagator.ABSENT);
+            }
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.volume.ImageVolume;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ class Sam2ParityTest {
     static void propagate() throws Exception {
         model = Sam2Model.load(MODEL, Sam2Options.cpu(2));
         fixture = SAM2.json("fixture.json");
-        VideoPropagator propagator = new VideoPropagator(model, MemoryParams.official(model.config()), false);
+        VideoPropagator propagator = new VideoPropagator(model, MemoryPolicy.parse("baseline"), false);
         long before = model.imageEncoder().runs();
         results = propagator.propagate(ctFrames(), preprocessor(), fixturePrompts(), (reverse, frame, structure,
                 output, conditioning) -> yielded.add(new Yielded(reverse, frame, structure, output, conditioning)));

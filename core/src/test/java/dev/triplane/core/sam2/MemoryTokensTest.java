@@ -3,13 +3,22 @@ package dev.triplane.core.sam2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.triplane.core.propagation.Direction;
+import dev.triplane.core.propagation.MemoryPolicy;
+import dev.triplane.core.propagation.MemorySelection;
 import java.nio.file.Files;
 import java.util.Arrays;
+import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
-/** METHOD.md §2 items 1-2: memory frames, temporal slots and encodings, pointers, their positions and split. */
-class MemorySelectionTest {
+/**
+ * METHOD.md §2 items 1-2 as the engine runs them: {@link MemorySelection} over a {@link MemoryBank}'s frames,
+ * then {@link MemoryTokens}' temporal slots and encodings, pointers, their positions and split.
+ */
+class MemoryTokensTest {
+
+    private static final MemoryPolicy BASELINE = MemoryPolicy.parse("baseline");
 
     static final Sam2Config CONFIG = microConfig();
     private static final int NUM_MASKMEM = CONFIG.numMaskmem();
@@ -45,13 +54,37 @@ class MemorySelectionTest {
     static MemoryBank bank(int[] cond, int[] nonCond) {
         MemoryBank bank = new MemoryBank();
         int tokens = CONFIG.featTokens() * CONFIG.memDim();
-        for (int u : cond) {
-            bank.putCond(u, new FrameOutput(new float[0], filled(CONFIG.hiddenDim(), u), 1f, 1), filled(tokens, u));
-        }
         for (int u : nonCond) {
             bank.putNonCond(u, filled(CONFIG.hiddenDim(), u), filled(tokens, u));
         }
+        // a conditioning frame replaces a tracked entry of the same frame, as in the engine
+        for (int u : cond) {
+            bank.putCond(u, new FrameOutput(new float[0], filled(CONFIG.hiddenDim(), u), 1f, 1), filled(tokens, u));
+        }
         return bank;
+    }
+
+    /** The selection the propagator makes from {@code bank}. */
+    static MemorySelection select(int frame, boolean reverse, int numFrames, MemoryBank bank, MemoryPolicy policy) {
+        int[] cond = bank.condFrameOutputs().keySet().stream().mapToInt(Integer::intValue).toArray();
+        return MemorySelection.select(frame, reverse ? Direction.REVERSE : Direction.FORWARD, numFrames, cond,
+                bank.nonCondFrames(), policy);
+    }
+
+    private static int[] memFrames(MemorySelection sel) {
+        return sel.maskMemories().stream().mapToInt(MemorySelection.MaskMemory::frame).toArray();
+    }
+
+    private static int[] memTPos(MemorySelection sel) {
+        return sel.maskMemories().stream().mapToInt(MemorySelection.MaskMemory::tPos).toArray();
+    }
+
+    private static int[] ptrFrames(MemorySelection sel) {
+        return sel.objPtrs().stream().mapToInt(MemorySelection.ObjPtr::frame).toArray();
+    }
+
+    private static int[] ptrPositions(MemorySelection sel) {
+        return sel.objPtrs().stream().mapToInt(MemorySelection.ObjPtr::pos).toArray();
     }
 
     static float[] filled(int n, float v) {
@@ -67,21 +100,19 @@ class MemorySelectionTest {
     @Test
     void conditioningFramesTakeSlotZeroAndRecentFramesCountDownFromTheAdjacentOne() {
         MemoryBank bank = bank(new int[] {2, 20}, range(0, 19));
-        MemorySelection forward = MemorySelection.select(10, false, 30, bank, MemoryParams.official(CONFIG),
-                NUM_MASKMEM);
-        assertThat(forward.memFrames()).containsExactly(2, 20, 4, 5, 6, 7, 8, 9);
-        assertThat(forward.memTPos()).containsExactly(0, 0, 1, 2, 3, 4, 5, 6);
-        MemorySelection reverse = MemorySelection.select(10, true, 30, bank, MemoryParams.official(CONFIG),
-                NUM_MASKMEM);
-        assertThat(reverse.memFrames()).containsExactly(2, 20, 16, 15, 14, 13, 12, 11);
-        assertThat(reverse.memTPos()).containsExactly(0, 0, 1, 2, 3, 4, 5, 6);
+        MemorySelection forward = select(10, false, 30, bank, BASELINE);
+        assertThat(memFrames(forward)).containsExactly(2, 20, 4, 5, 6, 7, 8, 9);
+        assertThat(memTPos(forward)).containsExactly(0, 0, 1, 2, 3, 4, 5, 6);
+        MemorySelection reverse = select(10, true, 30, bank, BASELINE);
+        assertThat(memFrames(reverse)).containsExactly(2, 20, 16, 15, 14, 13, 12, 11);
+        assertThat(memTPos(reverse)).containsExactly(0, 0, 1, 2, 3, 4, 5, 6);
     }
 
     @Test
     void temporalEncodingRowIsNumMaskmemMinusSlotMinusOne() {
         MemoryBank bank = bank(new int[] {2}, new int[] {9});
-        MemorySelection sel = MemorySelection.select(10, false, 30, bank, MemoryParams.official(CONFIG), NUM_MASKMEM);
-        assertThat(sel.memTPos()).containsExactly(0, NUM_MASKMEM - 1);
+        MemorySelection sel = select(10, false, 30, bank, BASELINE);
+        assertThat(memTPos(sel)).containsExactly(0, NUM_MASKMEM - 1);
         int hwcm = CONFIG.featTokens() * CONFIG.memDim();
         float[] posTokens = filled(hwcm, 0.5f);
         MemoryTokens tokens = MemoryTokens.assemble(sel, bank, CONFIG, constants(), posTokens);
@@ -95,27 +126,24 @@ class MemorySelectionTest {
     @Test
     void pointersComeFromPastConditioningFramesThenUpToFifteenPreviousFrames() {
         MemoryBank bank = bank(new int[] {2, 20}, range(0, 29));
-        MemorySelection forward = MemorySelection.select(22, false, 40, bank, MemoryParams.official(CONFIG),
-                NUM_MASKMEM);
-        assertThat(forward.ptrFrames()).startsWith(2, 20, 21).endsWith(7).hasSize(2 + 14);
-        assertThat(forward.ptrPositions()).startsWith(20, 2, 1).endsWith(15);
-        assertThat(forward.tDiffMax()).isEqualTo(15);
-        MemorySelection reverse = MemorySelection.select(10, true, 40, bank, MemoryParams.official(CONFIG),
-                NUM_MASKMEM);
-        assertThat(reverse.ptrFrames()).startsWith(20, 11, 12).endsWith(25).doesNotContain(2);
-        assertThat(reverse.ptrPositions()).startsWith(10, 1, 2);
+        MemorySelection forward = select(22, false, 40, bank, BASELINE);
+        assertThat(ptrFrames(forward)).startsWith(2, 20, 21).endsWith(7).hasSize(2 + 14);
+        assertThat(ptrPositions(forward)).startsWith(20, 2, 1).endsWith(15);
+        assertThat(forward.objPtrTDiffMax()).isEqualTo(15);
+        MemorySelection reverse = select(10, true, 40, bank, BASELINE);
+        assertThat(ptrFrames(reverse)).startsWith(20, 11, 12).endsWith(25).doesNotContain(2);
+        assertThat(ptrPositions(reverse)).startsWith(10, 1, 2);
         // a short video caps the window: min(numFrames, 16) - 1
-        MemorySelection shortVideo = MemorySelection.select(5, false, 6, bank(new int[] {0}, range(1, 4)),
-                MemoryParams.official(CONFIG), NUM_MASKMEM);
-        assertThat(shortVideo.ptrFrames()).containsExactly(0, 4, 3, 2, 1);
-        assertThat(shortVideo.tDiffMax()).isEqualTo(5);
+        MemorySelection shortVideo = select(5, false, 6, bank(new int[] {0}, range(1, 4)), BASELINE);
+        assertThat(ptrFrames(shortVideo)).containsExactly(0, 4, 3, 2, 1);
+        assertThat(shortVideo.objPtrTDiffMax()).isEqualTo(5);
     }
 
     @Test
     void eachPointerSplitsIntoTokensThatShareItsProjectedSinePosition() {
         MemoryBank bank = bank(new int[] {2}, new int[] {9});
-        MemorySelection sel = MemorySelection.select(10, false, 30, bank, MemoryParams.official(CONFIG), NUM_MASKMEM);
-        assertThat(sel.ptrPositions()).containsExactly(8, 1);
+        MemorySelection sel = select(10, false, 30, bank, BASELINE);
+        assertThat(ptrPositions(sel)).containsExactly(8, 1);
         int cm = CONFIG.memDim();
         int split = CONFIG.hiddenDim() / cm;
         int hwcm = CONFIG.featTokens() * cm;
@@ -138,19 +166,20 @@ class MemorySelectionTest {
 
     @Test
     void fewerRecentFramesAndUnselectedConditioningFramesFollowTheOfficialFallback() {
-        MemoryBank bank = bank(new int[] {2, 9}, range(3, 8));
-        ConditioningSelector nearestOnly = (frame, cond, n) -> new int[] {cond[cond.length - 1] <= frame
-                ? cond[cond.length - 1] : cond[0]};
-        MemoryParams params = new MemoryParams(2, 16, (frame, cond, n) -> new int[] {2});
-        MemorySelection sel = MemorySelection.select(10, false, 30, bank, params, NUM_MASKMEM);
-        // frame 9 is unselected: it enters as the adjacent recent frame and as a pointer at distance 1
-        assertThat(sel.memFrames()).containsExactly(2, 8, 9);
-        assertThat(sel.memTPos()).containsExactly(0, NUM_MASKMEM - 2, NUM_MASKMEM - 1);
-        assertThat(sel.ptrFrames()).startsWith(2, 9, 8);
-        assertThat(sel.ptrPositions()).startsWith(8, 1, 2);
-        MemorySelection nearest = MemorySelection.select(10, false, 30, bank,
-                new MemoryParams(6, 16, nearestOnly), NUM_MASKMEM);
-        assertThat(nearest.memFrames()).containsExactly(9, 4, 5, 6, 7, 8);
+        MemoryBank bank = bank(new int[] {5, 11}, range(3, 9));
+        // tau = 0 keeps only the nearest conditioning frame, 11; frame 5 is unselected
+        MemorySelection sel = select(10, false, 30, bank, MemoryPolicy.parse("sps,tau=0"));
+        // frame 5 enters as a recent frame at its slot and as a pointer at its distance; 11 is in the future
+        assertThat(memFrames(sel)).containsExactly(11, 4, 5, 6, 7, 8, 9);
+        assertThat(memTPos(sel)).containsExactly(0, 1, 2, 3, 4, 5, 6);
+        assertThat(ptrFrames(sel)).containsExactly(9, 8, 7, 6, 5, 4, 3);
+        assertThat(ptrPositions(sel)).containsExactly(1, 2, 3, 4, 5, 6, 7);
+        MemorySelection window = select(10, false, 30, bank, MemoryPolicy.parse("is+sps,tau=0"));
+        assertThat(memFrames(window)).containsExactly(11, 8, 9);
+        assertThat(memTPos(window)).containsExactly(0, NUM_MASKMEM - 2, NUM_MASKMEM - 1);
+        MemorySelection all = select(10, false, 30, bank, BASELINE);
+        assertThat(memFrames(all)).containsExactly(5, 11, 4, 6, 7, 8, 9);
+        assertThat(ptrFrames(all)).containsExactly(5, 9, 8, 7, 6, 4, 3);
     }
 
     @Test
