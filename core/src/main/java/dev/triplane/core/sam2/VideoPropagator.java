@@ -1,6 +1,7 @@
 package dev.triplane.core.sam2;
 
 import dev.triplane.core.propagation.Direction;
+import dev.triplane.core.propagation.LogitVolume;
 import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.propagation.MemorySelection;
 import dev.triplane.core.volume.ParallelRanges;
@@ -36,14 +37,15 @@ import java.util.TreeMap;
  *       upsampled logits, {@code * 20 - 10} once, on the RAW feature; stored as bfloat16.
  * </ul>
  * Under a prompted-only policy ({@link MemoryPolicy#promptedOnly()}, NP) nothing is tracked: a frame not
- * prompted for a structure gets logits and object score {@value #ABSENT} (SAM2's {@code NO_OBJ_SCORE}, the
- * value of an absent object), no image-encoder run and no listener call.
+ * prompted for a structure is not segmented (its logits and object score stay {@value #ABSENT}, SAM2's
+ * {@code NO_OBJ_SCORE}, the value of an absent object): no image-encoder run, no sink or listener call. Neither
+ * is a frame outside the structure's own frames.
  * Not thread-safe (the model's predictors are not).
  */
 public final class VideoPropagator {
 
     /** Logit and object score of a frame a prompted-only policy does not segment. */
-    public static final float ABSENT = -1024f;
+    public static final float ABSENT = LogitVolume.ABSENT;
 
     /** Receives every (pass, frame, structure) output in the official yield order. */
     @FunctionalInterface
@@ -64,6 +66,24 @@ public final class VideoPropagator {
      * @param objectScores object score logit per frame [frames]
      */
     public record StructureResult(int id, float[] logits, float[] objectScores) {
+    }
+
+    /**
+     * Receives the video-resolution logits of every frame a structure is segmented on, as they are produced, so
+     * callers keep them in the form they need (a full-float volume of many structures would not fit in memory).
+     * A frame visited by both passes is reported twice, the reverse pass last; a frame never reported holds no
+     * object ({@value #ABSENT}).
+     */
+    public interface LogitSink {
+        /**
+         * @param structure index into the structure list
+         * @param logits [height * width], row-major; a buffer reused after the call returns
+         */
+        void accept(int structure, int frame, float[] logits, float objectScore);
+
+        /** After each frame step of either pass: steps done so far and the steps both passes take. */
+        default void progress(int stepsDone, int stepsTotal) {
+        }
     }
 
     private final Sam2Model model;
@@ -124,14 +144,39 @@ public final class VideoPropagator {
     }
 
     /**
-     * Propagates every structure over {@code video}.
+     * Propagates every structure over {@code video} into full-float results (small videos, tests).
      *
      * @param preprocessor HU window and resize to the model's input (its size must be the model's S)
      * @param listener receives each output as it is produced, or null
-     * @return one result per structure, in the given order
+     * @return one result per structure, in the given order; frames not segmented hold {@value #ABSENT}
      */
     public List<StructureResult> propagate(FrameSource video, FramePreprocessor preprocessor,
             List<StructurePrompts> structures, FrameListener listener) {
+        int plane = video.width() * video.height();
+        List<StructureResult> results = new ArrayList<>(structures.size());
+        for (StructurePrompts structure : structures) {
+            StructureResult r = new StructureResult(structure.id(), new float[video.count() * plane],
+                    new float[video.count()]);
+            Arrays.fill(r.logits(), ABSENT);
+            Arrays.fill(r.objectScores(), ABSENT);
+            results.add(r);
+        }
+        propagate(video, preprocessor, structures, listener, (i, t, logits, score) -> {
+            System.arraycopy(logits, 0, results.get(i).logits(), t * plane, plane);
+            results.get(i).objectScores()[t] = score;
+        });
+        return results;
+    }
+
+    /**
+     * Propagates every structure over {@code video}, each on its own frames ({@link StructurePrompts#first()}..
+     * {@link StructurePrompts#last()}), reporting every segmented frame to {@code sink}.
+     *
+     * @param preprocessor HU window and resize to the model's input (its size must be the model's S)
+     * @param listener receives each output as it is produced, or null
+     */
+    public void propagate(FrameSource video, FramePreprocessor preprocessor, List<StructurePrompts> structures,
+            FrameListener listener, LogitSink sink) {
         int n = video.count();
         int w = video.width();
         int h = video.height();
@@ -144,12 +189,17 @@ public final class VideoPropagator {
         }
         int ns = structures.size();
         TreeMap<Integer, List<int[]>> promptedFrames = new TreeMap<>();
+        int[] firsts = new int[ns];
+        int[] lasts = new int[ns];
         for (int i = 0; i < ns; i++) {
-            List<FramePrompt> prompts = structures.get(i).prompts();
+            StructurePrompts structure = structures.get(i);
+            firsts[i] = structure.first();
+            lasts[i] = Math.min(structure.last(), n - 1);
+            List<FramePrompt> prompts = structure.prompts();
             for (int p = 0; p < prompts.size(); p++) {
                 FramePrompt prompt = prompts.get(p);
                 if (prompt.frame() >= n || (prompt.isMask() && prompt.mask().length != w * h)) {
-                    throw new IllegalArgumentException("structure " + structures.get(i).id() + ": prompt on frame "
+                    throw new IllegalArgumentException("structure " + structure.id() + ": prompt on frame "
                             + prompt.frame() + " does not fit a video of " + n + " frames of " + w + "x" + h);
                 }
                 promptedFrames.computeIfAbsent(prompt.frame(), k -> new ArrayList<>()).add(new int[] {i, p});
@@ -157,10 +207,8 @@ public final class VideoPropagator {
         }
         Frame frame = new Frame(video, preprocessor);
         MemoryBank[] banks = new MemoryBank[ns];
-        List<StructureResult> results = new ArrayList<>(ns);
         for (int i = 0; i < ns; i++) {
             banks[i] = new MemoryBank();
-            results.add(new StructureResult(structures.get(i).id(), new float[n * w * h], new float[n]));
         }
         maxHeldFeatures = 0;
         maxHeldPointers = 0;
@@ -176,13 +224,24 @@ public final class VideoPropagator {
         }
         int first = promptedFrames.firstKey();
         int last = promptedFrames.lastKey();
-        for (int t = first; t < n; t++) {
-            step(t, false, n, last, frame, banks, results, listener);
+        int forwardEnd = Arrays.stream(lasts).max().orElseThrow();
+        int reverseEnd = Arrays.stream(firsts).min().orElseThrow();
+        int total = (forwardEnd - first + 1) + (last - reverseEnd + 1);
+        int done = 0;
+        Tracked tracked = new Tracked(firsts, lasts, banks, frame, sink, listener);
+        for (int t = first; t <= forwardEnd; t++) {
+            step(t, false, n, last, tracked);
+            sink.progress(++done, total);
         }
-        for (int t = last; t >= 0; t--) {
-            step(t, true, n, null, frame, banks, results, listener);
+        for (int t = last; t >= reverseEnd; t--) {
+            step(t, true, n, null, tracked);
+            sink.progress(++done, total);
         }
-        return results;
+    }
+
+    /** What every frame step reads: each structure's frames, memory bank, and where its outputs go. */
+    private record Tracked(int[] firsts, int[] lasts, MemoryBank[] banks, Frame frame, LogitSink sink,
+            FrameListener listener) {
     }
 
     /** Most non-conditioning memory features one structure held at once in the last propagation. */
@@ -195,21 +254,18 @@ public final class VideoPropagator {
         return maxHeldPointers;
     }
 
-    private void step(int t, boolean reverse, int n, Integer nextStart, Frame frame, MemoryBank[] banks,
-            List<StructureResult> results, FrameListener listener) {
+    private void step(int t, boolean reverse, int n, Integer nextStart, Tracked tracked) {
         ImageEncoder.Features features = null;
         float[] curr = null;
         float[] currPos = null;
-        int plane = frame.w * frame.h;
-        for (int i = 0; i < banks.length; i++) {
-            MemoryBank bank = banks[i];
+        Frame frame = tracked.frame();
+        for (int i = 0; i < tracked.banks().length; i++) {
+            MemoryBank bank = tracked.banks()[i];
             boolean cond = bank.isCond(t);
             FrameOutput out;
             if (cond) {
                 out = bank.condFrameOutputs().get(t);
-            } else if (policy.promptedOnly()) {
-                Arrays.fill(results.get(i).logits(), t * plane, (t + 1) * plane, ABSENT);
-                results.get(i).objectScores()[t] = ABSENT;
+            } else if (policy.promptedOnly() || t < tracked.firsts()[i] || t > tracked.lasts()[i]) {
                 continue;
             } else {
                 if (features == null) {
@@ -219,12 +275,10 @@ public final class VideoPropagator {
                 }
                 out = track(bank, t, reverse, n, features, curr, currPos);
             }
-            StructureResult result = results.get(i);
             Resize.bilinear(out.lowResLogits(), l, l, frame.videoRes, frame.h, frame.w);
-            System.arraycopy(frame.videoRes, 0, result.logits(), t * plane, plane);
-            result.objectScores()[t] = out.objectScore();
-            if (listener != null) {
-                listener.onFrame(reverse, t, i, out, cond);
+            tracked.sink().accept(i, t, frame.videoRes, out.objectScore());
+            if (tracked.listener() != null) {
+                tracked.listener().onFrame(reverse, t, i, out, cond);
             }
             bank.retain(t, reverse ? -1 : 1, policy.numRecentFrames(), Math.min(n, policy.maxObjPtrs()) - 1,
                     nextStart);
