@@ -186,7 +186,7 @@ public class Ingestor {
         sends.add(send(Topic.VOLUMES, event.volumeId(), event));
         for (Axis axis : request.axes()) {
             sends.add(send(Topic.AXIS_JOBS, event.volumeId(), new AxisJob(AxisJob.CURRENT_VERSION, event.volumeId(),
-                    event.requestId(), axis, event.imageKey(), event.labelsKey(), event.structures(), prompts,
+                    event.requestId(), axis, request.axes(), event.imageKey(), event.labelsKey(), event.structures(), prompts,
                     request.memoryPolicy(), request.model(), request.datasetTag())));
             progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
         }

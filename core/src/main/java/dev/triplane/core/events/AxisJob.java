@@ -13,6 +13,7 @@ import java.util.List;
  * @param volumeId     SHA-256 of the image file, 64 lower-case hex digits
  * @param requestId    the request this job belongs to ({@code [A-Za-z0-9][A-Za-z0-9._-]{0,63}})
  * @param axis         the axis whose slices are the frames of the pseudo-video
+ * @param requestAxes every axis of the request, in {@link Axis} order (fusion waits for all of them)
  * @param imageKey     object key of the canonical image
  * @param labelsKey    object key of the reference labels, or null; required when prompts come from labels
  * @param structures   structure ids to segment, ascending, at least one
@@ -23,7 +24,7 @@ import java.util.List;
  * @param datasetTag   tag under which metrics are aggregated, passed along to the results
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record AxisJob(int version, String volumeId, String requestId, Axis axis, String imageKey, String labelsKey,
+public record AxisJob(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String imageKey, String labelsKey,
         List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model, String datasetTag) {
 
     public static final int CURRENT_VERSION = 1;
@@ -34,6 +35,10 @@ public record AxisJob(int version, String volumeId, String requestId, Axis axis,
         EventChecks.text(e, "volumeId", volumeId);
         EventChecks.text(e, "requestId", requestId);
         EventChecks.present(e, "axis", axis);
+        requestAxes = EventChecks.list(e, "requestAxes", requestAxes);
+        if (!requestAxes.contains(axis) || requestAxes.stream().distinct().count() != requestAxes.size()) {
+            throw new IllegalArgumentException(e + ": requestAxes " + requestAxes + " must be distinct and hold " + axis);
+        }
         EventChecks.text(e, "imageKey", imageKey);
         structures = EventChecks.list(e, "structures", structures);
         if (structures.isEmpty()) {

@@ -11,6 +11,7 @@ import java.util.List;
  * @param volumeId   SHA-256 of the image file
  * @param requestId  the request of the job
  * @param axis       the job's axis
+ * @param requestAxes every axis of the request, in {@link Axis} order (fusion waits for all of them)
  * @param logitsKey  object key of the compact logit volume ({@code logits/{volumeId}/{requestId}/{axis}.bin})
  * @param imageKey   object key of the canonical image (fusion writes on its grid)
  * @param labelsKey  object key of the reference labels, or null
@@ -21,7 +22,7 @@ import java.util.List;
  * @param datasetTag tag under which metrics are aggregated
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record AxisResult(int version, String volumeId, String requestId, Axis axis, String logitsKey,
+public record AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String logitsKey,
         String imageKey, String labelsKey, List<Integer> structures, int frames, Timings timings, String worker,
         String datasetTag) {
 
@@ -52,6 +53,10 @@ public record AxisResult(int version, String volumeId, String requestId, Axis ax
         EventChecks.text(e, "volumeId", volumeId);
         EventChecks.text(e, "requestId", requestId);
         EventChecks.present(e, "axis", axis);
+        requestAxes = EventChecks.list(e, "requestAxes", requestAxes);
+        if (!requestAxes.contains(axis) || requestAxes.stream().distinct().count() != requestAxes.size()) {
+            throw new IllegalArgumentException(e + ": requestAxes " + requestAxes + " must be distinct and hold " + axis);
+        }
         EventChecks.text(e, "logitsKey", logitsKey);
         EventChecks.text(e, "imageKey", imageKey);
         structures = EventChecks.list(e, "structures", structures);

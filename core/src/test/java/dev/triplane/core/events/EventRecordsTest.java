@@ -63,13 +63,13 @@ class EventRecordsTest {
     @Test
     void listsAreCopiedAndNullEntriesRefused() {
         List<Integer> structures = new ArrayList<>(List.of(1, 2));
-        AxisJob job = new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r", Axis.AXIAL, "img", "lab", structures,
+        AxisJob job = new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r", Axis.AXIAL, List.of(Axis.AXIAL), "img", "lab", structures,
                 FROM_LABELS, "np", "m", "t");
         structures.add(3);
 
         assertThat(job.structures()).containsExactly(1, 2);
         structures.set(0, null);
-        assertThatThrownBy(() -> new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r", Axis.AXIAL, "img", "lab",
+        assertThatThrownBy(() -> new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r", Axis.AXIAL, List.of(Axis.AXIAL), "img", "lab",
                 structures, FROM_LABELS, "np", "m", "t")).hasMessageContaining("structures holds a null entry");
     }
 
@@ -86,7 +86,7 @@ class EventRecordsTest {
     }
 
     private static AxisJob job(String policy, PromptPolicy prompts, String labelsKey) {
-        return new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r1", Axis.SAGITTAL, "volumes/x/image.nii.gz", labelsKey,
+        return new AxisJob(AxisJob.CURRENT_VERSION, VOLUME, "r1", Axis.SAGITTAL, List.of(Axis.SAGITTAL), "volumes/x/image.nii.gz", labelsKey,
                 List.of(1), prompts, policy, "micro", "samples");
     }
 }
