@@ -2,6 +2,7 @@ package dev.triplane.ingest;
 
 import dev.triplane.core.events.VolumeAccepted;
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.storage.ObjectInfo;
 import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
@@ -123,7 +124,7 @@ class VolumeController {
         return ResponseEntity.badRequest().body(Map.of("error", e.getMessage()));
     }
 
-    @ExceptionHandler({IngestUnavailableException.class, ObjectStoreException.class})
+    @ExceptionHandler({IngestUnavailableException.class, PublishException.class, ObjectStoreException.class})
     ResponseEntity<Map<String, String>> unavailable(RuntimeException e) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("error", e.getMessage()));
     }
