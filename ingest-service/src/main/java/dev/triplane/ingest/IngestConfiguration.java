@@ -2,11 +2,15 @@ package dev.triplane.ingest;
 
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
+import dev.triplane.infra.service.VolumeStatusView;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.FixedBackOff;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The ingest-service's own beans; the layout, store, reader and publisher come from service-support. */
 @Configuration(proxyBeanMethods = false)
@@ -21,6 +25,12 @@ class IngestConfiguration {
     DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
         return deadLetters.create(Topic.INBOX_EVENTS, new FixedBackOff(1000, 3),
                 InboxNotifications.BadNotificationException.class);
+    }
+
+    /** {@code GET /volumes/{id}} answers from the status topic. */
+    @Bean
+    VolumeStatusView volumeStatusView(KafkaProperties kafka, Topics topics, JsonMapper json) {
+        return new VolumeStatusView(kafka.buildConsumerProperties(), topics.name(Topic.STATUS), json);
     }
 
     @Bean

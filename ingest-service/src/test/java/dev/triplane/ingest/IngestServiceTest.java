@@ -213,10 +213,13 @@ class IngestServiceTest {
         assertThat(jobs.readToEnd()).filteredOn(j -> j.requestId().equals(requestId)).hasSize(3)
                 .allSatisfy(j -> assertThat(j.structures()).containsExactly(1, 5));
 
-        JsonNode status = http().get().uri("/volumes/{id}", volumeId).retrieve().body(JsonNode.class);
-        assertThat(status.get("requests").valueStream().map(r -> r.get("state").asString())).containsOnly("ACCEPTED");
-        assertThat(status.get("requests").valueStream().map(r -> r.get("requestId").asString()))
-                .hasSize(2).contains(requestId);
+        // the status view follows the status topic: the latest request of the volume, three axes to do
+        await().atMost(WAIT).untilAsserted(() -> {
+            VolumeStatus status = http().get().uri("/volumes/{id}", volumeId).retrieve().body(VolumeStatus.class);
+            assertThat(status.requestId()).isEqualTo(requestId);
+            assertThat(status.state()).isEqualTo(VolumeStatus.State.ACCEPTED);
+            assertThat(status.axes()).extracting(VolumeStatus.AxisProgress::framesDone).containsExactly(0, 0, 0);
+        });
     }
 
     @Test
@@ -254,6 +257,9 @@ class IngestServiceTest {
         int notFound = http().get().uri("/volumes/{id}", "0".repeat(64))
                 .exchange((request, response) -> response.getStatusCode().value());
         assertThat(notFound).isEqualTo(404);
+        String brokenId = ObjectKeys.volumeId("not a NIfTI volume at all".getBytes());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(http().get().uri("/volumes/{id}", brokenId).retrieve()
+                .body(VolumeStatus.class).state()).isEqualTo(VolumeStatus.State.REJECTED));
     }
 
     @Test
