@@ -19,13 +19,13 @@ import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.EventPublisher;
+import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -78,9 +78,10 @@ public class Ingestor {
     private final Path workDir;
     private final Counter accepted;
     private final MeterRegistry meters;
+    private final JobMeters jobs;
 
     public Ingestor(ObjectStore store, ObjectKeys keys, NiftiReader reader, LabelTable table, EventPublisher events,
-            JsonMapper json, IngestProperties properties, MeterRegistry meters) {
+            JsonMapper json, IngestProperties properties, JobMeters jobs, MeterRegistry meters) {
         this.store = store;
         this.keys = keys;
         this.reader = reader;
@@ -89,6 +90,7 @@ public class Ingestor {
         this.json = json;
         this.workDir = properties.inbox().workDir();
         this.meters = meters;
+        this.jobs = jobs;
         this.accepted = Counter.builder("triplane.ingest.volumes").description("volumes accepted and published")
                 .register(meters);
     }
@@ -96,13 +98,15 @@ public class Ingestor {
     /**
      * Ingests one scan with the given request. Prompts come from the scan's prompt file when it has one
      * (structures: those the file prompts), otherwise from its reference labels (structures: those holding
-     * voxels); reference labels, when present, are validated and stored for the metrics either way.
+     * voxels); reference labels, when present, are validated and stored for the metrics either way. Timed as an
+     * {@code INGEST} job ({@link JobMeters}) with the {@link IngestResult.Outcome} as outcome.
      */
     public IngestResult ingest(Scan scan, RequestSpec request) {
-        Timer.Sample started = Timer.start(meters);
-        IngestResult result = validateAndPublish(scan, request);
-        started.stop(meters.timer("triplane.ingest.duration", "outcome", result.outcome().name()));
-        return result;
+        try (JobMeters.Job job = jobs.start(Stage.INGEST)) {
+            IngestResult result = validateAndPublish(scan, request);
+            job.outcome(result.outcome().name());
+            return result;
+        }
     }
 
     private IngestResult validateAndPublish(Scan scan, RequestSpec request) {

@@ -271,7 +271,9 @@ class IngestServiceTest {
         assertThat(health).contains("\"status\":\"UP\"");
         assertThat(prometheus).containsPattern("triplane_ingest_volumes_total(\\{[^}]*})? 4.0")
                 .containsPattern("triplane_ingest_rejected_total\\{[^}]*reason=\"BAD_HEADER\"[^}]*} 1.0")
-                .containsPattern("triplane_ingest_duration_seconds_count\\{[^}]*outcome=\"ACCEPTED\"[^}]*} 4");
+                .containsPattern(
+                        "triplane_job_duration_seconds_count\\{[^}]*outcome=\"ACCEPTED\",stage=\"INGEST\"[^}]*} 4")
+                .containsPattern("triplane_jobs_active\\{[^}]*stage=\"INGEST\"[^}]*} 0");
     }
 
     @Test

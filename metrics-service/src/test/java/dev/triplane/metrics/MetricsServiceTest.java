@@ -42,8 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.client.RestClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -55,7 +57,7 @@ import tools.jackson.databind.json.JsonMapper;
  * segmentation on another grid than its labels gives an {@code ErrorEvent} naming it and goes to the DLT while
  * the next is measured; a missing segmentation or labels object gives an {@code ErrorEvent} naming its key.
  */
-@SpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsServiceTest {
 
@@ -81,6 +83,8 @@ class MetricsServiceTest {
     private ObjectStore store;
     @Autowired
     private ObjectKeys keys;
+    @Autowired
+    private Environment environment;
 
     @DynamicPropertySource
     static void stack(DynamicPropertyRegistry registry) {
@@ -229,6 +233,26 @@ class MetricsServiceTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(deadLettersOf(id('2'))).hasSize(1));
         assertThat(ofVolume(id('1'))).isEmpty();
         assertThat(ofVolume(id('2'))).isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void healthAndJobDurationsAreServed() {
+        RestClient http = RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
+        String health = http.get().uri("/actuator/health").retrieve().body(String.class);
+        String prometheus = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
+
+        assertThat(health).contains("\"status\":\"UP\"");
+        // measured: a twice, b, f; without labels: d; bad input: c, e, and the two missing objects
+        assertThat(prometheus)
+                .containsPattern(job("MEASURED") + " 4").containsPattern(job("NO_LABELS") + " 1")
+                .containsPattern(job("BAD_INPUT") + " 4")
+                .containsPattern("triplane_jobs_active\\{[^}]*stage=\"METRICS\"[^}]*} 0")
+                .containsPattern("triplane_metrics_published_total(\\{[^}]*})? 4.0");
+    }
+
+    private static String job(String outcome) {
+        return "triplane_job_duration_seconds_count\\{[^}]*outcome=\"" + outcome + "\",stage=\"METRICS\"[^}]*}";
     }
 
     /** The values dead-lettered for a volume, up to the end of the DLT. */

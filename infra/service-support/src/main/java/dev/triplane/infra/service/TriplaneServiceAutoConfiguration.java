@@ -5,6 +5,7 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -17,7 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * What every TriPlane service needs, built from {@link TriplaneProperties}: the layout ({@link ObjectKeys},
  * {@link Topics}) and its topics created where missing, the object store on the layout's bucket, the NIfTI reader
- * with the configured limits, the {@link EventPublisher} and the {@link DeadLetterErrorHandlers}. A service
+ * with the configured limits, the {@link EventPublisher}, the {@link DeadLetterErrorHandlers} and the
+ * {@link JobMeters}. A service
  * declaring a bean of one of these types replaces it.
  */
 @AutoConfiguration(afterName = {"org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
@@ -60,6 +62,12 @@ public class TriplaneServiceAutoConfiguration {
     @ConditionalOnMissingBean
     EventPublisher eventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json) {
         return new EventPublisher(kafka, topics, json);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    JobMeters jobMeters(MeterRegistry registry) {
+        return new JobMeters(registry);
     }
 
     @Bean

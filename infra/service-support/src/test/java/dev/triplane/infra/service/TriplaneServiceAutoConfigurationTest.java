@@ -7,6 +7,7 @@ import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.storage.ObjectStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,8 @@ class TriplaneServiceAutoConfigurationTest {
             AutoConfigurations.of(KafkaAutoConfiguration.class, JacksonAutoConfiguration.class,
                     TriplaneServiceAutoConfiguration.class))
             // no broker here: KafkaAdmin would otherwise spend its timeout trying to create the topics
-            .withPropertyValues("spring.kafka.admin.auto-create=false");
+            .withPropertyValues("spring.kafka.admin.auto-create=false")
+            .withBean(SimpleMeterRegistry.class);
 
     @Test
     void defaultsAreTheLocalStacks() {
@@ -63,7 +65,8 @@ class TriplaneServiceAutoConfigurationTest {
     void providesTheSharedBeansOnTheLayoutsBucketAndTopics() {
         runner.run(context -> {
             assertThat(context).hasSingleBean(NiftiReader.class).hasSingleBean(EventPublisher.class)
-                    .hasSingleBean(DeadLetterErrorHandlers.class).hasBean("topics");
+                    .hasSingleBean(DeadLetterErrorHandlers.class)
+                    .hasSingleBean(JobMeters.class).hasBean("topics");
             assertThat(context.getBean(ObjectStore.class).bucket())
                     .isEqualTo(context.getBean(ObjectKeys.class).bucket());
             assertThat(newTopics(context.getBean(KafkaAdmin.NewTopics.class))).extracting(t -> t.name())
