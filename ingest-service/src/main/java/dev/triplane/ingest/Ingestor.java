@@ -185,8 +185,8 @@ public class Ingestor {
         sends.add(events.publish(Topic.VOLUMES, event.volumeId(), event));
         for (Axis axis : request.axes()) {
             sends.add(events.publish(Topic.AXIS_JOBS, event.volumeId(), new AxisJob(AxisJob.CURRENT_VERSION,
-                    event.volumeId(), event.requestId(), axis, event.imageKey(), event.labelsKey(), event.structures(), prompts,
-                    request.memoryPolicy(), request.model(), request.datasetTag())));
+                    event.volumeId(), event.requestId(), axis, event.imageKey(), event.labelsKey(), event.structures(),
+                    prompts, request.memoryPolicy(), request.model(), request.datasetTag())));
             progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
         }
         sends.add(events.publish(Topic.STATUS, event.volumeId(), new VolumeStatus(VolumeStatus.CURRENT_VERSION,
@@ -207,7 +207,8 @@ public class Ingestor {
         // a bad drop of a volume accepted before (e.g. without its labels) must not overwrite its status
         if (store.list(keys.requestMarkers(volumeId)).isEmpty()) {
             sends.add(events.publish(Topic.STATUS, volumeId, new VolumeStatus(VolumeStatus.CURRENT_VERSION,
-                    volumeId, null, VolumeStatus.State.REJECTED, Stage.INGEST, List.of(), object + ": " + reason + ": " + detail)));
+                    volumeId, null, VolumeStatus.State.REJECTED, Stage.INGEST, List.of(),
+                    object + ": " + reason + ": " + detail)));
         }
         events.await(object, sends);
         meters.counter("triplane.ingest.rejected", "reason", reason).increment();
