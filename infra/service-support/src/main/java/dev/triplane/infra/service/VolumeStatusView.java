@@ -110,6 +110,9 @@ public class VolumeStatusView implements SmartLifecycle {
         if (c != null) {
             c.wakeup();
         }
+        if (reader == null) {
+            return;
+        }
         try {
             reader.join(10_000);
         } catch (InterruptedException e) {
