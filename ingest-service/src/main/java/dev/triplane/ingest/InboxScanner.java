@@ -1,6 +1,7 @@
 package dev.triplane.ingest;
 
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.storage.ObjectInfo;
 import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
@@ -96,7 +97,8 @@ public class InboxScanner {
                 ingest(image, labels, prompts);
                 seen.add(fingerprint);
                 handled++;
-            } catch (IngestUnavailableException | ObjectStoreException | IOException | UncheckedIOException e) {
+            } catch (IngestUnavailableException | PublishException | ObjectStoreException | IOException
+                    | UncheckedIOException e) {
                 // the store, the broker or the local disk failed, not the scan: try it again next pass
                 LOG.warn("{}: will retry on the next pass: {}", image.key(), e.toString());
             }

@@ -1,69 +1,41 @@
 package dev.triplane.ingest;
 
 import dev.triplane.core.labels.LabelTable;
-import dev.triplane.core.nifti.NiftiReader;
-import dev.triplane.infra.ObjectKeys;
-import dev.triplane.infra.Topics;
-import dev.triplane.infra.storage.MinioObjectStore;
-import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.Topic;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.TopicPartition;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.service.DeadLetterErrorHandlers;
+import dev.triplane.infra.service.VolumeStatusView;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.core.KafkaAdmin;
-import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.FixedBackOff;
-import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
-/** The layout, the object store, the NIfTI reader and the topics, built from {@link IngestProperties}. */
+/** The ingest-service's own beans; the layout, store, reader and publisher come from service-support. */
 @Configuration(proxyBeanMethods = false)
 class IngestConfiguration {
 
-    @Bean
-    ObjectKeys objectKeys() {
-        return ObjectKeys.load();
-    }
-
-    @Bean
-    Topics topics() {
-        return Topics.load();
-    }
-
-    /** Topics of the layout, created at startup where missing (the local stack and compose create them too). */
-    @Bean
-    KafkaAdmin.NewTopics newTopics(Topics topics, IngestProperties properties) {
-        return new KafkaAdmin.NewTopics(topics.newTopics(properties.topicReplicas()).toArray(NewTopic[]::new));
-    }
-
     /**
      * The listeners' error policy: a failing notification is retried 3 times 1 s apart (the store may be briefly
-     * down), then published to {@code triplane.inbox-events.dlt} on its source partition; a record that is not a
-     * notification goes there at once.
+     * down), then published to {@code triplane.inbox-events.dlt}; a record that is not a notification goes there
+     * at once.
      */
     @Bean
-    DefaultErrorHandler errorHandler(KafkaTemplate<String, String> template, Topics topics) {
-        String deadLetter = topics.deadLetter(Topic.INBOX_EVENTS).orElseThrow().name();
-        DefaultErrorHandler handler = new DefaultErrorHandler(new DeadLetterPublishingRecoverer(template,
-                (record, e) -> new TopicPartition(deadLetter, record.partition())), new FixedBackOff(1000, 3));
-        handler.addNotRetryableExceptions(InboxNotifications.BadNotificationException.class, JacksonException.class);
-        return handler;
+    DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
+        return deadLetters.create(Topic.INBOX_EVENTS, new FixedBackOff(1000, 3),
+                InboxNotifications.BadNotificationException.class);
     }
 
-    @Bean(destroyMethod = "close")
-    ObjectStore objectStore(IngestProperties properties, ObjectKeys keys) {
-        return new MinioObjectStore(properties.s3().endpoint(), keys.bucket());
-    }
-
+    /** {@code GET /volumes/{id}} answers from the status topic. */
     @Bean
-    NiftiReader niftiReader(IngestProperties properties) {
-        return new NiftiReader(properties.limits().readLimits());
+    VolumeStatusView volumeStatusView(KafkaProperties kafka, Topics topics, JsonMapper json) {
+        return new VolumeStatusView(kafka.buildConsumerProperties(), topics.name(Topic.STATUS), json);
     }
 
     @Bean
     LabelTable labelTable(IngestProperties properties) {
-        return properties.labelTable() == null ? LabelTable.totalSegmentatorV2() : LabelTable.read(properties.labelTable());
+        return properties.labelTable() == null ? LabelTable.totalSegmentatorV2()
+                : LabelTable.read(properties.labelTable());
     }
 }

@@ -1,48 +1,26 @@
 package dev.triplane.ingest;
 
 import dev.triplane.core.geometry.Axis;
-import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.prompts.PromptKind;
 import dev.triplane.core.prompts.SliceSelector;
-import dev.triplane.infra.storage.S3Endpoint;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.util.unit.DataSize;
 
 /**
- * Configuration of the ingest-service under {@code triplane.ingest}; every default is declared here. The bucket,
- * the inbox prefix and the object keys are not configured here: they come from infra's {@code layout.json}.
+ * Configuration of the ingest-service under {@code triplane.ingest}; every default is declared here. The S3
+ * server, volume limits and topic replicas are shared by every service ({@code TriplaneProperties} under
+ * {@code triplane}); the bucket, the inbox prefix and the object keys come from infra's {@code layout.json}.
  *
- * @param s3         the S3-compatible server holding the bucket
  * @param inbox      the reconciliation scanner of the inbox prefix
- * @param limits     bounds on the volumes accepted
  * @param request    the request emitted for a volume when the drop or upload names no other
  * @param labelTable JSON table of structure ids and names ({@code {"1": "spleen", ...}}); empty for
  *                   TotalSegmentator v2 ({@code samples/labels-total-v2.json})
- * @param topicReplicas replication factor of the topics the service creates when they are missing
  */
 @ConfigurationProperties("triplane.ingest")
-public record IngestProperties(@DefaultValue S3 s3, @DefaultValue Inbox inbox, @DefaultValue Limits limits,
-        @DefaultValue Request request, Path labelTable, @DefaultValue("1") short topicReplicas) {
-
-    /**
-     * Where the bucket is served.
-     *
-     * @param url       base URL of the server
-     * @param region    signing region
-     * @param accessKey access key; the default is the local stack's (loopback only)
-     * @param secretKey secret key; the default is the local stack's (loopback only)
-     */
-    public record S3(@DefaultValue("http://127.0.0.1:9000") String url, @DefaultValue("us-east-1") String region,
-            @DefaultValue("triplane") String accessKey, @DefaultValue("triplane-local-secret") String secretKey) {
-
-        public S3Endpoint endpoint() {
-            return new S3Endpoint(url, region, accessKey, secretKey);
-        }
-    }
+public record IngestProperties(@DefaultValue Inbox inbox, @DefaultValue Request request, Path labelTable) {
 
     /**
      * The reconciliation scanner: lists the inbox prefix and ingests every scan it has not seen.
@@ -57,19 +35,6 @@ public record IngestProperties(@DefaultValue S3 s3, @DefaultValue Inbox inbox, @
 
         public Inbox {
             workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"));
-        }
-    }
-
-    /**
-     * Bounds checked from the NIfTI header before any voxel array is allocated ({@link ReadLimits}).
-     *
-     * @param maxVoxelBytes    largest voxel data a volume may declare (voxel count x bytes per voxel)
-     * @param maxInflatedBytes largest size a {@code .nii.gz} may inflate to
-     */
-    public record Limits(@DefaultValue("2GB") DataSize maxVoxelBytes, @DefaultValue("2560MB") DataSize maxInflatedBytes) {
-
-        public ReadLimits readLimits() {
-            return new ReadLimits(maxVoxelBytes.toBytes(), maxInflatedBytes.toBytes());
         }
     }
 

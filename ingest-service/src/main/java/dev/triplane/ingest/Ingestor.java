@@ -18,13 +18,14 @@ import dev.triplane.core.prompts.StructurePrompts;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.service.EventPublisher;
+import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.Topic;
-import dev.triplane.infra.Topics;
 import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,13 +38,9 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,7 +50,8 @@ import tools.jackson.databind.json.JsonMapper;
  * stores the canonical copies, publishes {@link VolumeAccepted}, one {@link AxisJob} per axis and a
  * {@link VolumeStatus}, then writes the request marker ({@link ObjectKeys#request}). A request whose marker exists
  * is not published again. Invalid input publishes an {@link ErrorEvent} and a {@code REJECTED} status and is never
- * retried; store or broker failures throw {@link IngestUnavailableException} for the caller to retry.
+ * retried; store failures throw {@link IngestUnavailableException}, broker failures {@link PublishException}, for
+ * the caller to retry.
  *
  * <p>Events are published before the marker is written, so a crash in between publishes the request again on
  * the next attempt (at-least-once; every later step writes deterministic keys).
@@ -69,31 +67,30 @@ public class Ingestor {
     public static final String BAD_REQUEST = "BAD_REQUEST";
 
     private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
-    private static final long SEND_TIMEOUT_SECONDS = 30;
     private static final String GZIP = "application/gzip";
 
     private final ObjectStore store;
     private final ObjectKeys keys;
-    private final Topics topics;
     private final NiftiReader reader;
     private final LabelTable table;
-    private final KafkaTemplate<String, String> kafka;
+    private final EventPublisher events;
     private final JsonMapper json;
     private final Path workDir;
     private final Counter accepted;
     private final MeterRegistry meters;
+    private final JobMeters jobs;
 
-    public Ingestor(ObjectStore store, ObjectKeys keys, Topics topics, NiftiReader reader, LabelTable table,
-            KafkaTemplate<String, String> kafka, JsonMapper json, IngestProperties properties, MeterRegistry meters) {
+    public Ingestor(ObjectStore store, ObjectKeys keys, NiftiReader reader, LabelTable table, EventPublisher events,
+            JsonMapper json, IngestProperties properties, JobMeters jobs, MeterRegistry meters) {
         this.store = store;
         this.keys = keys;
-        this.topics = topics;
         this.reader = reader;
         this.table = table;
-        this.kafka = kafka;
+        this.events = events;
         this.json = json;
         this.workDir = properties.inbox().workDir();
         this.meters = meters;
+        this.jobs = jobs;
         this.accepted = Counter.builder("triplane.ingest.volumes").description("volumes accepted and published")
                 .register(meters);
     }
@@ -101,13 +98,15 @@ public class Ingestor {
     /**
      * Ingests one scan with the given request. Prompts come from the scan's prompt file when it has one
      * (structures: those the file prompts), otherwise from its reference labels (structures: those holding
-     * voxels); reference labels, when present, are validated and stored for the metrics either way.
+     * voxels); reference labels, when present, are validated and stored for the metrics either way. Timed as an
+     * {@code INGEST} job ({@link JobMeters}) with the {@link IngestResult.Outcome} as outcome.
      */
     public IngestResult ingest(Scan scan, RequestSpec request) {
-        Timer.Sample started = Timer.start(meters);
-        IngestResult result = validateAndPublish(scan, request);
-        started.stop(meters.timer("triplane.ingest.duration", "outcome", result.outcome().name()));
-        return result;
+        try (JobMeters.Job job = jobs.start(Stage.INGEST)) {
+            IngestResult result = validateAndPublish(scan, request);
+            job.outcome(result.outcome().name());
+            return result;
+        }
     }
 
     private IngestResult validateAndPublish(Scan scan, RequestSpec request) {
@@ -183,16 +182,16 @@ public class Ingestor {
         Grid ras = Reorientation.toRas(grid).target();
         List<VolumeStatus.AxisProgress> progress = new ArrayList<>();
         List<CompletableFuture<?>> sends = new ArrayList<>();
-        sends.add(send(Topic.VOLUMES, event.volumeId(), event));
+        sends.add(events.publish(Topic.VOLUMES, event.volumeId(), event));
         for (Axis axis : request.axes()) {
-            sends.add(send(Topic.AXIS_JOBS, event.volumeId(), new AxisJob(AxisJob.CURRENT_VERSION, event.volumeId(),
-                    event.requestId(), axis, request.axes(), event.imageKey(), event.labelsKey(), event.structures(), prompts,
-                    request.memoryPolicy(), request.model(), request.datasetTag())));
+            sends.add(events.publish(Topic.AXIS_JOBS, event.volumeId(), new AxisJob(AxisJob.CURRENT_VERSION,
+                    event.volumeId(), event.requestId(), axis, request.axes(), event.imageKey(), event.labelsKey(),
+                    event.structures(), prompts, request.memoryPolicy(), request.model(), request.datasetTag())));
             progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
         }
-        sends.add(send(Topic.STATUS, event.volumeId(), new VolumeStatus(VolumeStatus.CURRENT_VERSION,
+        sends.add(events.publish(Topic.STATUS, event.volumeId(), new VolumeStatus(VolumeStatus.CURRENT_VERSION,
                 event.volumeId(), event.requestId(), VolumeStatus.State.ACCEPTED, Stage.INGEST, progress, null)));
-        await(sends, event.source());
+        events.await(event.source(), sends);
     }
 
     /**
@@ -203,31 +202,17 @@ public class Ingestor {
     private IngestResult reject(String object, String volumeId, String reason, String detail) {
         LOG.warn("{}: rejected ({}): {}", object, reason, detail);
         List<CompletableFuture<?>> sends = new ArrayList<>();
-        sends.add(send(Topic.ERRORS, volumeId, new ErrorEvent(ErrorEvent.CURRENT_VERSION, object, Stage.INGEST,
-                reason, false, detail, volumeId, null)));
+        sends.add(events.publish(Topic.ERRORS, volumeId, new ErrorEvent(ErrorEvent.CURRENT_VERSION, object,
+                Stage.INGEST, reason, false, detail, volumeId, null)));
         // a bad drop of a volume accepted before (e.g. without its labels) must not overwrite its status
         if (store.list(keys.requestMarkers(volumeId)).isEmpty()) {
-            sends.add(send(Topic.STATUS, volumeId, new VolumeStatus(VolumeStatus.CURRENT_VERSION, volumeId, null,
-                    VolumeStatus.State.REJECTED, Stage.INGEST, List.of(), object + ": " + reason + ": " + detail)));
+            sends.add(events.publish(Topic.STATUS, volumeId, new VolumeStatus(VolumeStatus.CURRENT_VERSION,
+                    volumeId, null, VolumeStatus.State.REJECTED, Stage.INGEST, List.of(),
+                    object + ": " + reason + ": " + detail)));
         }
-        await(sends, object);
+        events.await(object, sends);
         meters.counter("triplane.ingest.rejected", "reason", reason).increment();
         return new IngestResult(IngestResult.Outcome.REJECTED, volumeId, null, reason, detail);
-    }
-
-    private CompletableFuture<?> send(Topic topic, String key, Record value) {
-        return kafka.send(topics.name(topic), key, json.writeValueAsString(value));
-    }
-
-    private static void await(List<CompletableFuture<?>> sends, String object) {
-        try {
-            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IngestUnavailableException(object + ": cannot publish: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IngestUnavailableException(object + ": interrupted while publishing", e);
-        }
     }
 
     private NiftiImage read(Path file, String object) {

@@ -1,17 +1,13 @@
 package dev.triplane.ingest;
 
-import dev.triplane.core.events.VolumeAccepted;
+import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.infra.ObjectKeys;
-import dev.triplane.infra.storage.ObjectInfo;
-import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.service.PublishException;
+import dev.triplane.infra.service.VolumeStatusView;
 import dev.triplane.infra.storage.ObjectStoreException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -22,7 +18,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code POST /volumes}: multipart upload of {@code image} (with {@code labels} and/or a {@code prompts} file, see
@@ -31,37 +26,27 @@ import tools.jackson.databind.json.JsonMapper;
  * volumeId and requestId (also for a volume ingested before), 422 with the reason for invalid input, 400 for bad
  * parameters, 503 when the store or broker is unavailable.
  *
- * <p>{@code GET /volumes/{id}}: the requests of a volume and how far each got, read from the store (no topic is
- * consumed): {@code ACCEPTED} once its marker exists, {@code SEGMENTED} once its segmentation is stored,
- * {@code COMPLETED} once its metrics are; 404 for a volume never accepted. Live per-axis progress is on the
- * compacted {@code triplane.status} topic.
+ * <p>{@code GET /volumes/{id}}: the volume's latest {@link VolumeStatus} from the {@link VolumeStatusView} (its
+ * latest request, per-axis progress merged); 404 for a volume the status topic never named, 503 while the view
+ * is still reading the topic after startup.
  */
 @RestController
 class VolumeController {
 
     private final Ingestor ingestor;
-    private final ObjectStore store;
-    private final ObjectKeys keys;
-    private final JsonMapper json;
+    private final VolumeStatusView statuses;
     private final IngestProperties properties;
     private final RequestSpec defaults;
 
-    VolumeController(Ingestor ingestor, ObjectStore store, ObjectKeys keys, JsonMapper json,
-            IngestProperties properties) {
+    VolumeController(Ingestor ingestor, VolumeStatusView statuses, IngestProperties properties) {
         this.ingestor = ingestor;
-        this.store = store;
-        this.keys = keys;
-        this.json = json;
+        this.statuses = statuses;
         this.properties = properties;
         this.defaults = RequestSpec.of(properties.request());
     }
 
     /** The answer to an upload. */
     record Submitted(String volumeId, String requestId, IngestResult.Outcome outcome, String reason, String detail) {
-    }
-
-    /** One request of a volume and how far it got. */
-    record RequestState(String requestId, String state, VolumeAccepted accepted) {
     }
 
     @PostMapping("/volumes")
@@ -96,26 +81,17 @@ class VolumeController {
     }
 
     @GetMapping("/volumes/{volumeId}")
-    ResponseEntity<Map<String, Object>> status(@PathVariable String volumeId) {
+    ResponseEntity<?> status(@PathVariable String volumeId) {
         if (!ObjectKeys.isVolumeId(volumeId)) {
             return ResponseEntity.badRequest().body(Map.of("error", "a volumeId is 64 lower-case hex digits"));
         }
-        List<RequestState> requests = new ArrayList<>();
-        for (ObjectInfo marker : store.list(keys.requestMarkers(volumeId))) {
-            VolumeAccepted accepted;
-            try (InputStream in = store.get(marker.key())) {
-                accepted = json.readValue(in, VolumeAccepted.class);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            String state = store.exists(keys.metrics(volumeId, accepted.requestId())) ? "COMPLETED"
-                    : store.exists(keys.segmentation(volumeId, accepted.requestId())) ? "SEGMENTED" : "ACCEPTED";
-            requests.add(new RequestState(accepted.requestId(), state, accepted));
+        if (!statuses.caughtUp()) {
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .body(Map.of("error", "still reading the status topic"));
         }
-        if (requests.isEmpty()) {
-            return ResponseEntity.status(HttpStatus.NOT_FOUND).body(Map.of("volumeId", volumeId, "error", "not accepted"));
-        }
-        return ResponseEntity.ok(Map.of("volumeId", volumeId, "requests", requests));
+        return statuses.get(volumeId).<ResponseEntity<?>>map(ResponseEntity::ok)
+                .orElseGet(() -> ResponseEntity.status(HttpStatus.NOT_FOUND)
+                        .body(Map.of("volumeId", volumeId, "error", "unknown volume")));
     }
 
     @ExceptionHandler(IllegalArgumentException.class)
@@ -123,7 +99,7 @@ class VolumeController {
         return ResponseEntity.badRequest().body(Map.of("error", e.getMessage()));
     }
 
-    @ExceptionHandler({IngestUnavailableException.class, ObjectStoreException.class})
+    @ExceptionHandler({IngestUnavailableException.class, PublishException.class, ObjectStoreException.class})
     ResponseEntity<Map<String, String>> unavailable(RuntimeException e) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("error", e.getMessage()));
     }

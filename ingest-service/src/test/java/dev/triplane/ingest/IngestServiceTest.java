@@ -86,10 +86,10 @@ class IngestServiceTest {
     @DynamicPropertySource
     static void stack(DynamicPropertyRegistry registry) {
         registry.add("spring.kafka.bootstrap-servers", STACK::bootstrapServers);
-        registry.add("triplane.ingest.s3.url", () -> STACK.s3().url());
-        registry.add("triplane.ingest.s3.region", () -> STACK.s3().region());
-        registry.add("triplane.ingest.s3.access-key", () -> STACK.s3().accessKey());
-        registry.add("triplane.ingest.s3.secret-key", () -> STACK.s3().secretKey());
+        registry.add("triplane.s3.url", () -> STACK.s3().url());
+        registry.add("triplane.s3.region", () -> STACK.s3().region());
+        registry.add("triplane.s3.access-key", () -> STACK.s3().accessKey());
+        registry.add("triplane.s3.secret-key", () -> STACK.s3().secretKey());
         registry.add("triplane.ingest.inbox.scan-interval", () -> "300ms");
         registry.add("triplane.ingest.inbox.work-dir", () -> "target");
     }
@@ -213,10 +213,13 @@ class IngestServiceTest {
         assertThat(jobs.readToEnd()).filteredOn(j -> j.requestId().equals(requestId)).hasSize(3)
                 .allSatisfy(j -> assertThat(j.structures()).containsExactly(1, 5));
 
-        JsonNode status = http().get().uri("/volumes/{id}", volumeId).retrieve().body(JsonNode.class);
-        assertThat(status.get("requests").valueStream().map(r -> r.get("state").asString())).containsOnly("ACCEPTED");
-        assertThat(status.get("requests").valueStream().map(r -> r.get("requestId").asString()))
-                .hasSize(2).contains(requestId);
+        // the status view follows the status topic: the latest request of the volume, three axes to do
+        await().atMost(WAIT).untilAsserted(() -> {
+            VolumeStatus status = http().get().uri("/volumes/{id}", volumeId).retrieve().body(VolumeStatus.class);
+            assertThat(status.requestId()).isEqualTo(requestId);
+            assertThat(status.state()).isEqualTo(VolumeStatus.State.ACCEPTED);
+            assertThat(status.axes()).extracting(VolumeStatus.AxisProgress::framesDone).containsExactly(0, 0, 0);
+        });
     }
 
     @Test
@@ -254,6 +257,9 @@ class IngestServiceTest {
         int notFound = http().get().uri("/volumes/{id}", "0".repeat(64))
                 .exchange((request, response) -> response.getStatusCode().value());
         assertThat(notFound).isEqualTo(404);
+        String brokenId = ObjectKeys.volumeId("not a NIfTI volume at all".getBytes());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(http().get().uri("/volumes/{id}", brokenId).retrieve()
+                .body(VolumeStatus.class).state()).isEqualTo(VolumeStatus.State.REJECTED));
     }
 
     @Test
@@ -265,7 +271,9 @@ class IngestServiceTest {
         assertThat(health).contains("\"status\":\"UP\"");
         assertThat(prometheus).containsPattern("triplane_ingest_volumes_total(\\{[^}]*})? 4.0")
                 .containsPattern("triplane_ingest_rejected_total\\{[^}]*reason=\"BAD_HEADER\"[^}]*} 1.0")
-                .containsPattern("triplane_ingest_duration_seconds_count\\{[^}]*outcome=\"ACCEPTED\"[^}]*} 4");
+                .containsPattern(
+                        "triplane_job_duration_seconds_count\\{[^}]*outcome=\"ACCEPTED\",stage=\"INGEST\"[^}]*} 4")
+                .containsPattern("triplane_jobs_active\\{[^}]*stage=\"INGEST\"[^}]*} 0");
     }
 
     @Test

@@ -15,13 +15,13 @@ import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
-import dev.triplane.infra.Topics;
+import dev.triplane.infra.service.EventPublisher;
+import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import dev.triplane.infra.storage.ObjectInfo;
 import dev.triplane.infra.storage.ObjectStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,14 +29,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -54,33 +49,34 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class SegmentationMeasurer {
 
+    /** Job outcome: metrics stored and published. */
+    static final String MEASURED = "MEASURED";
+    /** Job outcome: no reference labels, only the status published. */
+    static final String NO_LABELS = "NO_LABELS";
+    /** Job outcome: an error event published and the record dead-lettered. */
+    static final String BAD_INPUT = "BAD_INPUT";
+
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationMeasurer.class);
-    private static final long SEND_TIMEOUT_SECONDS = 30;
 
     private final ObjectStore store;
     private final ObjectKeys keys;
-    private final Topics topics;
     private final NiftiReader reader;
-    private final KafkaTemplate<String, String> kafka;
+    private final EventPublisher events;
     private final JsonMapper json;
     private final MetricOptions options;
     private final LabelTable labels = LabelTable.totalSegmentatorV2();
-    private final Timer computations;
+    private final JobMeters jobs;
     private final Counter published;
 
-    SegmentationMeasurer(ObjectStore store, ObjectKeys keys, Topics topics, NiftiReader reader,
-            KafkaTemplate<String, String> kafka, JsonMapper json, MetricsProperties properties,
-            MeterRegistry meters) {
+    SegmentationMeasurer(ObjectStore store, ObjectKeys keys, NiftiReader reader, EventPublisher events,
+            JsonMapper json, MetricsProperties properties, JobMeters jobs, MeterRegistry meters) {
         this.store = store;
         this.keys = keys;
-        this.topics = topics;
         this.reader = reader;
-        this.kafka = kafka;
+        this.events = events;
         this.json = json;
         this.options = properties.metricOptions();
-        this.computations = Timer.builder("triplane.metrics.computations")
-                .description("time to read a segmentation and its labels and compute their metrics")
-                .register(meters);
+        this.jobs = jobs;
         this.published = Counter.builder("triplane.metrics.published")
                 .description("MetricsReady events published").register(meters);
     }
@@ -91,26 +87,36 @@ class SegmentationMeasurer {
         measure(json.readValue(value, SegmentationReady.class));
     }
 
-    /** Measures one segmentation and publishes its events; returns the metrics event, or null without labels. */
+    /**
+     * Measures one segmentation and publishes its events; returns the metrics event, or null without labels. Timed
+     * as a {@code METRICS} job with outcome {@value #MEASURED}, {@value #NO_LABELS} or {@value #BAD_INPUT}.
+     */
     MetricsReady measure(SegmentationReady seg) {
-        if (seg.labelsKey() == null) {
-            await(List.of(send(Topic.STATUS, seg.volumeId(), status(seg, "no reference labels: no metrics"))),
-                    seg.segmentationKey());
-            return null;
+        try (JobMeters.Job job = jobs.start(Stage.METRICS)) {
+            if (seg.labelsKey() == null) {
+                events.await(seg.segmentationKey(), List.of(events.publish(Topic.STATUS, seg.volumeId(),
+                        status(seg, "no reference labels: no metrics"))));
+                job.outcome(NO_LABELS);
+                return null;
+            }
+            List<StructureMetrics> structures;
+            try {
+                structures = compute(seg);
+            } catch (BadSegmentationException e) {
+                events.await(e.object(), List.of(events.publish(Topic.ERRORS, seg.volumeId(), new ErrorEvent(
+                        ErrorEvent.CURRENT_VERSION, e.object(), Stage.METRICS, e.reason(), false, e.getMessage(),
+                        seg.volumeId(), seg.requestId()))));
+                job.outcome(BAD_INPUT);
+                throw e;
+            }
+            MetricsReady ready = store(seg, structures);
+            job.outcome(MEASURED);
+            return ready;
         }
-        List<StructureMetrics> structures;
-        try {
-            structures = computations.recordCallable(() -> compute(seg));
-        } catch (BadSegmentationException e) {
-            await(List.of(send(Topic.ERRORS, seg.volumeId(), new ErrorEvent(ErrorEvent.CURRENT_VERSION, e.object(),
-                    Stage.METRICS, e.reason(), false, e.getMessage(), seg.volumeId(), seg.requestId()))),
-                    e.object());
-            throw e;
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    }
+
+    /** Stores {@code metrics.json} and publishes the metrics event with the dataset aggregate, and the status. */
+    private MetricsReady store(SegmentationReady seg, List<StructureMetrics> structures) {
         String metricsKey = keys.metrics(seg.volumeId(), seg.requestId());
         MetricsDocument doc = new MetricsDocument(MetricsDocument.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
                 seg.datasetTag(), structures, AggregateMetrics.of(structures));
@@ -124,8 +130,8 @@ class SegmentationMeasurer {
         }
         MetricsReady ready = new MetricsReady(MetricsReady.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
                 metricsKey, seg.datasetTag(), structures, doc.aggregate(), volumes.size(), AggregateMetrics.of(all));
-        await(List.of(send(Topic.METRICS, seg.volumeId(), ready),
-                send(Topic.STATUS, seg.volumeId(), status(seg, "metrics stored: " + metricsKey))), metricsKey);
+        events.await(metricsKey, List.of(events.publish(Topic.METRICS, seg.volumeId(), ready),
+                events.publish(Topic.STATUS, seg.volumeId(), status(seg, "metrics stored: " + metricsKey))));
         published.increment();
         LOG.info("{}: {} structures measured, dataset '{}' has {} volumes", metricsKey, structures.size(),
                 seg.datasetTag(), volumes.size());
@@ -198,20 +204,5 @@ class SegmentationMeasurer {
     private static VolumeStatus status(SegmentationReady seg, String detail) {
         return new VolumeStatus(VolumeStatus.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
                 VolumeStatus.State.COMPLETED, Stage.METRICS, List.of(), detail);
-    }
-
-    private CompletableFuture<?> send(Topic topic, String key, Record value) {
-        return kafka.send(topics.name(topic), key, json.writeValueAsString(value));
-    }
-
-    private static void await(List<CompletableFuture<?>> sends, String object) {
-        try {
-            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(object + ": cannot publish: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(object + ": interrupted while publishing", e);
-        }
     }
 }

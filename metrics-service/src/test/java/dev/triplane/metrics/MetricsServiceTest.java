@@ -1,6 +1,7 @@
 package dev.triplane.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.triplane.core.events.ErrorEvent;
@@ -41,8 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.client.RestClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -50,13 +53,18 @@ import tools.jackson.databind.json.JsonMapper;
  * one structure removed as segmentation give one {@code MetricsReady} (Dice 1 for untouched structures, 0 and NaN
  * HD for the removed one) and a {@code metrics.json}; the same record delivered twice counts the volume once in
  * the dataset aggregate; a segmentation that is not NIfTI gives one {@code ErrorEvent} naming it and the next
- * valid one still completes; a segmentation without labels completes with a status and no metrics.
+ * valid one still completes; a segmentation without labels completes with a status and no metrics; a
+ * segmentation on another grid than its labels gives an {@code ErrorEvent} naming it and goes to the DLT while
+ * the next is measured; a missing segmentation or labels object gives an {@code ErrorEvent} naming its key.
  */
-@SpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsServiceTest {
 
     private static final Path SAMPLE_LABELS = Path.of("..", "samples", "example_seg.nii.gz");
+    /** A small uint8 volume on a grid unlike the sample's (a fixture of core's NIfTI tests). */
+    private static final Path OTHER_GRID = Path.of("..", "core", "src", "test", "resources", "fixtures", "nifti",
+            "dtype_uint8.nii");
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** Structures with voxels in the sample labels: spleen, kidney_right... (ids 1, 5; 117 is present too). */
     private static final int UNTOUCHED = 1;
@@ -75,14 +83,16 @@ class MetricsServiceTest {
     private ObjectStore store;
     @Autowired
     private ObjectKeys keys;
+    @Autowired
+    private Environment environment;
 
     @DynamicPropertySource
     static void stack(DynamicPropertyRegistry registry) {
         registry.add("spring.kafka.bootstrap-servers", STACK::bootstrapServers);
-        registry.add("triplane.metrics.s3.url", () -> STACK.s3().url());
-        registry.add("triplane.metrics.s3.region", () -> STACK.s3().region());
-        registry.add("triplane.metrics.s3.access-key", () -> STACK.s3().accessKey());
-        registry.add("triplane.metrics.s3.secret-key", () -> STACK.s3().secretKey());
+        registry.add("triplane.s3.url", () -> STACK.s3().url());
+        registry.add("triplane.s3.region", () -> STACK.s3().region());
+        registry.add("triplane.s3.access-key", () -> STACK.s3().accessKey());
+        registry.add("triplane.s3.secret-key", () -> STACK.s3().secretKey());
     }
 
     @BeforeAll
@@ -171,6 +181,86 @@ class MetricsServiceTest {
         }
         assertThat(ofVolume(id('d'))).isEmpty();
         assertThat(store.exists(keys.metrics(id('d'), "r2"))).isFalse();
+    }
+
+    @Test
+    @Order(4)
+    void aSegmentationOnAnotherGridIsReportedAndDeadLetteredAndTheNextIsMeasured() throws Exception {
+        SegmentationReady valid = storeVolume(id('f'));
+        String otherGridKey = keys.segmentation(id('e'), "r1");
+        store.put(otherGridKey, Files.readAllBytes(OTHER_GRID), null);
+        store.put(keys.labels(id('e')), Files.readAllBytes(SAMPLE_LABELS), null);
+        SegmentationReady otherGrid = new SegmentationReady(SegmentationReady.CURRENT_VERSION, id('e'), "r1",
+                otherGridKey, keys.uncertainty(id('e'), "r1"), keys.image(id('e')), keys.labels(id('e')),
+                "mean-logit", List.of(Axis.AXIAL), false, valid.structures(), TAG);
+        publish(otherGrid);
+        publish(valid);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(valid.volumeId())).hasSize(1));
+        // the two keys may sit on different partitions: the bad record may be handled after the valid one
+        await().atMost(WAIT).untilAsserted(() -> assertThat(deadLettersOf(id('e'))).singleElement()
+                .satisfies(v -> assertThat(JSON.readValue(v, SegmentationReady.class)).isEqualTo(otherGrid)));
+        assertThat(errors.readToEnd()).filteredOn(e -> otherGridKey.equals(e.object())).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.stage()).isEqualTo(Stage.METRICS);
+                    assertThat(e.reason()).isEqualTo("GRID_MISMATCH");
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.volumeId()).isEqualTo(id('e'));
+                });
+        assertThat(ofVolume(id('e'))).isEmpty();
+        assertThat(store.exists(keys.metrics(id('e'), "r1"))).isFalse();
+    }
+
+    @Test
+    @Order(5)
+    void aMissingSegmentationOrLabelsObjectIsReportedByItsKey() throws Exception {
+        SegmentationReady stored = storeVolume(id('1'));
+        String missingSegmentation = keys.segmentation(id('1'), "never-written");
+        String missingLabels = keys.labels(id('2'));
+        publish(new SegmentationReady(stored.version(), id('1'), "never-written", missingSegmentation,
+                stored.uncertaintyKey(), stored.imageKey(), stored.labelsKey(), stored.fusionRule(), stored.axes(),
+                false, stored.structures(), TAG));
+        publish(new SegmentationReady(stored.version(), id('2'), "r1", stored.segmentationKey(),
+                stored.uncertaintyKey(), keys.image(id('2')), missingLabels, stored.fusionRule(), stored.axes(),
+                false, stored.structures(), TAG));
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> e.object().equals(missingSegmentation) || e.object().equals(missingLabels))
+                .extracting(ErrorEvent::object, ErrorEvent::reason, ErrorEvent::retryable)
+                .containsExactlyInAnyOrder(tuple(missingSegmentation, "NO_SUCH_OBJECT", false),
+                        tuple(missingLabels, "NO_SUCH_OBJECT", false)));
+        // the error event is published before the record is handed to the error handler
+        await().atMost(WAIT).untilAsserted(() -> assertThat(deadLettersOf(id('2'))).hasSize(1));
+        assertThat(ofVolume(id('1'))).isEmpty();
+        assertThat(ofVolume(id('2'))).isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void healthAndJobDurationsAreServed() {
+        RestClient http = RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
+        String health = http.get().uri("/actuator/health").retrieve().body(String.class);
+        String prometheus = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
+
+        assertThat(health).contains("\"status\":\"UP\"");
+        // measured: a twice, b, f; without labels: d; bad input: c, e, and the two missing objects
+        assertThat(prometheus)
+                .containsPattern(job("MEASURED") + " 4").containsPattern(job("NO_LABELS") + " 1")
+                .containsPattern(job("BAD_INPUT") + " 4")
+                .containsPattern("triplane_jobs_active\\{[^}]*stage=\"METRICS\"[^}]*} 0")
+                .containsPattern("triplane_metrics_published_total(\\{[^}]*})? 4.0");
+    }
+
+    private static String job(String outcome) {
+        return "triplane_job_duration_seconds_count\\{[^}]*outcome=\"" + outcome + "\",stage=\"METRICS\"[^}]*}";
+    }
+
+    /** The values dead-lettered for a volume, up to the end of the DLT. */
+    private static List<String> deadLettersOf(String volumeId) {
+        try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
+                TOPICS.deadLetter(Topic.SEGMENTATIONS).orElseThrow().name(), String.class)) {
+            return deadLetters.readToEnd().stream().filter(v -> v.contains(volumeId)).toList();
+        }
     }
 
     /** Stores the sample labels as reference and a copy without {@link #REMOVED} as segmentation. */

@@ -1,0 +1,64 @@
+package dev.triplane.infra.service;
+
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.SendResult;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Publishes event records as JSON on the layout's topics, keyed by volumeId. A step that emits several events
+ * sends them all, then {@link #await}s them together: the sends overlap, and one failure fails the step with a
+ * {@link PublishException} naming the object.
+ */
+public class EventPublisher {
+
+    /** How long {@link #await(String, List)} waits for acknowledgements. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaTemplate<String, String> kafka;
+    private final Topics topics;
+    private final JsonMapper json;
+
+    public EventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json) {
+        this.kafka = kafka;
+        this.topics = topics;
+        this.json = json;
+    }
+
+    /** Sends one event; the future completes when the broker has acknowledged it. */
+    public CompletableFuture<SendResult<String, String>> publish(Topic topic, String key, Record value) {
+        return kafka.send(topics.name(topic), key, json.writeValueAsString(value));
+    }
+
+    /** {@link #await(String, Duration, List)} with {@link #DEFAULT_TIMEOUT}. */
+    public void await(String object, List<? extends CompletableFuture<?>> sends) {
+        await(object, DEFAULT_TIMEOUT, sends);
+    }
+
+    /**
+     * Waits until every send is acknowledged.
+     *
+     * @param object  the object the events are about, named in the exception
+     * @throws PublishException when a send fails or they are not all acknowledged within {@code timeout}
+     */
+    public void await(String object, Duration timeout, List<? extends CompletableFuture<?>> sends) {
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new PublishException(object, String.valueOf(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new PublishException(object, "not acknowledged within " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishException(object, "interrupted", e);
+        }
+    }
+}

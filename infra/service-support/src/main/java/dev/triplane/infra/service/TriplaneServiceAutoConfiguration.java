@@ -1,0 +1,78 @@
+package dev.triplane.infra.service;
+
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.storage.MinioObjectStore;
+import dev.triplane.infra.storage.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * What every TriPlane service needs, built from {@link TriplaneProperties}: the layout ({@link ObjectKeys},
+ * {@link Topics}) and its topics created where missing, the object store on the layout's bucket, the NIfTI reader
+ * with the configured limits, the {@link EventPublisher}, the {@link DeadLetterErrorHandlers} and the
+ * {@link JobMeters}. A service
+ * declaring a bean of one of these types replaces it.
+ */
+@AutoConfiguration(afterName = {"org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
+        "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
+@EnableConfigurationProperties(TriplaneProperties.class)
+public class TriplaneServiceAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    ObjectKeys objectKeys() {
+        return ObjectKeys.load();
+    }
+
+    /** Named {@code topics}: listeners name their topic as {@code #{@topics.name(...)}}. */
+    @Bean
+    @ConditionalOnMissingBean
+    Topics topics() {
+        return Topics.load();
+    }
+
+    /** The layout's topics, created at startup where missing (the local stack and compose create them too). */
+    @Bean
+    KafkaAdmin.NewTopics triplaneTopics(Topics topics, TriplaneProperties properties) {
+        return new KafkaAdmin.NewTopics(topics.newTopics(properties.topicReplicas()).toArray(NewTopic[]::new));
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    ObjectStore objectStore(TriplaneProperties properties, ObjectKeys keys) {
+        return new MinioObjectStore(properties.s3().endpoint(), keys.bucket());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    NiftiReader niftiReader(TriplaneProperties properties) {
+        return new NiftiReader(properties.limits().readLimits());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    EventPublisher eventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json) {
+        return new EventPublisher(kafka, topics, json);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    JobMeters jobMeters(MeterRegistry registry) {
+        return new JobMeters(registry);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    DeadLetterErrorHandlers deadLetterErrorHandlers(KafkaTemplate<String, String> kafka, Topics topics) {
+        return new DeadLetterErrorHandlers(kafka, topics);
+    }
+}

@@ -1,0 +1,62 @@
+package dev.triplane.infra.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.SendResult;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Publishing on a fake template: the JSON sent, and failures reported as one {@link PublishException}. */
+class EventPublisherTest {
+
+    private record Example(int version, String volumeId) {
+    }
+
+    private static final Topics TOPICS = Topics.load();
+
+    @SuppressWarnings("unchecked")
+    private final KafkaTemplate<String, String> kafka = mock(KafkaTemplate.class);
+    private final EventPublisher publisher = new EventPublisher(kafka, TOPICS, JsonMapper.builder().build());
+
+    @Test
+    void sendsTheRecordAsJsonOnTheLayoutTopic() {
+        when(kafka.send(anyString(), anyString(), anyString())).thenReturn(CompletableFuture.completedFuture(null));
+
+        publisher.await("obj", List.of(publisher.publish(Topic.STATUS, "v1", new Example(1, "v1"))));
+
+        verify(kafka).send(TOPICS.name(Topic.STATUS), "v1", "{\"version\":1,\"volumeId\":\"v1\"}");
+    }
+
+    @Test
+    void aFailedSendAmongSeveralFailsTheWholeStepNamingTheObject() {
+        CompletableFuture<SendResult<String, String>> failed = CompletableFuture.failedFuture(
+                new TimeoutException("broker down"));
+        CompletableFuture<SendResult<String, String>> ok = CompletableFuture.completedFuture(null);
+
+        assertThatThrownBy(() -> publisher.await("inbox/a.nii.gz", List.of(ok, failed)))
+                .isInstanceOfSatisfying(PublishException.class, e -> {
+                    assertThat(e.object()).isEqualTo("inbox/a.nii.gz");
+                    assertThat(e.getMessage()).contains("inbox/a.nii.gz", "broker down");
+                    assertThat(e.getCause()).isInstanceOf(TimeoutException.class);
+                });
+    }
+
+    @Test
+    void sendsNotAcknowledgedInTimeFailTheStep() {
+        assertThatThrownBy(() -> publisher.await("results/x", Duration.ofMillis(10),
+                List.of(new CompletableFuture<Void>())))
+                .isInstanceOfSatisfying(PublishException.class, e -> assertThat(e.object()).isEqualTo("results/x"));
+    }
+}
