@@ -13,7 +13,9 @@ Run by the Java benchmark as a child process (repository root, the tools venv wi
       slices of samples/example_ct_sm.nii.gz reflected back and forth, preprocessed as TriPlane does),
       prompts each structure with one click on frame 0 and times init_state + prompts + propagate_in_video
       after a WARMUP-frame run. Prints one JSON object: ms of each frame (frame 0: init_state and the prompts
-      up to its output), the process's VmRSS at each CHECKPOINT_FRAME and its peak (ru_maxrss).
+      up to its output) and of the four parts the ONNX graphs export within it (forward_image, memory_attention,
+      _forward_sam_heads, _encode_new_memory: each a little wider than its graph, e.g. the memory encoder's
+      mask preparation), the process's VmRSS at each CHECKPOINT_FRAME and its peak (ru_maxrss).
 
 The frame order and the prompts must stay those of Sam2Benchmark.java.
 """
@@ -79,11 +81,40 @@ def load_model(model_dir):
     return model
 
 
-def propagate(model, predictor_module, images, height, width, structures, checkpoints):
-    """init_state + one click per structure on frame 0 + propagate_in_video; ms per frame, RSS at checkpoints."""
+PARTS = ("image_encoder", "memory_attention", "sam_heads", "memory_encoder")
+
+
+def timed_parts(model):
+    """Wraps the four parts the ONNX graphs export (as the Java side splits its time); returns their ms so far."""
+    spent = dict.fromkeys(PARTS, 0.0)
+
+    def wrap(owner, attr, part):
+        inner = getattr(owner, attr)
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[part] += (time.perf_counter() - start) * 1000
+
+        setattr(owner, attr, timed)
+
+    wrap(model, "forward_image", "image_encoder")
+    wrap(model.memory_attention, "forward", "memory_attention")
+    wrap(model, "_forward_sam_heads", "sam_heads")
+    wrap(model, "_encode_new_memory", "memory_encoder")
+    return spent
+
+
+def propagate(model, predictor_module, images, height, width, structures, checkpoints, spent):
+    """init_state + one click per structure on frame 0 + propagate_in_video: ms per frame, and per frame each
+    part's ms (frame 0: init_state and the prompts up to its output), RSS at checkpoints."""
     predictor_module.load_video_frames = lambda **kwargs: (images, height, width)
     rss = {}
     marks = []
+    parts = []
+    before = dict(spent)
     start = time.perf_counter()
     state = model.init_state("frames are injected")
     for i in range(structures):
@@ -91,10 +122,12 @@ def propagate(model, predictor_module, images, height, width, structures, checkp
                                     labels=np.array([1], np.int32))
     for frame, _, _ in model.propagate_in_video(state):
         marks.append(time.perf_counter())
+        parts.append([spent[p] - before[p] for p in PARTS])
+        before = dict(spent)
         if frame + 1 in checkpoints:
             rss[frame + 1] = rss_mib()
     times = np.diff(np.array([start] + marks)) * 1000
-    return times.tolist(), rss
+    return times.tolist(), parts, rss
 
 
 def cmd_run(argv):
@@ -106,16 +139,18 @@ def cmd_run(argv):
     import sam2.sam2_video_predictor as predictor_module
 
     model = load_model(model_dir)
+    spent = timed_parts(model)
     volume = np.asarray(nib.load(REPO_ROOT / "samples" / "example_ct_sm.nii.gz").dataobj).astype(np.float32)
     axial = export.axial_frames(volume, model.image_size, WINDOW)
     order = torch.tensor([reflected(t, axial.shape[0]) for t in range(frames)])
     height, width = volume.shape[1], volume.shape[0]
     with torch.inference_mode():
         if warmup > 0:
-            propagate(model, predictor_module, axial[order[:warmup]], height, width, structures, set())
-        ms, rss = propagate(model, predictor_module, axial[order], height, width, structures, checkpoints)
+            propagate(model, predictor_module, axial[order[:warmup]], height, width, structures, set(), spent)
+        ms, parts, rss = propagate(model, predictor_module, axial[order], height, width, structures, checkpoints,
+                                   spent)
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "frames": len(ms),
-                      "ms": ms, "rss_mib": {str(k): v for k, v in sorted(rss.items())},
+                      "ms": ms, "parts": list(PARTS), "part_ms": parts, "rss_mib": {str(k): v for k, v in sorted(rss.items())},
                       "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 

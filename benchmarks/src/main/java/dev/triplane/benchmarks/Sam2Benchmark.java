@@ -141,7 +141,23 @@ public final class Sam2Benchmark {
         }
         double javaMs = sum(java.frameMs(), 0);
         double javaSide = javaMs - graphs / 1e6;
-        System.out.printf(Locale.ROOT, "Java / PyTorch time: %.2f (frames 1..: %.2f); Java-side work / ONNX Runtime "
+        double[] pyParts = new double[GRAPHS.length];
+        for (JsonNode frame : py.get("part_ms")) {
+            for (int g = 0; g < GRAPHS.length; g++) {
+                pyParts[g] += frame.get(g).asDouble();
+            }
+        }
+        double pyRest = sum(pyMs, 0) - sum(pyParts, 0);
+        System.out.printf(Locale.ROOT, "%nby part, ms per frame over all %d frames:%n%-10s %10s %10s %14s%n", frames,
+                "part", "PyTorch", "Java", "Java/PyTorch");
+        for (int g = 0; g < GRAPHS.length; g++) {
+            part(GRAPHS[g], pyParts[g] / frames, all[g] / 1e6 / frames);
+        }
+        part("rest", pyRest / frames, javaSide / frames);
+        part("total", sum(pyMs, 0) / frames, javaMs / frames);
+        System.out.printf(Locale.ROOT, "(PyTorch parts: forward_image, memory_attention, _forward_sam_heads, "
+                + "_encode_new_memory; rest = prompts, memory assembly, output resizing, Python)%n");
+        System.out.printf(Locale.ROOT, "%nJava / PyTorch time: %.2f (frames 1..: %.2f); Java-side work / ONNX Runtime "
                 + "time: %.2f%% (target <= 5%%)%n", javaMs / sum(pyMs, 0), mean(java.frameMs(), 1) / mean(pyMs, 1),
                 100 * javaSide / (graphs / 1e6));
         System.out.printf(Locale.ROOT, "peak memory: Java heap %.0f MiB, Java VmHWM %.0f MiB; PyTorch ru_maxrss %.0f "
@@ -157,6 +173,10 @@ public final class Sam2Benchmark {
         }
         System.out.printf(Locale.ROOT, "%8s %10.1f %10.1f %9.1f %9.1f %9.1f %9.1f %10.1f%n", label, pyMs, javaMs,
                 graphMs[0], graphMs[1], graphMs[2], graphMs[3], javaMs - graphs);
+    }
+
+    private static void part(String label, double pyMs, double javaMs) {
+        System.out.printf(Locale.ROOT, "%-10s %10.1f %10.1f %14.2f%n", label, pyMs, javaMs, javaMs / pyMs);
     }
 
     private static void row(String label, double pyMs, double javaMs, long[] graphNanos) {
