@@ -20,11 +20,14 @@ Run by the Java benchmark as a child process (repository root, the tools venv wi
 The frame order and the prompts must stay those of Sam2Benchmark.java.
 """
 import json
+import os
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars from propagate_in_video (read when tqdm loads)
 
 import nibabel as nib
 import numpy as np

@@ -105,8 +105,10 @@ public final class Sam2Benchmark {
                 + "ms/frame: Java %.2f, PyTorch %.2f%n", java.hwmMiB(),
                 java.heapPeakMiB(), py.get("peak_rss_mib").asDouble(), mean(java.frameMs(), 0),
                 mean(pythonMs(py), 0));
-        System.out.printf(Locale.ROOT, "Java held memory = most non-conditioning memory frames one structure "
-                + "held at once (window: num_maskmem - 1 = 6)%n");
+        System.out.printf(Locale.ROOT, "Java held mem = most non-conditioning memory frames one structure held at "
+                + "once (the 6 behind the current frame + the 6 the reverse pass starts from); live heap includes the "
+                + "result logit volumes (allocated whole at the start); PyTorch holds every preprocessed frame from "
+                + "the start and every frame's outputs%n");
     }
 
     private static void timing(Path tiny, int frames, int threads, List<StructurePrompts> prompts, ImageVolume ct,
