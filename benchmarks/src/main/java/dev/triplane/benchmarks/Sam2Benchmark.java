@@ -95,19 +95,19 @@ public final class Sam2Benchmark {
         JsonNode py = reference(MICRO, frames, prompts.size(), threads, marks);
         JavaRun java = runJava(MICRO, video(ct, axial, frames), prompts, threads, marks);
         System.out.printf(Locale.ROOT, "%n[memory] micro model (%s), %d frames%n", MICRO, frames);
-        System.out.printf(Locale.ROOT, "%8s %14s %16s %16s %14s%n", "frame", "Java RSS MiB", "Java live heap",
-                "Java held mem", "PyTorch RSS");
+        System.out.printf(Locale.ROOT, "%8s %14s %16s %16s %14s %14s%n", "frame", "Java RSS MiB", "Java live heap",
+                "Java heap size", "Java held mem", "PyTorch RSS");
         for (double[] c : java.checkpoints()) {
-            System.out.printf(Locale.ROOT, "%8d %14.0f %12.1f MiB %16.0f %10.0f MiB%n", (int) c[0], c[1], c[2],
-                    c[3], py.get("rss_mib").get(Integer.toString((int) c[0])).asDouble());
+            System.out.printf(Locale.ROOT, "%8d %14.0f %12.1f MiB %12.0f MiB %14.0f %10.0f MiB%n", (int) c[0], c[1],
+                    c[2], c[3], c[4], py.get("rss_mib").get(Integer.toString((int) c[0])).asDouble());
         }
         System.out.printf(Locale.ROOT, "peak: Java VmHWM %.0f MiB (heap peak %.0f MiB), PyTorch ru_maxrss %.0f MiB; "
                 + "ms/frame: Java %.2f, PyTorch %.2f%n", java.hwmMiB(),
                 java.heapPeakMiB(), py.get("peak_rss_mib").asDouble(), mean(java.frameMs(), 0),
                 mean(pythonMs(py), 0));
         System.out.printf(Locale.ROOT, "Java held mem = most non-conditioning memory frames one structure held at "
-                + "once (the 6 behind the current frame + the 6 the reverse pass starts from); live heap includes the "
-                + "result logit volumes (allocated whole at the start); PyTorch holds every preprocessed frame from "
+                + "once (the 6 behind the current frame + the 6 the reverse pass starts from); live heap (after a GC) "
+                + "includes the result logit volumes (allocated whole at the start); heap size = committed heap; PyTorch holds every preprocessed frame from "
                 + "the start and every frame's outputs%n");
     }
 
@@ -252,7 +252,8 @@ public final class Sam2Benchmark {
                         System.gc();
                         Runtime rt = Runtime.getRuntime();
                         checkpoints.add(new double[] {t + 1, procStatusMiB("VmRSS"),
-                                (rt.totalMemory() - rt.freeMemory()) / 1048576.0, propagator.maxHeldFeatures()});
+                                (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.totalMemory() / 1048576.0,
+                                propagator.maxHeldFeatures()});
                     }
                 }
                 previous[0] = System.nanoTime();
