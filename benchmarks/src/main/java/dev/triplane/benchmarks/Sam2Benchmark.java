@@ -102,13 +102,12 @@ public final class Sam2Benchmark {
                     c[2], c[3], c[4], py.get("rss_mib").get(Integer.toString((int) c[0])).asDouble());
         }
         System.out.printf(Locale.ROOT, "peak: Java VmHWM %.0f MiB (heap peak %.0f MiB), PyTorch ru_maxrss %.0f MiB; "
-                + "ms/frame: Java %.2f, PyTorch %.2f%n", java.hwmMiB(),
-                java.heapPeakMiB(), py.get("peak_rss_mib").asDouble(), mean(java.frameMs(), 0),
-                mean(pythonMs(py), 0));
+                + "ms/frame: Java %.2f, PyTorch %.2f%n", java.hwmMiB(), java.heapPeakMiB(),
+                py.get("peak_rss_mib").asDouble(), mean(java.frameMs(), 0), mean(pythonMs(py), 0));
         System.out.printf(Locale.ROOT, "Java held mem = most non-conditioning memory frames one structure held at "
                 + "once (the 6 behind the current frame + the 6 the reverse pass starts from); live heap (after a GC) "
-                + "includes the result logit volumes (allocated whole at the start); heap size = committed heap; PyTorch holds every preprocessed frame from "
-                + "the start and every frame's outputs%n");
+                + "includes the result logit volumes (allocated whole at the start); heap size = committed heap; "
+                + "PyTorch holds every preprocessed frame from the start and every frame's outputs%n");
     }
 
     private static void timing(Path tiny, int frames, int threads, List<StructurePrompts> prompts, ImageVolume ct,
