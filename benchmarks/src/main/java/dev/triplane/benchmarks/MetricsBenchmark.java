@@ -10,12 +10,9 @@ import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.BinaryMask;
 import dev.triplane.core.volume.LabelVolume;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
@@ -32,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class MetricsBenchmark {
 
-    private static final String SCRIPT = "tools/bench/metrics_reference.py";
+    private static final PythonScript REFERENCE = PythonScript.of("tools/bench/metrics_reference.py");
 
     private MetricsBenchmark() {
     }
@@ -40,14 +37,13 @@ public final class MetricsBenchmark {
     public static void main(String[] args) throws IOException, InterruptedException {
         Path dir = Path.of(args.length > 0 ? args[0] : "benchmarks/target/inputs");
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        String python = System.getenv().getOrDefault("TRIPLANE_PYTHON", "tools/.venv/bin/python");
         Path ct = dir.resolve("ct.nii.gz");
         Path pred = dir.resolve("pred.nii.gz");
         Path ref = dir.resolve("ref.nii.gz");
         if (!Files.exists(ct) || !Files.exists(pred) || !Files.exists(ref)) {
             Files.createDirectories(dir);
             System.out.println("making the inputs in " + dir + " ...");
-            runPython(python, "make", dir.toString());
+            REFERENCE.output("make", dir.toString());
         }
 
         NiftiReader reader = new NiftiReader(ReadLimits.defaults());
@@ -61,7 +57,7 @@ public final class MetricsBenchmark {
         Timed<StructureMetrics> metrics = median(repeats, () -> SegmentationMetrics.compare(predMask, refMask, options));
 
         JsonNode reference = JsonMapper.builder().build().readTree(
-                runPython(python, "time", ct.toString(), pred.toString(), ref.toString(), String.valueOf(repeats)));
+                REFERENCE.output("time", ct.toString(), pred.toString(), ref.toString(), String.valueOf(repeats)));
         JsonNode sitk = reference.get("simpleitk");
         JsonNode scipy = reference.get("scipy");
         double nibabel = reference.get("nibabel_read_ct_s").asDouble();
@@ -109,16 +105,5 @@ public final class MetricsBenchmark {
 
     private static String ratio(double toolSeconds, double ourSeconds) {
         return String.format(Locale.ROOT, "%.2fx", toolSeconds / ourSeconds);
-    }
-
-    private static String runPython(String python, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(python, SCRIPT));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed with exit code " + process.exitValue());
-        }
-        return out;
     }
 }
