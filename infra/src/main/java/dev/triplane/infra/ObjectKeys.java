@@ -28,6 +28,7 @@ public final class ObjectKeys {
     private static final Set<String> VOLUME = Set.of("volumeId");
     private static final Set<String> REQUEST = Set.of("volumeId", "requestId");
     private static final Set<String> AXIS = Set.of("volumeId", "requestId", "axis");
+    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final String bucket;
     private final String inboxPrefix;
@@ -39,6 +40,7 @@ public final class ObjectKeys {
     private final String segmentation;
     private final String uncertainty;
     private final String metrics;
+    private final String model;
 
     private ObjectKeys(JsonNode layout) {
         bucket = LayoutFile.required(layout, "bucket", "layout").asString();
@@ -55,6 +57,10 @@ public final class ObjectKeys {
         segmentation = template(keys, "segmentation", REQUEST);
         uncertainty = template(keys, "uncertainty", REQUEST);
         metrics = template(keys, "metrics", REQUEST);
+        model = template(keys, "model", Set.of("name"));
+        if (!model.endsWith("/")) {
+            throw new IllegalArgumentException("layout: model prefix must end with '/': " + model);
+        }
     }
 
     /** The bucket and keys of the layout file on the classpath. */
@@ -137,6 +143,14 @@ public final class ObjectKeys {
     /** Per-structure metrics of a request. */
     public String metrics(String volumeId, String requestId) {
         return fill(metrics, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** Prefix of a SAM2 export folder's files ({@code models/{name}/}); names as request ids, no path parts. */
+    public String model(String name) {
+        if (name == null || !MODEL_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("model name must match " + MODEL_NAME.pattern() + ": " + name);
+        }
+        return model.replace("{name}", name);
     }
 
     /** Whether {@code id} is a well-formed volume id. */
