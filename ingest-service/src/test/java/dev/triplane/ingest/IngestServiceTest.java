@@ -85,11 +85,7 @@ class IngestServiceTest {
 
     @DynamicPropertySource
     static void stack(DynamicPropertyRegistry registry) {
-        registry.add("spring.kafka.bootstrap-servers", STACK::bootstrapServers);
-        registry.add("triplane.s3.url", () -> STACK.s3().url());
-        registry.add("triplane.s3.region", () -> STACK.s3().region());
-        registry.add("triplane.s3.access-key", () -> STACK.s3().accessKey());
-        registry.add("triplane.s3.secret-key", () -> STACK.s3().secretKey());
+        STACK.serviceProperties().forEach((name, value) -> registry.add(name, () -> value));
         registry.add("triplane.ingest.inbox.scan-interval", () -> "300ms");
         registry.add("triplane.ingest.inbox.work-dir", () -> "target");
     }

@@ -73,6 +73,17 @@ public final class LocalStack implements AutoCloseable {
         return s3.endpoint();
     }
 
+    /**
+     * The Spring properties that point a TriPlane service at this stack (service-support's {@code triplane.s3.*}
+     * and Kafka's bootstrap servers), for tests and for services started against it.
+     */
+    public Map<String, String> serviceProperties() {
+        S3Endpoint endpoint = s3();
+        return Map.of("spring.kafka.bootstrap-servers", bootstrapServers(), "triplane.s3.url", endpoint.url(),
+                "triplane.s3.region", endpoint.region(), "triplane.s3.access-key", endpoint.accessKey(),
+                "triplane.s3.secret-key", endpoint.secretKey());
+    }
+
     /** The pipeline's bucket, created at start. */
     public String bucket() {
         return bucket;
