@@ -28,7 +28,6 @@ public final class ObjectKeys {
     private static final Set<String> VOLUME = Set.of("volumeId");
     private static final Set<String> REQUEST = Set.of("volumeId", "requestId");
     private static final Set<String> AXIS = Set.of("volumeId", "requestId", "axis");
-    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final String bucket;
     private final String inboxPrefix;
@@ -147,8 +146,8 @@ public final class ObjectKeys {
 
     /** Prefix of a SAM2 export folder's files ({@code models/{name}/}); names as request ids, no path parts. */
     public String model(String name) {
-        if (name == null || !MODEL_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("model name must match " + MODEL_NAME.pattern() + ": " + name);
+        if (name == null || !REQUEST_ID.matcher(name).matches()) {
+            throw new IllegalArgumentException("model name must match " + REQUEST_ID.pattern() + ": " + name);
         }
         return model.replace("{name}", name);
     }

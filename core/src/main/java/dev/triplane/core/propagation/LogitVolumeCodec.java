@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
 
 /**
  * The stored form of a {@link LogitVolume} ({@code logits/{volumeId}/{requestId}/{axis}.bin}).
@@ -198,7 +199,7 @@ public final class LogitVolumeCodec {
             return volume;
         } catch (EOFException e) {
             throw new InvalidVolumeException(object, Reason.TRUNCATED, "ends before its declared logits", e);
-        } catch (java.util.zip.ZipException e) {
+        } catch (ZipException e) {
             throw new InvalidVolumeException(object, Reason.TRUNCATED, "corrupt payload: " + e.getMessage(), e);
         }
     }

@@ -7,7 +7,6 @@ import dev.triplane.core.propagation.MemorySelection;
 import dev.triplane.core.volume.ParallelRanges;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
