@@ -1,0 +1,360 @@
+package dev.triplane.worker;
+
+import dev.triplane.core.events.AxisJob;
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.geometry.Reorientation;
+import dev.triplane.core.labels.LabelTable;
+import dev.triplane.core.nifti.NiftiImage;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.prompts.LabelPrompts;
+import dev.triplane.core.prompts.PromptFile;
+import dev.triplane.core.prompts.PromptFileException;
+import dev.triplane.core.prompts.StructurePrompts;
+import dev.triplane.core.propagation.LogitVolume;
+import dev.triplane.core.propagation.LogitVolumeCodec;
+import dev.triplane.core.propagation.MemoryPolicy;
+import dev.triplane.core.sam2.AxisSegmenter;
+import dev.triplane.core.sam2.Sam2Model;
+import dev.triplane.core.volume.Grid;
+import dev.triplane.core.volume.ImageVolume;
+import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.core.volume.LabelVolume;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.EventPublisher;
+import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.storage.NoSuchObjectException;
+import dev.triplane.infra.storage.ObjectStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Listens on {@code triplane.axis-jobs} (group {@code triplane-axis-workers}, one record per poll, one consumer
+ * thread: one engine per process): reads the volume in RAS+ order, derives or reads the prompts of every
+ * structure on the job's axis, runs {@link AxisSegmenter} once for all of them, stores the logit volume at
+ * {@link ObjectKeys#logits} and publishes the {@link AxisResult} (keyed by volumeId like every event, so fusion
+ * sees the axes of a request on one partition) and a SEGMENTING {@link VolumeStatus} with this axis complete.
+ * The offset is committed after the listener returns, so a job lost by a crash is redelivered.
+ *
+ * <p>A redelivered job whose logits object is already stored and readable on the volume's grid is not computed
+ * again: the result is re-published from the stored object. Bad input publishes an {@link ErrorEvent} and a
+ * FAILED status, then the record goes to the DLT; store and broker faults are retried by the error handler.
+ */
+@Component
+class AxisJobHandler {
+
+    /** Job outcome: logits computed, stored and published. */
+    static final String SEGMENTED = "SEGMENTED";
+    /** Job outcome: the logits were already stored, the result re-published without computing. */
+    static final String REPUBLISHED = "REPUBLISHED";
+    /** Job outcome: an error event published and the record dead-lettered. */
+    static final String BAD_INPUT = "BAD_INPUT";
+
+    private static final Logger LOG = LoggerFactory.getLogger(AxisJobHandler.class);
+
+    private final ObjectStore store;
+    private final ObjectKeys keys;
+    private final NiftiReader reader;
+    private final EventPublisher events;
+    private final JsonMapper json;
+    private final Models models;
+    private final JobMeters jobs;
+    private final WorkerProperties properties;
+    private final LogitVolumeCodec.Encoding encoding;
+    private final LruCache<ImageVolume> images;
+    private final LruCache<LabelVolume> labels;
+    private final LabelTable labelTable = LabelTable.totalSegmentatorV2();
+    private final String worker = workerIdentity();
+    private final Counter frames;
+    private final AtomicLong lastFramesPerSecond = new AtomicLong();
+
+    AxisJobHandler(ObjectStore store, ObjectKeys keys, NiftiReader reader, EventPublisher events, JsonMapper json,
+            Models models, JobMeters jobs, WorkerProperties properties, MeterRegistry meters) {
+        this.store = store;
+        this.keys = keys;
+        this.reader = reader;
+        this.events = events;
+        this.json = json;
+        this.models = models;
+        this.jobs = jobs;
+        this.properties = properties;
+        this.encoding = properties.encoding();
+        this.images = new LruCache<>(properties.volumeCacheSize());
+        this.labels = new LruCache<>(properties.volumeCacheSize());
+        this.frames = Counter.builder("triplane.worker.frames").baseUnit("frames")
+                .description("frame steps propagated by the engine (its rate is the frames per second)")
+                .register(meters);
+        Gauge.builder("triplane.worker.last.job.frames.per.second", lastFramesPerSecond, AtomicLong::get)
+                .description("frame steps per second of the engine in the last computed job").register(meters);
+    }
+
+    @KafkaListener(id = "axis-jobs", groupId = "triplane-axis-workers", concurrency = "1",
+            topics = "#{@topics.name(T(dev.triplane.infra.Topic).AXIS_JOBS)}")
+    void onJob(String value) {
+        run(json.readValue(value, AxisJob.class));
+    }
+
+    /**
+     * Runs one job and publishes its result; timed as an {@code AXIS_WORKER} job with outcome {@value #SEGMENTED},
+     * {@value #REPUBLISHED} or {@value #BAD_INPUT}.
+     *
+     * @throws BadJobException after publishing the error event and the FAILED status
+     */
+    AxisResult run(AxisJob job) {
+        long start = System.nanoTime();
+        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis());
+        try (JobMeters.Job meter = jobs.start(Stage.AXIS_WORKER)) {
+            try {
+                ImageVolume ct = image(job.imageKey());
+                Optional<AxisResult> stored = storedResult(job, logitsKey, ct.grid(), start);
+                if (stored.isPresent()) {
+                    publish(job, stored.get(), "axis " + job.axis().id() + " already stored: " + logitsKey);
+                    meter.outcome(REPUBLISHED);
+                    LOG.info("{}: already stored, result re-published without computing", logitsKey);
+                    return stored.get();
+                }
+                AxisResult result = compute(job, ct, logitsKey, start);
+                meter.outcome(SEGMENTED);
+                return result;
+            } catch (BadJobException e) {
+                fail(job, e);
+                meter.outcome(BAD_INPUT);
+                throw e;
+            }
+        }
+    }
+
+    private AxisResult compute(AxisJob job, ImageVolume ct, String logitsKey, long start) {
+        Sam2Model model = model(job.model());
+        List<StructurePrompts> prompts = prompts(job, ct.grid());
+        int frameCount = ct.grid().shape()[job.axis().arrayAxis()];
+        long loaded = System.nanoTime();
+
+        Progress progress = new Progress(job, frameCount);
+        LogitVolume logits = new AxisSegmenter(model, MemoryPolicy.parse(job.memoryPolicy())).segment(ct,
+                job.axis(), prompts, progress::onStep);
+        long computed = System.nanoTime();
+        frames.increment(progress.steps);
+        long computeMs = millis(loaded, computed);
+        lastFramesPerSecond.set(computeMs == 0 ? 0 : progress.steps * 1000L / computeMs);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            LogitVolumeCodec.write(logits, encoding, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in memory: cannot happen
+        }
+        store.put(logitsKey, out.toByteArray(), "application/octet-stream");
+        long storedAt = System.nanoTime();
+        AxisResult result = result(job, logitsKey, frameCount, new AxisResult.Timings(millis(start, loaded),
+                computeMs, millis(computed, storedAt), millis(start, System.nanoTime())));
+        publish(job, result, "axis " + job.axis().id() + " stored: " + logitsKey);
+        LOG.info("{}: {} structures, {} frame steps; load {} ms, compute {} ms, store {} ms ({} bytes)", logitsKey,
+                prompts.size(), progress.steps, result.timings().loadMs(), computeMs, result.timings().storeMs(),
+                out.size());
+        return result;
+    }
+
+    /**
+     * The result of a stored logits object, when it is there and reads on the volume's grid with the job's
+     * structures (a job redelivered after a crash between the upload and the offset commit); empty otherwise.
+     */
+    private Optional<AxisResult> storedResult(AxisJob job, String logitsKey, Grid ras, long start) {
+        if (!store.exists(logitsKey)) {
+            return Optional.empty();
+        }
+        long maxBytes = 2L * ras.voxelCount() * job.structures().size();
+        LogitVolume stored;
+        try (InputStream in = store.get(logitsKey)) {
+            stored = LogitVolumeCodec.read(in, logitsKey, ras, maxBytes);
+        } catch (InvalidVolumeException | NoSuchObjectException | IOException e) {
+            LOG.warn("{}: stored logits unusable, computing again: {}", logitsKey, e.getMessage());
+            return Optional.empty();
+        }
+        if (stored.axis() != job.axis() || !job.structures().equals(boxed(stored.ids()))) {
+            LOG.warn("{}: stored logits hold {} on {}, not the job's {}: computing again", logitsKey,
+                    boxed(stored.ids()), stored.axis(), job.structures());
+            return Optional.empty();
+        }
+        long ms = millis(start, System.nanoTime());
+        return Optional.of(result(job, logitsKey, stored.frames().frameCount(), new AxisResult.Timings(ms, 0, 0,
+                ms)));
+    }
+
+    private AxisResult result(AxisJob job, String logitsKey, int frameCount, AxisResult.Timings timings) {
+        return new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
+                job.requestAxes(), logitsKey, job.imageKey(), job.labelsKey(), job.structures(), frameCount, timings,
+                worker, job.datasetTag());
+    }
+
+    private void publish(AxisJob job, AxisResult result, String detail) {
+        events.await(result.logitsKey(), List.of(events.publish(Topic.AXIS_RESULTS, job.volumeId(), result),
+                events.publish(Topic.STATUS, job.volumeId(), status(job, VolumeStatus.State.SEGMENTING,
+                        List.of(new VolumeStatus.AxisProgress(job.axis(), result.frames(), result.frames())),
+                        detail))));
+    }
+
+    private void fail(AxisJob job, BadJobException e) {
+        LOG.warn("{}: job {} {} failed ({}): {}", e.object(), job.requestId(), job.axis().id(), e.reason(),
+                e.getMessage());
+        events.await(e.object(), List.of(events.publish(Topic.ERRORS, job.volumeId(), new ErrorEvent(
+                        ErrorEvent.CURRENT_VERSION, e.object(), Stage.AXIS_WORKER, e.reason(), false, e.getMessage(),
+                        job.volumeId(), job.requestId())),
+                events.publish(Topic.STATUS, job.volumeId(), status(job, VolumeStatus.State.FAILED, List.of(),
+                        "axis " + job.axis().id() + ": " + e.reason() + ": " + e.getMessage()))));
+    }
+
+    private static VolumeStatus status(AxisJob job, VolumeStatus.State state, List<VolumeStatus.AxisProgress> axes,
+            String detail) {
+        return new VolumeStatus(VolumeStatus.CURRENT_VERSION, job.volumeId(), job.requestId(), state,
+                Stage.AXIS_WORKER, axes, detail);
+    }
+
+    /** The prompts of every job structure on the job's axis, in the job's structure order. */
+    private List<StructurePrompts> prompts(AxisJob job, Grid ras) {
+        PromptPolicy policy = job.prompts();
+        List<StructurePrompts> out = new ArrayList<>(job.structures().size());
+        if (policy.source() == PromptPolicy.Source.LABELS) {
+            LabelVolume reference = labels(job.labelsKey());
+            try {
+                NiftiImage.requireSameGrid(ras, reference.grid(), job.labelsKey());
+            } catch (InvalidVolumeException e) {
+                throw bad(e);
+            }
+            for (int id : job.structures()) {
+                out.add(LabelPrompts.derive(reference, id, job.axis(), policy.derivationOptions())
+                        .orElseThrow(() -> new BadJobException(job.labelsKey(), "STRUCTURE_ABSENT",
+                                "structure " + id + " has no voxel in the labels", null)));
+            }
+            return out;
+        }
+        String key = policy.promptFileKey();
+        List<StructurePrompts> file;
+        try (InputStream in = store.get(key)) {
+            file = PromptFile.read(in, key, ras, labelTable);
+        } catch (NoSuchObjectException e) {
+            throw new BadJobException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+        } catch (PromptFileException e) {
+            throw new BadJobException(key, "BAD_PROMPT_FILE", e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(key + ": " + e.getMessage(), e);
+        }
+        for (int id : job.structures()) {
+            out.add(file.stream().filter(s -> s.structureId() == id && s.axis() == job.axis()).findFirst()
+                    .orElseThrow(() -> new BadJobException(key, "BAD_PROMPT_FILE", "no prompt for structure " + id
+                            + " on axis " + job.axis().id(), null)));
+        }
+        return out;
+    }
+
+    private Sam2Model model(String name) {
+        try {
+            return models.get(name);
+        } catch (NoSuchObjectException e) {
+            throw new BadJobException(keys.model(name) + "manifest.json", "NO_SUCH_MODEL", "model " + name
+                    + " is neither in " + properties.modelsDir().toAbsolutePath() + " nor in the object store", e);
+        }
+    }
+
+    /** The image in RAS+ order. */
+    private ImageVolume image(String key) {
+        return images.get(key, k -> {
+            ImageVolume image = read(k).toImageVolume();
+            return Reorientation.toRas(image.grid()).forward(image);
+        });
+    }
+
+    /** Reference labels in RAS+ order. */
+    private LabelVolume labels(String key) {
+        return labels.get(key, k -> {
+            LabelVolume volume = read(k).toLabelVolume();
+            return Reorientation.toRas(volume.grid()).forward(volume);
+        });
+    }
+
+    private NiftiImage read(String key) {
+        try (InputStream in = store.get(key)) {
+            return reader.read(in, key);
+        } catch (InvalidVolumeException e) {
+            throw bad(e);
+        } catch (NoSuchObjectException e) {
+            throw new BadJobException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(key + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static BadJobException bad(InvalidVolumeException e) {
+        return new BadJobException(e.object(), e.reason().name(), e.getMessage(), e);
+    }
+
+    private static List<Integer> boxed(int[] ids) {
+        List<Integer> out = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            out.add(id);
+        }
+        return out;
+    }
+
+    private static long millis(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1_000_000;
+    }
+
+    private static String workerIdentity() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + ":" + ProcessHandle.current().pid();
+    }
+
+    /** Publishes the axis' progress at most every {@code progress-interval}, without waiting for the broker. */
+    private final class Progress {
+
+        private final AxisJob job;
+        private final int frameCount;
+        private final long intervalNanos = properties.progressInterval().toNanos();
+        private long lastSent = System.nanoTime();
+        private int steps;
+
+        Progress(AxisJob job, int frameCount) {
+            this.job = job;
+            this.frameCount = frameCount;
+        }
+
+        void onStep(int done, int total) {
+            steps = done;
+            long now = System.nanoTime();
+            if (done == total || now - lastSent < intervalNanos) {
+                return; // the completion status follows the upload
+            }
+            lastSent = now;
+            // steps of both passes mapped onto the axis' frames, the unit of the status topic
+            int framesDone = (int) ((long) done * frameCount / total);
+            events.publish(Topic.STATUS, job.volumeId(), status(job, VolumeStatus.State.SEGMENTING,
+                    List.of(new VolumeStatus.AxisProgress(job.axis(), framesDone, frameCount)), null));
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.triplane.worker;
+
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.DeadLetterErrorHandlers;
+import dev.triplane.infra.storage.ModelStore;
+import dev.triplane.infra.storage.ObjectStore;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/** The axis-worker's own beans; the layout, store, reader and publisher come from service-support. */
+@Configuration(proxyBeanMethods = false)
+class WorkerConfiguration {
+
+    /**
+     * One job per poll and a poll interval longer than the longest job: a worker busy on a long job keeps its
+     * partitions (heartbeats run on the client's own thread, so a crashed worker is still noticed within the
+     * session timeout). Applied to Boot's consumer factory, which keeps its Micrometer listener (the Kafka client
+     * metrics, consumer lag included, on {@code /actuator/prometheus}).
+     */
+    @Bean
+    DefaultKafkaConsumerFactoryCustomizer oneJobPerPoll(WorkerProperties properties) {
+        return factory -> factory.updateConfigs(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Math.toIntExact(properties.maxPollIntervalMs())));
+    }
+
+    /**
+     * The listener's error policy: a failure (the store or the broker briefly down) is retried with backoff from
+     * 1 s doubling up to 30 s for at most 2 min, then the record goes to {@code triplane.axis-jobs.dlt}; bad input
+     * ({@link BadJobException}, an invalid job, a record that is not JSON) goes there at once.
+     */
+    @Bean
+    DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
+        ExponentialBackOff backOff = new ExponentialBackOff(1000, 2);
+        backOff.setMaxInterval(30_000);
+        backOff.setMaxElapsedTime(120_000);
+        return deadLetters.create(Topic.AXIS_JOBS, backOff, BadJobException.class, IllegalArgumentException.class);
+    }
+
+    @Bean
+    ModelStore modelStore(ObjectStore store, ObjectKeys keys) {
+        return new ModelStore(store, keys);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.triplane.worker;
+
+import dev.triplane.core.propagation.LogitVolumeCodec;
+import dev.triplane.core.sam2.Sam2Options;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Configuration of the axis-worker under {@code triplane.worker}; every default is declared here. The S3 server,
+ * volume limits and topic replicas are shared by every service ({@code TriplaneProperties} under
+ * {@code triplane}); the bucket, topics and object keys come from infra's {@code layout.json}.
+ *
+ * @param modelsDir        folder of local SAM2 exports: a job's model {@code name} runs from {@code modelsDir/name}
+ *                         when that folder exists
+ * @param modelCacheDir    where models absent from {@code modelsDir} are downloaded from the object store;
+ *                         empty for {@code java.io.tmpdir/triplane-models}
+ * @param device           {@code cpu} or {@code cuda:N} (CUDA needs ONNX Runtime's GPU artifact on the class path)
+ * @param threads          ONNX Runtime intra-op threads, 0 for one per core
+ * @param logitEncoding    how logit volumes are stored: {@code float16} or {@code int8}
+ * @param maxJobDuration   longest a job may run; the consumer's {@code max.poll.interval.ms} is derived from it so
+ *                         a long job never triggers a rebalance
+ * @param progressInterval least time between two progress statuses of a job
+ * @param volumeCacheSize  decoded volumes (images and labels, each) kept in memory for the next jobs
+ */
+@ConfigurationProperties("triplane.worker")
+public record WorkerProperties(@DefaultValue("models") Path modelsDir, Path modelCacheDir,
+        @DefaultValue("cpu") String device, @DefaultValue("0") int threads,
+        @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
+        @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize) {
+
+    /** Added to {@code maxJobDuration} for the poll interval: publishing and committing after the job. */
+    static final Duration POLL_MARGIN = Duration.ofMinutes(1);
+
+    public WorkerProperties {
+        modelCacheDir = modelCacheDir != null ? modelCacheDir
+                : Path.of(System.getProperty("java.io.tmpdir"), "triplane-models");
+        if (threads < 0 || volumeCacheSize < 0) {
+            throw new IllegalArgumentException("triplane.worker.threads and volume-cache-size must be >= 0");
+        }
+        if (maxJobDuration.isNegative() || maxJobDuration.isZero() || progressInterval.isNegative()) {
+            throw new IllegalArgumentException("triplane.worker.max-job-duration must be > 0 and progress-interval"
+                    + " >= 0");
+        }
+        LogitVolumeCodec.Encoding.parse(logitEncoding);
+        sam2Options(device, threads);
+    }
+
+    /** The stored form of logit volumes. */
+    public LogitVolumeCodec.Encoding encoding() {
+        return LogitVolumeCodec.Encoding.parse(logitEncoding);
+    }
+
+    /** The engine's device and threads. */
+    public Sam2Options sam2Options() {
+        return sam2Options(device, threads);
+    }
+
+    /** {@code max.poll.interval.ms} of the job consumer: one record per poll, so one job between two polls. */
+    public long maxPollIntervalMs() {
+        return maxJobDuration.plus(POLL_MARGIN).toMillis();
+    }
+
+    private static Sam2Options sam2Options(String device, int threads) {
+        if (device.equals("cpu")) {
+            return threads == 0 ? Sam2Options.cpu() : Sam2Options.cpu(threads);
+        }
+        if (device.matches("cuda:\\d{1,3}")) {
+            return new Sam2Options(true, Integer.parseInt(device.substring(5)), threads, 0);
+        }
+        throw new IllegalArgumentException("triplane.worker.device: expected cpu or cuda:N, got '" + device + "'");
+    }
+}
