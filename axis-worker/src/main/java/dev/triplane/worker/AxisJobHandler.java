@@ -272,7 +272,7 @@ class AxisJobHandler {
             return models.get(name);
         } catch (NoSuchObjectException e) {
             throw new BadJobException(keys.model(name) + "manifest.json", "NO_SUCH_MODEL", "model " + name
-                    + " is neither in " + properties.modelsDir().toAbsolutePath() + " nor in the object store", e);
+                    + " is neither in " + properties.modelsFolder().toAbsolutePath() + " nor in the object store", e);
         }
     }
 

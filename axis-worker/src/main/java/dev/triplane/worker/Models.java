@@ -33,8 +33,8 @@ class Models implements DisposableBean {
 
     Models(ModelStore modelStore, WorkerProperties properties) {
         this.modelStore = modelStore;
-        this.modelsDir = properties.modelsDir();
-        this.cacheDir = properties.modelCacheDir();
+        this.modelsDir = properties.modelsFolder();
+        this.cacheDir = properties.modelCacheFolder();
         this.options = properties.sam2Options();
         this.device = properties.device();
     }

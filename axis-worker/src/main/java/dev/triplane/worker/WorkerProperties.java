@@ -25,7 +25,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param volumeCacheSize  decoded volumes (images and labels, each) kept in memory for the next jobs
  */
 @ConfigurationProperties("triplane.worker")
-public record WorkerProperties(@DefaultValue("models") Path modelsDir, Path modelCacheDir,
+public record WorkerProperties(@DefaultValue("models") String modelsDir, String modelCacheDir,
         @DefaultValue("cpu") String device, @DefaultValue("0") int threads,
         @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
         @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize) {
@@ -34,8 +34,8 @@ public record WorkerProperties(@DefaultValue("models") Path modelsDir, Path mode
     static final Duration POLL_MARGIN = Duration.ofMinutes(1);
 
     public WorkerProperties {
-        modelCacheDir = modelCacheDir != null ? modelCacheDir
-                : Path.of(System.getProperty("java.io.tmpdir"), "triplane-models");
+        modelCacheDir = modelCacheDir != null && !modelCacheDir.isBlank() ? modelCacheDir
+                : Path.of(System.getProperty("java.io.tmpdir"), "triplane-models").toString();
         if (threads < 0 || volumeCacheSize < 0) {
             throw new IllegalArgumentException("triplane.worker.threads and volume-cache-size must be >= 0");
         }
@@ -45,6 +45,18 @@ public record WorkerProperties(@DefaultValue("models") Path modelsDir, Path mode
         }
         LogitVolumeCodec.Encoding.parse(logitEncoding);
         sam2Options(device, threads);
+    }
+
+    // Strings, not Paths: Spring converts a String to a Path as a resource location, which refuses "../models".
+
+    /** {@link #modelsDir} as a path, relative to the working directory. */
+    public Path modelsFolder() {
+        return Path.of(modelsDir);
+    }
+
+    /** {@link #modelCacheDir} as a path. */
+    public Path modelCacheFolder() {
+        return Path.of(modelCacheDir);
     }
 
     /** The stored form of logit volumes. */

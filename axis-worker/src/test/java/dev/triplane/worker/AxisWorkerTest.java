@@ -1,0 +1,306 @@
+package dev.triplane.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import dev.triplane.core.events.AxisJob;
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.geometry.Reorientation;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.prompts.PromptKind;
+import dev.triplane.core.prompts.SliceSelector;
+import dev.triplane.core.propagation.LogitVolume;
+import dev.triplane.core.propagation.LogitVolumeCodec;
+import dev.triplane.core.volume.Grid;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.local.LocalStack;
+import dev.triplane.infra.local.SharedLocalStack;
+import dev.triplane.infra.local.TopicReader;
+import dev.triplane.infra.storage.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The worker against a real KRaft broker and a real S3 server, with the committed micro model on the sample CT
+ * (30 axial slices): a job gives one {@code AxisResult} whose logits object decodes to the job's structures and
+ * frames, with progress statuses on the way; the same job delivered again is re-published from the stored
+ * logits without computing; labels lacking a structure and a missing image give an {@code ErrorEvent} naming the
+ * object, a FAILED status and the record on the DLT, while the next valid job completes; health, the job
+ * durations and the Kafka consumer metrics are served.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "triplane.worker.models-dir=../models", "triplane.worker.threads=2", "triplane.worker.progress-interval=0s"})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AxisWorkerTest {
+
+    private static final Path SAMPLE_IMAGE = Path.of("..", "samples", "example_ct_sm.nii.gz");
+    private static final Path SAMPLE_LABELS = Path.of("..", "samples", "example_seg.nii.gz");
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    /** spleen and kidney_right have voxels in the sample labels; brain (90) has none. */
+    private static final List<Integer> PRESENT = List.of(1, 5);
+    private static final int ABSENT = 90;
+    private static final Axis AXIS = Axis.AXIAL;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final LocalStack STACK = SharedLocalStack.get();
+    private static final Topics TOPICS = Topics.load();
+    private static TopicReader<AxisResult> results;
+    private static TopicReader<ErrorEvent> errors;
+    private static TopicReader<VolumeStatus> statuses;
+    private static KafkaProducer<String, String> producer;
+    private static Grid ras;
+
+    @Autowired
+    private ObjectStore store;
+    @Autowired
+    private ObjectKeys keys;
+    @Autowired
+    private MeterRegistry meters;
+    @Autowired
+    private ConsumerFactory<?, ?> consumers;
+    @Autowired
+    private Environment environment;
+
+    @DynamicPropertySource
+    static void stack(DynamicPropertyRegistry registry) {
+        STACK.serviceProperties().forEach((name, value) -> registry.add(name, () -> value));
+    }
+
+    @BeforeAll
+    static void clients() {
+        results = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.AXIS_RESULTS), AxisResult.class);
+        errors = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.ERRORS), ErrorEvent.class);
+        statuses = new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(Topic.STATUS), VolumeStatus.class);
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
+        ras = Reorientation.toRas(new NiftiReader(ReadLimits.defaults()).read(SAMPLE_IMAGE).grid()).target();
+    }
+
+    @AfterAll
+    static void closeClients() {
+        results.close();
+        errors.close();
+        statuses.close();
+        producer.close();
+    }
+
+    @Test
+    @Order(1)
+    void aJobYieldsOneResultWhoseLogitsHoldItsStructuresAndFrames() throws Exception {
+        AxisJob job = storeVolume(id('a'), PRESENT);
+        publish(job);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(job.volumeId())).hasSize(1));
+        AxisResult result = ofVolume(job.volumeId()).get(0);
+        assertThat(result.logitsKey()).isEqualTo(keys.logits(job.volumeId(), job.requestId(), AXIS));
+        assertThat(result.structures()).isEqualTo(PRESENT);
+        assertThat(result.frames()).isEqualTo(ras.nz());
+        assertThat(result.requestAxes()).isEqualTo(job.requestAxes());
+        assertThat(result.worker()).endsWith(":" + ProcessHandle.current().pid());
+        AxisResult.Timings t = result.timings();
+        assertThat(t.loadMs()).isPositive();
+        assertThat(t.computeMs()).isPositive();
+        assertThat(t.totalMs()).isGreaterThanOrEqualTo(t.loadMs() + t.computeMs() + t.storeMs());
+
+        LogitVolume logits;
+        try (InputStream in = store.get(result.logitsKey())) {
+            logits = LogitVolumeCodec.read(in, result.logitsKey(), ras, Long.MAX_VALUE);
+        }
+        assertThat(logits.ids()).containsExactly(1, 5);
+        assertThat(logits.axis()).isEqualTo(AXIS);
+        assertThat(logits.frames().frameCount()).isEqualTo(result.frames());
+        for (int i = 0; i < 2; i++) {
+            assertThat(logits.last(i)).isGreaterThanOrEqualTo(logits.first(i));
+            assertThat(computedFrames(logits, i)).as("frames of structure %d with logits", logits.id(i))
+                    .isPositive();
+        }
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(job.volumeId())).last()
+                .satisfies(s -> assertThat(s.axes()).containsExactly(
+                        new VolumeStatus.AxisProgress(AXIS, ras.nz(), ras.nz()))));
+        List<VolumeStatus> mine = statusesOf(job.volumeId());
+        assertThat(mine).allSatisfy(s -> {
+            assertThat(s.state()).isEqualTo(VolumeStatus.State.SEGMENTING);
+            assertThat(s.stage()).isEqualTo(Stage.AXIS_WORKER);
+            assertThat(s.requestId()).isEqualTo(job.requestId());
+            assertThat(s.axes()).singleElement().satisfies(p -> assertThat(p.axis()).isEqualTo(AXIS));
+        });
+        assertThat(mine).as("progress on the way").anySatisfy(s -> assertThat(s.axes().get(0).framesDone())
+                .isBetween(1, ras.nz() - 1));
+    }
+
+    /** Frames of a structure's range holding a value other than {@link LogitVolume#ABSENT}. */
+    private static int computedFrames(LogitVolume logits, int structure) {
+        float[] frame = new float[logits.frames().frameSize()];
+        int count = 0;
+        for (int t = logits.first(structure); t <= logits.last(structure); t++) {
+            logits.copyFrame(structure, t, frame);
+            for (float v : frame) {
+                if (v != LogitVolume.ABSENT) {
+                    count++;
+                    break;
+                }
+            }
+        }
+        return count;
+    }
+
+    @Test
+    @Order(2)
+    void aRedeliveredJobIsRepublishedWithoutComputing() throws Exception {
+        AxisJob job = job(id('a'), PRESENT);
+        String logitsKey = keys.logits(job.volumeId(), job.requestId(), AXIS);
+        var before = store.stat(logitsKey).orElseThrow();
+        double frames = meters.counter("triplane.worker.frames").count();
+        publish(job);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(job.volumeId())).hasSize(2));
+        AxisResult again = ofVolume(job.volumeId()).get(1);
+        assertThat(again.logitsKey()).isEqualTo(logitsKey);
+        assertThat(again.structures()).isEqualTo(PRESENT);
+        assertThat(again.frames()).isEqualTo(ras.nz());
+        assertThat(again.timings().computeMs()).isZero();
+        assertThat(meters.counter("triplane.worker.frames").count()).isEqualTo(frames);
+        assertThat(store.stat(logitsKey).orElseThrow()).isEqualTo(before);
+    }
+
+    @Test
+    @Order(3)
+    void badInputIsReportedAndDeadLetteredAndTheNextJobCompletes() throws Exception {
+        AxisJob lacking = storeVolume(id('b'), List.of(1, ABSENT));
+        AxisJob missingImage = job(id('c'), PRESENT);
+        AxisJob valid = storeVolume(id('d'), List.of(1));
+        publish(lacking);
+        publish(missingImage);
+        publish(valid);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(valid.volumeId())).hasSize(1));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> e.volumeId().equals(id('b')) || e.volumeId().equals(id('c')))
+                .extracting(ErrorEvent::object, ErrorEvent::reason)
+                .containsExactlyInAnyOrder(
+                        tuple(keys.labels(id('b')), "STRUCTURE_ABSENT"),
+                        tuple(keys.image(id('c')), "NO_SUCH_OBJECT")));
+        assertThat(errors.poll()).filteredOn(e -> e.volumeId().equals(id('b')) || e.volumeId().equals(id('c')))
+                .allSatisfy(e -> {
+                    assertThat(e.stage()).isEqualTo(Stage.AXIS_WORKER);
+                    assertThat(e.retryable()).isFalse();
+                });
+        // the error event is published before the record is handed to the error handler
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(deadLettersOf(id('b'))).singleElement()
+                    .satisfies(v -> assertThat(JSON.readValue(v, AxisJob.class)).isEqualTo(lacking));
+            assertThat(deadLettersOf(id('c'))).hasSize(1);
+        });
+        await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(id('b'))).singleElement()
+                .satisfies(s -> {
+                    assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED);
+                    assertThat(s.detail()).contains("STRUCTURE_ABSENT").contains(String.valueOf(ABSENT));
+                }));
+        assertThat(ofVolume(id('b'))).isEmpty();
+        assertThat(ofVolume(id('c'))).isEmpty();
+        assertThat(store.exists(keys.logits(id('b'), "r1", AXIS))).isFalse();
+    }
+
+    @Test
+    @Order(4)
+    void oneJobPerPollWithAPollIntervalLongerThanAJob() {
+        Map<String, Object> config = consumers.getConfigurationProperties();
+        assertThat(config).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1)
+                .containsEntry(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 31 * 60_000);
+    }
+
+    @Test
+    @Order(5)
+    void healthJobDurationsAndConsumerMetricsAreServed() {
+        RestClient http = RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
+        String health = http.get().uri("/actuator/health").retrieve().body(String.class);
+        String prometheus = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
+
+        assertThat(health).contains("\"status\":\"UP\"");
+        // computed: a, d; re-published: a; bad input: b, c
+        assertThat(prometheus)
+                .containsPattern(job("SEGMENTED") + " 2").containsPattern(job("REPUBLISHED") + " 1")
+                .containsPattern(job("BAD_INPUT") + " 2")
+                .containsPattern("triplane_jobs_active\\{[^}]*stage=\"AXIS_WORKER\"[^}]*} 0")
+                .containsPattern("triplane_worker_frames_total(\\{[^}]*})? [1-9]")
+                .containsPattern("kafka_consumer_fetch_manager_records_lag_max\\{");
+    }
+
+    private static String job(String outcome) {
+        return "triplane_job_duration_seconds_count\\{[^}]*outcome=\"" + outcome + "\",stage=\"AXIS_WORKER\"[^}]*}";
+    }
+
+    /** The values dead-lettered for a volume, up to the end of the DLT. */
+    private static List<String> deadLettersOf(String volumeId) {
+        try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
+                TOPICS.deadLetter(Topic.AXIS_JOBS).orElseThrow().name(), String.class)) {
+            return deadLetters.readToEnd().stream().filter(v -> v.contains(volumeId)).toList();
+        }
+    }
+
+    /** Stores the sample image and labels under the volume's keys and returns its job. */
+    private AxisJob storeVolume(String volumeId, List<Integer> structures) throws Exception {
+        store.put(keys.image(volumeId), Files.readAllBytes(SAMPLE_IMAGE), null);
+        store.put(keys.labels(volumeId), Files.readAllBytes(SAMPLE_LABELS), null);
+        return job(volumeId, structures);
+    }
+
+    private AxisJob job(String volumeId, List<Integer> structures) {
+        return new AxisJob(AxisJob.CURRENT_VERSION, volumeId, "r1", AXIS, List.of(AXIS), keys.image(volumeId),
+                keys.labels(volumeId), structures,
+                PromptPolicy.fromLabels(2, SliceSelector.EXTENT_ENDS, List.of(PromptKind.BOX)), "baseline",
+                "sam2-micro", "worker-test");
+    }
+
+    private void publish(AxisJob job) throws Exception {
+        producer.send(new ProducerRecord<>(TOPICS.name(Topic.AXIS_JOBS), job.volumeId(),
+                JSON.writeValueAsString(job))).get();
+    }
+
+    private static List<VolumeStatus> statusesOf(String volumeId) {
+        return statuses.poll().stream().filter(s -> s.volumeId().equals(volumeId)).toList();
+    }
+
+    private static List<AxisResult> ofVolume(String volumeId) {
+        return results.poll().stream().filter(r -> r.volumeId().equals(volumeId)).toList();
+    }
+
+    private static String id(char c) {
+        return String.valueOf(c).repeat(64);
+    }
+}
