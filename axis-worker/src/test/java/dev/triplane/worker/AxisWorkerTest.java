@@ -68,8 +68,10 @@ class AxisWorkerTest {
 
     private static final Path SAMPLE_IMAGE = Path.of("..", "samples", "example_ct_sm.nii.gz");
     private static final Path SAMPLE_LABELS = Path.of("..", "samples", "example_seg.nii.gz");
+    /** Prompts for liver and aorta on the sample's axial slices, aorta on a sagittal one. */
+    private static final Path SAMPLE_PROMPTS = Path.of("..", "samples", "prompts-example.json");
     private static final Duration WAIT = Duration.ofSeconds(90);
-    /** spleen and kidney_right have voxels in the sample labels; brain (90) has none. */
+    /** spleen and liver have voxels in the sample labels; brain (90) has none. */
     private static final List<Integer> PRESENT = List.of(1, 5);
     private static final int ABSENT = 90;
     private static final Axis AXIS = Axis.AXIAL;
@@ -238,6 +240,34 @@ class AxisWorkerTest {
 
     @Test
     @Order(4)
+    void aPromptFileJobSegmentsItsStructuresAndABadFileIsReported() throws Exception {
+        AxisJob fromFile = promptFileJob(id('e'), Files.readAllBytes(SAMPLE_PROMPTS), List.of(5, 52));
+        AxisJob badFile = promptFileJob(id('f'), "{\"version\": 1, \"prompts\": [".getBytes(), List.of(5));
+        publish(badFile);
+        publish(fromFile);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(fromFile.volumeId())).hasSize(1));
+        AxisResult result = ofVolume(fromFile.volumeId()).get(0);
+        LogitVolume logits;
+        try (InputStream in = store.get(result.logitsKey())) {
+            logits = LogitVolumeCodec.read(in, result.logitsKey(), ras, Long.MAX_VALUE);
+        }
+        assertThat(logits.ids()).containsExactly(5, 52);
+        for (int i = 0; i < 2; i++) {
+            // a prompt file propagates over the whole axis
+            assertThat(logits.first(i)).isZero();
+            assertThat(logits.last(i)).isEqualTo(ras.nz() - 1);
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> e.volumeId().equals(id('f'))).singleElement().satisfies(e -> {
+                    assertThat(e.object()).isEqualTo(badFile.prompts().promptFileKey());
+                    assertThat(e.reason()).isEqualTo("BAD_PROMPT_FILE");
+                }));
+        assertThat(ofVolume(id('f'))).isEmpty();
+    }
+
+    @Test
+    @Order(5)
     void oneJobPerPollWithAPollIntervalLongerThanAJob() {
         Map<String, Object> config = consumers.getConfigurationProperties();
         assertThat(config).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1)
@@ -245,17 +275,17 @@ class AxisWorkerTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void healthJobDurationsAndConsumerMetricsAreServed() {
         RestClient http = RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
         String health = http.get().uri("/actuator/health").retrieve().body(String.class);
         String prometheus = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
 
         assertThat(health).contains("\"status\":\"UP\"");
-        // computed: a, d; re-published: a; bad input: b, c
+        // computed: a, d, e; re-published: a; bad input: b, c, f
         assertThat(prometheus)
-                .containsPattern(job("SEGMENTED") + " 2").containsPattern(job("REPUBLISHED") + " 1")
-                .containsPattern(job("BAD_INPUT") + " 2")
+                .containsPattern(job("SEGMENTED") + " 3").containsPattern(job("REPUBLISHED") + " 1")
+                .containsPattern(job("BAD_INPUT") + " 3")
                 .containsPattern("triplane_jobs_active\\{[^}]*stage=\"AXIS_WORKER\"[^}]*} 0")
                 .containsPattern("triplane_worker_frames_total(\\{[^}]*})? [1-9]")
                 .containsPattern("kafka_consumer_fetch_manager_records_lag_max\\{");
@@ -285,6 +315,15 @@ class AxisWorkerTest {
                 keys.labels(volumeId), structures,
                 PromptPolicy.fromLabels(2, SliceSelector.EXTENT_ENDS, List.of(PromptKind.BOX)), "baseline",
                 "sam2-micro", "worker-test");
+    }
+
+    /** Stores the sample image and a prompt file under the volume's keys and returns its job. */
+    private AxisJob promptFileJob(String volumeId, byte[] promptFile, List<Integer> structures) throws Exception {
+        store.put(keys.image(volumeId), Files.readAllBytes(SAMPLE_IMAGE), null);
+        String promptsKey = keys.prompts(volumeId, "r1");
+        store.put(promptsKey, promptFile, "application/json");
+        return new AxisJob(AxisJob.CURRENT_VERSION, volumeId, "r1", AXIS, List.of(AXIS), keys.image(volumeId), null,
+                structures, PromptPolicy.fromFile(promptsKey), "baseline", "sam2-micro", "worker-test");
     }
 
     private void publish(AxisJob job) throws Exception {

@@ -1,0 +1,44 @@
+package dev.triplane.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.triplane.core.propagation.LogitVolumeCodec;
+import dev.triplane.core.sam2.Sam2Options;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Device and encoding names, and the poll interval derived from the longest job. */
+class WorkerPropertiesTest {
+
+    private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob) {
+        return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2);
+    }
+
+    @Test
+    void devicesMapToEngineOptions() {
+        assertThat(with("cpu", 0, "float16", Duration.ofMinutes(30)).sam2Options()).isEqualTo(Sam2Options.cpu());
+        assertThat(with("cpu", 3, "float16", Duration.ofMinutes(30)).sam2Options()).isEqualTo(Sam2Options.cpu(3));
+        assertThat(with("cuda:1", 4, "float16", Duration.ofMinutes(30)).sam2Options())
+                .isEqualTo(new Sam2Options(true, 1, 4, 0));
+        assertThatThrownBy(() -> with("gpu", 0, "float16", Duration.ofMinutes(30)))
+                .hasMessageContaining("triplane.worker.device");
+    }
+
+    @Test
+    void encodingAndCacheDefaults() {
+        WorkerProperties p = with("cpu", 0, "int8", Duration.ofMinutes(30));
+        assertThat(p.encoding()).isEqualTo(LogitVolumeCodec.Encoding.INT8);
+        assertThat(p.modelCacheFolder()).hasFileName("triplane-models");
+        assertThatThrownBy(() -> with("cpu", 0, "int4", Duration.ofMinutes(30)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void thePollIntervalOutlastsTheLongestJob() {
+        assertThat(with("cpu", 0, "float16", Duration.ofHours(2)).maxPollIntervalMs())
+                .isEqualTo(Duration.ofHours(2).plus(WorkerProperties.POLL_MARGIN).toMillis());
+        assertThatThrownBy(() -> with("cpu", 0, "float16", Duration.ZERO))
+                .hasMessageContaining("max-job-duration");
+    }
+}
