@@ -5,15 +5,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import java.util.zip.ZipInputStream;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyState;
@@ -38,9 +39,17 @@ record ServiceConfiguration(String module, Set<ConfigurationPropertyName> proper
 
     private static final String METADATA = "META-INF/spring-configuration-metadata.json";
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Map<Path, ServiceConfiguration> LOADED = new ConcurrentHashMap<>();
 
-    /** Reads {@code <root>/<module>/target/<module>.jar} and the module's {@code application.yml}. */
+    /**
+     * Reads {@code <root>/<module>/target/<module>.jar} and the module's {@code application.yml}, once per test
+     * JVM.
+     */
     static ServiceConfiguration load(Path root, String module) {
+        return LOADED.computeIfAbsent(root.resolve(module), dir -> read(root, module));
+    }
+
+    private static ServiceConfiguration read(Path root, String module) {
         Path jar = root.resolve(module).resolve("target").resolve(module + ".jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " missing: build the service first (mvn -pl " + module
@@ -109,15 +118,25 @@ record ServiceConfiguration(String module, Set<ConfigurationPropertyName> proper
 
     private static int addNestedProperties(ZipFile zip, ZipEntry nested, Set<ConfigurationPropertyName> properties,
             Set<ConfigurationPropertyName> maps) throws IOException {
-        try (ZipInputStream in = new ZipInputStream(zip.getInputStream(nested))) {
-            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-                if (entry.getName().equals(METADATA)) {
-                    addProperties(in, properties, maps);
-                    return 1;
-                }
+        // A copy opens by its central directory; streaming through the nested jar would inflate every entry.
+        Path copy = Files.createTempFile("nested", ".jar");
+        try {
+            try (InputStream in = zip.getInputStream(nested)) {
+                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
             }
+            try (ZipFile jar = new ZipFile(copy.toFile())) {
+                ZipEntry metadata = jar.getEntry(METADATA);
+                if (metadata == null) {
+                    return 0;
+                }
+                try (InputStream in = jar.getInputStream(metadata)) {
+                    addProperties(in, properties, maps);
+                }
+                return 1;
+            }
+        } finally {
+            Files.delete(copy);
         }
-        return 0;
     }
 
     private static void addProperties(InputStream in, Set<ConfigurationPropertyName> properties,
