@@ -6,6 +6,7 @@ import dev.triplane.infra.local.LocalStack;
 import dev.triplane.infra.local.SharedLocalStack;
 import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +71,42 @@ class ProvisionTest {
         try (ObjectStore store = new MinioObjectStore(stack.s3(), keys.bucket())) {
             assertThat(store.exists("inbox/kept.txt")).isTrue();
         }
+    }
+
+    @Test
+    void mainProvisionsTheStackNamedByTheServicesEnvironmentNames() throws Exception {
+        Map<String, String> env = Map.of("SPRING_KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers(),
+                "TRIPLANE_S3_URL", stack.s3().url(), "TRIPLANE_S3_REGION", stack.s3().region(),
+                "TRIPLANE_S3_ACCESS_KEY", stack.s3().accessKey(), "TRIPLANE_S3_SECRET_KEY", stack.s3().secretKey());
+
+        Run run = runMain(env);
+
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).contains("bucket " + ObjectKeys.load().bucket() + " ready on " + stack.s3().url())
+                .contains("topics ready on " + stack.bootstrapServers() + ": created [], partitions added to []");
+    }
+
+    @Test
+    void mainFailsNamingAMissingVariable() throws Exception {
+        Run run = runMain(Map.of("SPRING_KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers()));
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.output()).contains("environment variable TRIPLANE_S3_URL is not set");
+    }
+
+    private record Run(int exitCode, String output) {
+    }
+
+    /** {@link Provision#main} in a child JVM on this test's classpath, with exactly {@code env} set. */
+    private static Run runMain(Map<String, String> env) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                Provision.class.getName()).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(process.waitFor(), output);
     }
 
     private Admin admin() {
