@@ -8,6 +8,7 @@ import dev.triplane.infra.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,6 +131,23 @@ class ComposeFileTest {
             } else {
                 assertThat(compose.service(service)).as(service).containsKey("build");
             }
+        }
+    }
+
+    @Test
+    void theDockerfileBuildsOnPinnedImagesAndEveryBuiltModuleIsAModuleOfTheBuild() throws IOException {
+        List<String> from = Files.readAllLines(ROOT.resolve("Dockerfile")).stream()
+                .filter(line -> line.startsWith("FROM ")).toList();
+        assertThat(from).hasSize(2);
+        assertThat(from.get(0)).matches("FROM maven:3\\.9\\.\\d+-eclipse-temurin-17 AS build");
+        assertThat(from.get(1)).matches("FROM eclipse-temurin:17\\.\\d+\\.\\d+_\\d+-jre");
+        List<String> built = new ArrayList<>(SERVICES);
+        built.add("infra");
+        for (String module : built) {
+            String service = module.equals("infra") ? "provision" : module;
+            Map<String, Object> build = ComposeFile.map(compose.service(service).get("build"), service + ".build");
+            assertThat(ComposeFile.map(build.get("args"), service + ".build.args")).containsEntry("MODULE", module);
+            assertThat(ROOT.resolve(module).resolve("pom.xml")).as(module).isRegularFile();
         }
     }
 
