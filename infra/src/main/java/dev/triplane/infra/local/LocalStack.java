@@ -1,23 +1,19 @@
 package dev.triplane.infra.local;
 
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Provision;
 import dev.triplane.infra.Topics;
-import dev.triplane.infra.storage.MinioObjectStore;
-import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.S3Endpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The local default of the pipeline without Docker: a real single-node KRaft Kafka broker and a real S3 server
  * (s3proxy on the file system), each in a child JVM on free loopback ports, with every topic of
- * {@link Topics} and the bucket of {@link ObjectKeys} created. Data lives under one folder ({@code kafka/},
- * {@code s3/}, each with its log file) and survives restarts, which take new ports.
+ * {@link Topics} and the bucket of {@link ObjectKeys} created by {@link Provision}. Data lives under one folder
+ * ({@code kafka/}, {@code s3/}, each with its log file) and survives restarts, which take new ports.
  *
  * <p>The children exit by themselves when this JVM dies, even by SIGKILL (see {@link ParentWatch}).
  */
@@ -48,11 +44,11 @@ public final class LocalStack implements AutoCloseable {
         try {
             broker = KafkaBroker.launch(dataDir.resolve("kafka"));
             s3.awaitReady(READY_TIMEOUT_SECONDS);
-            try (ObjectStore store = new MinioObjectStore(s3.endpoint(), keys.bucket())) {
-                store.ensureBucket();
-            }
+            Provision.bucket(s3.endpoint(), keys);
             broker.awaitReady(READY_TIMEOUT_SECONDS);
-            createTopics(broker.bootstrapServers(), topics);
+            try (Admin admin = Admin.create(KafkaBroker.adminConfig(broker.bootstrapServers()))) {
+                Provision.topics(admin, topics, (short) 1);
+            }
             return new LocalStack(broker, s3, keys.bucket());
         } catch (IOException | RuntimeException e) {
             if (broker != null) {
@@ -104,24 +100,5 @@ public final class LocalStack implements AutoCloseable {
     public void close() {
         broker.stop();
         s3.stop();
-    }
-
-    /** Creates the topics that do not exist yet; existing ones are left as they are. */
-    private static void createTopics(String bootstrapServers, Topics topics) throws IOException {
-        try (Admin admin = Admin.create(KafkaBroker.adminConfig(bootstrapServers))) {
-            Map<String, KafkaFuture<Void>> results = admin.createTopics(topics.newTopics((short) 1)).values();
-            for (Map.Entry<String, KafkaFuture<Void>> result : results.entrySet()) {
-                try {
-                    result.getValue().get();
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IOException("cannot create topic " + result.getKey(), e.getCause());
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while creating topics", e);
-        }
     }
 }

@@ -1,0 +1,158 @@
+package dev.triplane.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** docker-compose.yml against the built services and infra's layout, without Docker. */
+class ComposeFileTest {
+
+    /** Services whose fat jars this module checks; each needs a test-scoped dependency in e2e/pom.xml. */
+    static final List<String> SERVICES = List.of("ingest-service", "metrics-service");
+
+    static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
+
+    private static final Map<String, ServiceConfiguration> CONFIGURATIONS = new LinkedHashMap<>();
+    private final ComposeFile compose = ComposeFile.read(COMPOSE);
+    private final Topics topics = Topics.load();
+    private final ObjectKeys keys = ObjectKeys.load();
+
+    @BeforeAll
+    static void readServiceJars() {
+        for (String service : SERVICES) {
+            CONFIGURATIONS.put(service, ServiceConfiguration.load(ROOT, service));
+        }
+    }
+
+    @Test
+    void theStackAndEveryServiceAreDefined() {
+        assertThat(compose.serviceNames()).containsExactlyInAnyOrder("kafka", "minio", "provision", "minio-init",
+                "ingest-service", "axis-worker", "axis-worker-gpu", "fusion-service", "metrics-service");
+    }
+
+    @Test
+    void eachServicesEnvironmentPortsAndHealthcheckMatchItsConfiguration() {
+        for (ServiceConfiguration service : CONFIGURATIONS.values()) {
+            assertThat(ComposeChecks.problems(compose, service)).as(service.module()).isEmpty();
+            assertThat(compose.environment(service.module()))
+                    .containsKeys("SPRING_KAFKA_BOOTSTRAP_SERVERS", "TRIPLANE_S3_URL", "TRIPLANE_S3_REGION",
+                            "TRIPLANE_S3_ACCESS_KEY", "TRIPLANE_S3_SECRET_KEY");
+        }
+    }
+
+    @Test
+    void aMisspelledOrForeignEnvironmentNameIsReported(@TempDir Path dir) throws IOException {
+        String text = Files.readString(COMPOSE);
+        String wrong = replaceOnce(text, "      TRIPLANE_INGEST_REQUEST_MODEL: sam2-micro\n",
+                "      TRIPLANE_INGEST_REQUEST_MODELL: sam2-micro\n      TRIPLANE_METRICS_HD95_PROFILE: monai\n");
+        Path copy = Files.writeString(dir.resolve("docker-compose.yml"), wrong);
+
+        assertThat(ComposeChecks.problems(ComposeFile.read(copy), CONFIGURATIONS.get("ingest-service")))
+                .containsExactlyInAnyOrder(
+                        "ingest-service: environment TRIPLANE_INGEST_REQUEST_MODELL binds to no property of the service",
+                        "ingest-service: environment TRIPLANE_METRICS_HD95_PROFILE binds to no property of the service");
+    }
+
+    @Test
+    void aPortOtherThanTheServicesIsReported(@TempDir Path dir) throws IOException {
+        String wrong = replaceOnce(Files.readString(COMPOSE), "\"8084:8084\"", "\"8084:8080\"");
+        Path copy = Files.writeString(dir.resolve("docker-compose.yml"), wrong);
+
+        assertThat(ComposeChecks.problems(ComposeFile.read(copy), CONFIGURATIONS.get("metrics-service")))
+                .containsExactly("metrics-service: port 8084:8080 is not server.port 8084");
+    }
+
+    @Test
+    void minioNotifiesTheLayoutsInboxTopicForPutsUnderTheInboxPrefixOfTheBucket() {
+        Map<String, String> minio = compose.environment("minio");
+        assertThat(minio).containsEntry("MINIO_NOTIFY_KAFKA_ENABLE_PRIMARY", "on")
+                .containsEntry("MINIO_NOTIFY_KAFKA_TOPIC_PRIMARY", topics.name(Topic.INBOX_EVENTS))
+                .containsEntry("MINIO_NOTIFY_KAFKA_BROKERS_PRIMARY",
+                        compose.environment("ingest-service").get("SPRING_KAFKA_BOOTSTRAP_SERVERS"));
+        String init = String.join(" ", ComposeFile.strings(compose.service("minio-init").get("command")));
+        assertThat(init).contains("mc event add --ignore-existing triplane/" + keys.bucket()
+                + " arn:minio:sqs::PRIMARY:kafka --event put --prefix " + keys.inboxPrefix() + " ");
+    }
+
+    @Test
+    void provisioningRunsInfrasProvisionBeforeTheServicesAndTheNotifications() {
+        Map<String, Object> build = ComposeFile.map(compose.service("provision").get("build"), "provision.build");
+        assertThat(ComposeFile.map(build.get("args"), "provision.build.args"))
+                .containsEntry("MODULE", "infra").containsEntry("JAR", "triplane-infra-*-provision.jar");
+        assertThat(compose.environment("provision")).containsKeys("SPRING_KAFKA_BOOTSTRAP_SERVERS",
+                "TRIPLANE_S3_URL", "TRIPLANE_S3_REGION", "TRIPLANE_S3_ACCESS_KEY", "TRIPLANE_S3_SECRET_KEY");
+        for (String service : List.of("minio-init", "ingest-service", "axis-worker", "fusion-service",
+                "metrics-service")) {
+            Map<String, Object> dependsOn = ComposeFile.map(compose.service(service).get("depends_on"), service);
+            assertThat(ComposeFile.map(dependsOn.get("provision"), service + ".depends_on.provision"))
+                    .as(service).containsEntry("condition", "service_completed_successfully");
+        }
+    }
+
+    @Test
+    void axisWorkersScaleAndTheGpuExampleReservesOneNvidiaDevice() {
+        assertThat(compose.service("axis-worker")).doesNotContainKeys("container_name", "ports");
+        assertThat(compose.expose("axis-worker")).containsExactly("8082");
+        assertThat(compose.environment("axis-worker")).containsEntry("TRIPLANE_WORKER_DEVICE", "cpu")
+                .containsEntry("TRIPLANE_WORKER_MODELS_DIR", "/models");
+
+        Map<String, Object> gpu = compose.service("axis-worker-gpu");
+        assertThat(ComposeFile.strings(gpu.get("profiles"))).containsExactly("gpu");
+        assertThat(gpu).doesNotContainKeys("container_name", "ports");
+        assertThat(compose.environment("axis-worker-gpu")).containsEntry("TRIPLANE_WORKER_DEVICE", "cuda:0");
+        Map<String, Object> reservations = ComposeFile.map(ComposeFile.map(ComposeFile.map(gpu.get("deploy"),
+                "deploy").get("resources"), "resources").get("reservations"), "reservations");
+        List<?> devices = (List<?>) reservations.get("devices");
+        assertThat(devices).hasSize(1);
+        Map<String, Object> device = ComposeFile.map(devices.get(0), "device");
+        assertThat(device).containsEntry("driver", "nvidia").containsEntry("count", 1)
+                .containsEntry("capabilities", List.of("gpu"));
+    }
+
+    @Test
+    void everyImageIsPinnedToAReleaseTag() {
+        for (String service : compose.serviceNames()) {
+            Object image = compose.service(service).get("image");
+            if (image != null) {
+                assertThat(image.toString()).as(service).matches("[^:]+:[^:]*\\d[^:]*").doesNotEndWith(":latest");
+            } else {
+                assertThat(compose.service(service)).as(service).containsKey("build");
+            }
+        }
+    }
+
+    @Test
+    void theDockerfileBuildsOnPinnedImagesAndEveryBuiltModuleIsAModuleOfTheBuild() throws IOException {
+        List<String> from = Files.readAllLines(ROOT.resolve("Dockerfile")).stream()
+                .filter(line -> line.startsWith("FROM ")).toList();
+        assertThat(from).hasSize(2);
+        assertThat(from.get(0)).matches("FROM maven:3\\.9\\.\\d+-eclipse-temurin-17 AS build");
+        assertThat(from.get(1)).matches("FROM eclipse-temurin:17\\.\\d+\\.\\d+_\\d+-jre");
+        List<String> built = new ArrayList<>(SERVICES);
+        built.add("infra");
+        for (String module : built) {
+            String service = module.equals("infra") ? "provision" : module;
+            Map<String, Object> build = ComposeFile.map(compose.service(service).get("build"), service + ".build");
+            assertThat(ComposeFile.map(build.get("args"), service + ".build.args")).containsEntry("MODULE", module);
+            assertThat(ROOT.resolve(module).resolve("pom.xml")).as(module).isRegularFile();
+        }
+    }
+
+    private static String replaceOnce(String text, String target, String replacement) {
+        assertThat(text).as("compose file text to alter").containsOnlyOnce(target);
+        return text.replace(target, replacement);
+    }
+}

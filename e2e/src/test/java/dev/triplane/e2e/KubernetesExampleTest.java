@@ -1,0 +1,119 @@
+package dev.triplane.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.TopicSpec;
+import dev.triplane.infra.Topics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/** The Kubernetes example in infra/k8s against the layout and the built services, without a cluster. */
+class KubernetesExampleTest {
+
+    private static final Path K8S = ComposeFileTest.ROOT.resolve("infra/k8s");
+    private static final List<Map<String, Object>> DOCUMENTS = new ArrayList<>();
+
+    @BeforeAll
+    static void readManifests() throws IOException {
+        try (Stream<Path> files = Files.list(K8S)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    for (Object document : new Yaml().loadAll(in)) {
+                        if (document != null) {
+                            DOCUMENTS.add(ComposeFile.map(document, file.getFileName().toString()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyDocumentIsAKubernetesObjectWithAName() {
+        assertThat(DOCUMENTS).hasSizeGreaterThanOrEqualTo(11);
+        for (Map<String, Object> document : DOCUMENTS) {
+            assertThat(document).containsKeys("apiVersion", "kind", "metadata");
+            assertThat(ComposeFile.map(document.get("metadata"), "metadata")).containsKey("name");
+        }
+        assertThat(names("Deployment")).containsExactlyInAnyOrder("ingest-service", "axis-worker", "fusion-service",
+                "metrics-service");
+        assertThat(names("Job")).containsExactly("triplane-provision");
+    }
+
+    @Test
+    void kedaScalesTheWorkersOnTheLagOfTheirGroupUpToThePartitionsOfTheJobsTopic() {
+        Map<String, Object> scaledObject = only("ScaledObject");
+        Map<String, Object> spec = ComposeFile.map(scaledObject.get("spec"), "spec");
+        TopicSpec jobs = Topics.load().spec(Topic.AXIS_JOBS);
+
+        assertThat(ComposeFile.map(spec.get("scaleTargetRef"), "scaleTargetRef")).containsEntry("name", "axis-worker");
+        assertThat(spec.get("minReplicaCount")).isIn(0, 1);
+        assertThat(spec).containsEntry("maxReplicaCount", jobs.partitions());
+        List<?> triggers = (List<?>) spec.get("triggers");
+        assertThat(triggers).hasSize(1);
+        Map<String, Object> trigger = ComposeFile.map(triggers.get(0), "trigger");
+        assertThat(trigger).containsEntry("type", "kafka");
+        assertThat(ComposeFile.map(trigger.get("metadata"), "metadata"))
+                .containsEntry("consumerGroup", "triplane-axis-workers")
+                .containsEntry("topic", jobs.name())
+                .containsEntry("lagThreshold", "1")
+                .containsEntry("bootstrapServers", configMap().get("SPRING_KAFKA_BOOTSTRAP_SERVERS"));
+    }
+
+    @Test
+    void theConfigMapAndSecretNamesBindInEveryBuiltServiceAndTheirPortsAreTheServers() {
+        List<String> shared = new ArrayList<>(configMap().keySet());
+        shared.addAll(ComposeFile.map(only("Secret").get("stringData"), "stringData").keySet());
+        assertThat(shared).contains("SPRING_KAFKA_BOOTSTRAP_SERVERS", "TRIPLANE_S3_URL", "TRIPLANE_S3_ACCESS_KEY",
+                "TRIPLANE_S3_SECRET_KEY");
+        for (String service : ComposeFileTest.SERVICES) {
+            ServiceConfiguration configuration = ServiceConfiguration.load(ComposeFileTest.ROOT, service);
+            assertThat(configuration.unknown(shared)).as(service).isEmpty();
+            Map<String, Object> container = container(service);
+            List<?> ports = (List<?>) container.get("ports");
+            assertThat(ComposeFile.map(ports.get(0), "port")).as(service)
+                    .containsEntry("containerPort", configuration.serverPort());
+            for (String probe : List.of("readinessProbe", "livenessProbe")) {
+                Map<String, Object> httpGet = ComposeFile.map(
+                        ComposeFile.map(container.get(probe), probe).get("httpGet"), "httpGet");
+                assertThat(httpGet).as(service + " " + probe).containsEntry("port", configuration.serverPort());
+            }
+        }
+    }
+
+    private static List<String> names(String kind) {
+        return DOCUMENTS.stream().filter(d -> kind.equals(d.get("kind")))
+                .map(d -> (String) ComposeFile.map(d.get("metadata"), "metadata").get("name")).toList();
+    }
+
+    private static Map<String, Object> only(String kind) {
+        List<Map<String, Object>> found = DOCUMENTS.stream().filter(d -> kind.equals(d.get("kind"))).toList();
+        assertThat(found).as(kind).hasSize(1);
+        return found.get(0);
+    }
+
+    private static Map<String, Object> configMap() {
+        return ComposeFile.map(only("ConfigMap").get("data"), "data");
+    }
+
+    private static Map<String, Object> container(String deployment) {
+        Map<String, Object> document = DOCUMENTS.stream()
+                .filter(d -> "Deployment".equals(d.get("kind")) && deployment.equals(
+                        ComposeFile.map(d.get("metadata"), "metadata").get("name")))
+                .findFirst().orElseThrow();
+        Map<String, Object> template = ComposeFile.map(ComposeFile.map(document.get("spec"), "spec")
+                .get("template"), "template");
+        List<?> containers = (List<?>) ComposeFile.map(template.get("spec"), "template.spec").get("containers");
+        return ComposeFile.map(containers.get(0), "container");
+    }
+}

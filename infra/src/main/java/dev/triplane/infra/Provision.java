@@ -1,0 +1,119 @@
+package dev.triplane.infra;
+
+import dev.triplane.infra.storage.MinioObjectStore;
+import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.S3Endpoint;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates what the pipeline needs on a Kafka cluster and an S3 server, from {@code layout.json}: every topic of
+ * {@link Topics} (partitions, cleanup policy, retention, dead-letter topics) and the bucket of {@link ObjectKeys}.
+ * Idempotent: existing topics keep their configs, and only grow to the layout's partition count (as Spring's
+ * {@code KafkaAdmin} does), an existing bucket is kept. The local stack runs it at start; docker-compose runs
+ * {@link #main} from the infra image (the {@code provision} service).
+ */
+public final class Provision {
+
+    private Provision() {
+    }
+
+    /**
+     * What {@link #topics} changed.
+     *
+     * @param created topics that did not exist
+     * @param grown   existing topics that had fewer partitions than the layout
+     */
+    public record Changes(List<String> created, List<String> grown) {
+    }
+
+    /** Creates the layout's missing topics and adds partitions to those with fewer than the layout. */
+    public static Changes topics(Admin admin, Topics topics, short replicationFactor) throws IOException {
+        try {
+            List<String> created = new ArrayList<>();
+            List<String> existing = new ArrayList<>();
+            for (Map.Entry<String, KafkaFuture<Void>> result
+                    : admin.createTopics(topics.newTopics(replicationFactor)).values().entrySet()) {
+                try {
+                    result.getValue().get();
+                    created.add(result.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IOException("cannot create topic " + result.getKey(), e.getCause());
+                    }
+                    existing.add(result.getKey());
+                }
+            }
+            List<String> grown = new ArrayList<>();
+            if (!existing.isEmpty()) {
+                Map<String, TopicDescription> described = admin.describeTopics(existing).allTopicNames().get();
+                for (TopicSpec spec : topics.all()) {
+                    TopicDescription description = described.get(spec.name());
+                    if (description != null && description.partitions().size() < spec.partitions()) {
+                        admin.createPartitions(Map.of(spec.name(), NewPartitions.increaseTo(spec.partitions())))
+                                .all().get();
+                        grown.add(spec.name());
+                    }
+                }
+            }
+            return new Changes(List.copyOf(created), List.copyOf(grown));
+        } catch (ExecutionException e) {
+            throw new IOException("cannot describe or grow the existing topics: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while provisioning the topics", e);
+        }
+    }
+
+    /** Creates the layout's bucket on the server if it does not exist. */
+    public static void bucket(S3Endpoint s3, ObjectKeys keys) {
+        try (ObjectStore store = new MinioObjectStore(s3, keys.bucket())) {
+            store.ensureBucket();
+        }
+    }
+
+    /**
+     * Provisions the cluster and the S3 server named by the environment, under the services' own names (Spring's
+     * relaxed binding of {@code spring.kafka.bootstrap-servers} and {@code triplane.*}):
+     * {@code SPRING_KAFKA_BOOTSTRAP_SERVERS}, {@code TRIPLANE_S3_URL}, {@code TRIPLANE_S3_REGION},
+     * {@code TRIPLANE_S3_ACCESS_KEY}, {@code TRIPLANE_S3_SECRET_KEY} (all required) and
+     * {@code TRIPLANE_TOPIC_REPLICAS} (replication factor, 1 when unset). Exits 1 on failure.
+     */
+    public static void main(String[] args) {
+        try {
+            Map<String, String> env = System.getenv();
+            String bootstrap = required(env, "SPRING_KAFKA_BOOTSTRAP_SERVERS");
+            S3Endpoint s3 = new S3Endpoint(required(env, "TRIPLANE_S3_URL"), required(env, "TRIPLANE_S3_REGION"),
+                    required(env, "TRIPLANE_S3_ACCESS_KEY"), required(env, "TRIPLANE_S3_SECRET_KEY"));
+            short replicas = Short.parseShort(env.getOrDefault("TRIPLANE_TOPIC_REPLICAS", "1"));
+            ObjectKeys keys = ObjectKeys.load();
+            bucket(s3, keys);
+            System.out.println("bucket " + keys.bucket() + " ready on " + s3.url());
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                Changes changes = topics(admin, Topics.load(), replicas);
+                System.out.println("topics ready on " + bootstrap + ": created " + changes.created()
+                        + ", partitions added to " + changes.grown());
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("provisioning failed: " + e);
+            System.exit(1);
+        }
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("environment variable " + name + " is not set");
+        }
+        return value;
+    }
+}
