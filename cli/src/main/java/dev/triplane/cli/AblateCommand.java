@@ -11,6 +11,7 @@ import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.labels.StructureGroups;
 import dev.triplane.core.metrics.MetricOptions;
 import dev.triplane.core.prompts.DerivationOptions;
+import dev.triplane.core.prompts.PromptKind;
 import dev.triplane.core.prompts.SliceSelector;
 import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.sam2.Sam2Model;
@@ -21,10 +22,12 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,6 +65,10 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--budget", defaultValue = "2", paramLabel = "N",
             description = "prompted slices per structure and axis (extent ends + evenly spaced); default ${DEFAULT-VALUE}")
     private int budget;
+
+    @Option(names = "--prompts", defaultValue = "box", split = ",", paramLabel = "KIND",
+            description = "prompt kinds on each prompted slice: box, point, mask; default ${DEFAULT-VALUE}")
+    private List<String> promptKinds;
 
     @Option(names = "--fusion", defaultValue = "mean-logit", paramLabel = "RULE",
             description = "mean-logit, mean-prob, vote, max or an axis name; default ${DEFAULT-VALUE}")
@@ -112,7 +119,10 @@ final class AblateCommand implements Callable<Integer> {
                 }
             }
             int[] ids = StructureGroups.expand(structures, table);
-            DerivationOptions prompts = DerivationOptions.defaults().withBudget(budget, SliceSelector.EXTENT_ENDS);
+            Set<PromptKind> kinds = EnumSet.noneOf(PromptKind.class);
+            promptKinds.forEach(k -> kinds.add(PromptKind.parse(k.strip())));
+            DerivationOptions prompts = DerivationOptions.defaults().withBudget(budget, SliceSelector.EXTENT_ENDS)
+                    .withKinds(kinds);
             FusionRule rule = FusionRule.parse(fusion);
             Ablation ablation = new Ablation(dataset, ids, groups, policies, axesName,
                     cases == null ? Integer.MAX_VALUE : cases, MetricOptions.defaults());

@@ -85,7 +85,7 @@ public record Ablation(Dataset dataset, int[] structureIds, Map<String, int[]> g
                             : "label_" + m.id()));
                 }
                 if (n < OVERLAY_CASES) {
-                    SliceOverlays.write(overlays, fileName(c.id() + "-" + p.name()), volumes.image(), s.labels(),
+                    SliceOverlays.write(overlays, fileName(c.id() + "-" + p.name() + "-" + axes), volumes.image(), s.labels(),
                             volumes.reference(), OVERLAY_SLICES, SliceOverlays.Window.BONE);
                 }
                 double total = (System.nanoTime() - start) / 1e9;
