@@ -229,6 +229,8 @@ public final class VideoPropagator {
             if (refinement != null) {
                 current = refined(current, refinement);
                 if (current == null) {
+                    // the later runs the progress total counted on will not happen
+                    sink.progress(done, done);
                     break;
                 }
             }
