@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,7 +47,7 @@ public record Ablation(Dataset dataset, int[] structureIds, Map<String, int[]> g
             throw new IllegalArgumentException("an ablation needs structures, policies and at least one case");
         }
         structureIds = structureIds.clone();
-        groups = Map.copyOf(groups);
+        groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
         policies = List.copyOf(policies);
     }
 
