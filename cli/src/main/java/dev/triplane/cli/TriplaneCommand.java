@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "triplane 0.1.0",
         description = "Zero-shot 3D CT segmentation with SAM2.",
-        subcommands = {MetricsCommand.class})
+        subcommands = {MetricsCommand.class, AblateCommand.class})
 public final class TriplaneCommand {
 
     public static void main(String[] args) {

@@ -56,7 +56,7 @@ public final class ResultExports {
         }
         StringBuilder sb = new StringBuilder(Csv.line("case", "preset", "axes", "structures", "dice_mean",
                 "dice_std", "iou_mean", "iou_std", "hd_mean", "hd_std", "hd95_mean", "hd95_std", "total_s",
-                "memory_attention_s")).append('\n');
+                "memory_attention_s", "image_encoder_s")).append('\n');
         for (Map.Entry<RunKey, List<StructureMetrics>> e : groups.entrySet()) {
             RunKey k = e.getKey();
             RunTiming t = time.get(k);
@@ -65,6 +65,7 @@ public final class ResultExports {
             row.addAll(summaries(AggregateMetrics.of(e.getValue())));
             row.add(Csv.number(t == null ? Double.NaN : t.totalSeconds()));
             row.add(Csv.number(t == null ? Double.NaN : t.memoryAttentionSeconds()));
+            row.add(Csv.number(t == null ? Double.NaN : t.imageEncoderSeconds()));
             sb.append(Csv.line(row.toArray(String[]::new))).append('\n');
         }
         Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);

@@ -30,7 +30,8 @@ public final class ResultStore {
     public static final String RUNS = "runs.csv";
     static final String STRUCTURES_HEADER = Csv.line("case", "preset", "axes", "structure_id", "structure",
             "pred_voxels", "ref_voxels", "dice", "iou", "hd", "hd95", "assd", "nsd", "hd95_profile", "note");
-    static final String RUNS_HEADER = Csv.line("case", "preset", "axes", "total_s", "memory_attention_s");
+    static final String RUNS_HEADER = Csv.line("case", "preset", "axes", "total_s", "memory_attention_s",
+            "image_encoder_s");
 
     private final Path structures;
     private final Path runs;
@@ -94,7 +95,7 @@ public final class ResultStore {
         }
         append(structures, STRUCTURES_HEADER, lines.toString());
         append(runs, RUNS_HEADER, Csv.line(key.caseId(), key.preset(), key.axes(), Csv.number(timing.totalSeconds()),
-                Csv.number(timing.memoryAttentionSeconds())) + "\n");
+                Csv.number(timing.memoryAttentionSeconds()), Csv.number(timing.imageEncoderSeconds())) + "\n");
         rows.addAll(added);
         timings.put(key, timing);
     }
@@ -152,9 +153,9 @@ public final class ResultStore {
     }
 
     private static RunTiming parseTiming(String line, Path file) {
-        List<String> f = fields(line, file, 5);
+        List<String> f = fields(line, file, 6);
         return new RunTiming(new RunKey(f.get(0), f.get(1), f.get(2)), number(f.get(3), line, file),
-                number(f.get(4), line, file));
+                number(f.get(4), line, file), number(f.get(5), line, file));
     }
 
     private static ResultRow parseRow(String line, Path file) {

@@ -6,6 +6,12 @@ package dev.triplane.core.evaluation;
  * @param key the run
  * @param totalSeconds wall time of the whole run, in seconds
  * @param memoryAttentionSeconds time inside memory attention, in seconds; NaN when the engine does not report it
+ * @param imageEncoderSeconds time inside the image encoder, in seconds; NaN when the engine does not report it
  */
-public record RunTiming(RunKey key, double totalSeconds, double memoryAttentionSeconds) {
+public record RunTiming(RunKey key, double totalSeconds, double memoryAttentionSeconds, double imageEncoderSeconds) {
+
+    /** A run whose image-encoder time is not reported. */
+    public RunTiming(RunKey key, double totalSeconds, double memoryAttentionSeconds) {
+        this(key, totalSeconds, memoryAttentionSeconds, Double.NaN);
+    }
 }

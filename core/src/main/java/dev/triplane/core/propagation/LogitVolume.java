@@ -114,6 +114,19 @@ public final class LogitVolume {
         }
     }
 
+    /** Keeps, per pixel of a frame of a structure inside its frames, the larger of what it holds and {@code logits}. */
+    public void maxFrame(int structure, int frame, float[] logits) {
+        int offset = offset(structure, frame);
+        short[] h = halves[structure];
+        for (int p = 0; p < logits.length; p++) {
+            // float16 rounding is monotonic, so the max of the rounded values is the rounded max
+            short v = Float16.fromFloat(logits[p]);
+            if (Float16.toFloat(v) > Float16.toFloat(h[offset + p])) {
+                h[offset + p] = v;
+            }
+        }
+    }
+
     /** Copies a frame of a structure into {@code out}; {@link #ABSENT} outside its frames. */
     public void copyFrame(int structure, int frame, float[] out) {
         if (frame < firsts[structure] || frame > lasts[structure]) {

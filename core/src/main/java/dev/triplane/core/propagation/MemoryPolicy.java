@@ -1,5 +1,6 @@
 package dev.triplane.core.propagation;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -133,6 +134,34 @@ public record MemoryPolicy(String name, int numRecentFrames, double conditioning
             throw new IllegalArgumentException("policy '" + spec + "': not a number: " + e.getMessage(), e);
         }
         return new MemoryPolicy(name.toString(), window, tau, ptrs, base.promptedOnly, merge, passes);
+    }
+
+    /**
+     * A comma-separated list of policies where an override belongs to the preset before it:
+     * {@code "np,baseline,is,w=3,sps"} is np, baseline, {@code is,w=3} and sps.
+     *
+     * @throws IllegalArgumentException for an empty list, a list starting with an override, or a bad policy
+     */
+    public static List<MemoryPolicy> parseList(String specs) {
+        List<String> groups = new ArrayList<>();
+        for (String part : specs.split(",")) {
+            String p = part.strip();
+            if (p.isEmpty()) {
+                continue;
+            }
+            if (p.contains("=")) {
+                if (groups.isEmpty()) {
+                    throw new IllegalArgumentException("override '" + p + "' in '" + specs + "' follows no preset");
+                }
+                groups.set(groups.size() - 1, groups.get(groups.size() - 1) + "," + p);
+            } else {
+                groups.add(p);
+            }
+        }
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("no policy in '" + specs + "', expected some of " + presetNames());
+        }
+        return groups.stream().map(MemoryPolicy::parse).toList();
     }
 
     /** True when SPS filters the conditioning frames. */

@@ -25,6 +25,42 @@ public enum MergeRule implements NamedOption {
         return id;
     }
 
+    /** What a frame's reverse-pass output does to the output the forward pass already gave that frame. */
+    public enum Outcome {
+        /** The reverse output replaces the forward one. */
+        REPLACE,
+        /** The forward output stays; the reverse one is dropped. */
+        KEEP,
+        /** Per pixel, the larger of the two logits (and the larger object score). */
+        MAX
+    }
+
+    /**
+     * The outcome for a frame visited by both passes of one structure.
+     *
+     * @param frame a tracked (not conditioning) frame the forward pass visited
+     * @param condFrames the structure's conditioning frames, ascending
+     */
+    public Outcome reverseOutcome(int frame, int[] condFrames) {
+        return switch (this) {
+            case LAST_PASS_WINS -> Outcome.REPLACE;
+            case MAX_LOGIT -> Outcome.MAX;
+            case NEAREST_PROMPT -> {
+                long fromForward = Long.MAX_VALUE;
+                long fromReverse = Long.MAX_VALUE;
+                for (int c : condFrames) {
+                    if (c <= frame) {
+                        fromForward = Math.min(fromForward, frame - c);
+                    }
+                    if (c >= frame) {
+                        fromReverse = Math.min(fromReverse, c - frame);
+                    }
+                }
+                yield fromReverse <= fromForward ? Outcome.REPLACE : Outcome.KEEP;
+            }
+        };
+    }
+
     public static MergeRule parse(String name) {
         return NamedOption.parse(MergeRule.class, name, "merge rule");
     }

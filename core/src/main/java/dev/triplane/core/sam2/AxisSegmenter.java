@@ -77,6 +77,11 @@ public final class AxisSegmenter {
                     }
 
                     @Override
+                    public void acceptMax(int structure, int frame, float[] frameLogits, float objectScore) {
+                        logits.maxFrame(structure, frame, frameLogits);
+                    }
+
+                    @Override
                     public void progress(int stepsDone, int stepsTotal) {
                         if (progress != null) {
                             progress.onStep(stepsDone, stepsTotal);

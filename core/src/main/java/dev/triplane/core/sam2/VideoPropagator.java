@@ -4,6 +4,8 @@ import dev.triplane.core.propagation.Direction;
 import dev.triplane.core.propagation.LogitVolume;
 import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.propagation.MemorySelection;
+import dev.triplane.core.propagation.MergeRule;
+import dev.triplane.core.propagation.RefinementFrames;
 import dev.triplane.core.volume.ParallelRanges;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +16,9 @@ import java.util.TreeMap;
 /**
  * SAM2 video propagation of many structures over one axis' frames (SAM2VideoPredictor: add prompts,
  * preflight, {@code propagate_in_video} forward from the earliest prompted frame, then reverse from the latest;
- * a frame visited by both passes keeps the reverse pass's output), the memory rules in Java.
+ * a frame visited by both passes keeps the reverse pass's output under the official {@link MergeRule}), the memory
+ * rules in Java. With {@link MemoryPolicy#refinementPasses()} > 0 the propagation runs again, each time with the
+ * most confident tracked frames of the run before as extra mask prompts ({@link RefinementFrames}).
  *
  * <p>Per frame step the image encoder runs once and its features serve every structure; only that frame's
  * features are held. Image-encoder runs = prompted frames + frames of each pass where some structure is
@@ -70,8 +74,11 @@ public final class VideoPropagator {
     /**
      * Receives the video-resolution logits of every frame a structure is segmented on, as they are produced, so
      * callers keep them in the form they need (a full-float volume of many structures would not fit in memory).
-     * A frame visited by both passes is reported twice, the reverse pass last; a frame never reported holds no
-     * object ({@value #ABSENT}).
+     * A frame visited by both passes is reported once by each pass and merged by the policy's {@link MergeRule}:
+     * the reverse output goes to {@link #accept} (official: it replaces the forward one; nearest-prompt: only when
+     * its prompt is at least as near), or to {@link #acceptMax} (max-logit). A frame never reported holds no
+     * object ({@value #ABSENT}). Under refinement passes every run reports its frames again: a run's first
+     * report of a frame goes to {@link #accept} and replaces what earlier runs left.
      */
     public interface LogitSink {
         /**
@@ -79,6 +86,15 @@ public final class VideoPropagator {
          * @param logits [height * width], row-major; a buffer reused after the call returns
          */
         void accept(int structure, int frame, float[] logits, float objectScore);
+
+        /**
+         * Under {@link MergeRule#MAX_LOGIT}, the reverse pass's output of a frame the forward pass already reported:
+         * keep the per-pixel max of the two (and the larger object score). Sinks used with that rule implement it.
+         */
+        default void acceptMax(int structure, int frame, float[] logits, float objectScore) {
+            throw new UnsupportedOperationException(getClass().getName() + " cannot merge passes by "
+                    + MergeRule.MAX_LOGIT.id());
+        }
 
         /** After each frame step of either pass: steps done so far and the steps both passes take. */
         default void progress(int stepsDone, int stepsTotal) {
@@ -160,9 +176,21 @@ public final class VideoPropagator {
             Arrays.fill(r.objectScores(), ABSENT);
             results.add(r);
         }
-        propagate(video, preprocessor, structures, listener, (i, t, logits, score) -> {
-            System.arraycopy(logits, 0, results.get(i).logits(), t * plane, plane);
-            results.get(i).objectScores()[t] = score;
+        propagate(video, preprocessor, structures, listener, new LogitSink() {
+            @Override
+            public void accept(int i, int t, float[] logits, float score) {
+                System.arraycopy(logits, 0, results.get(i).logits(), t * plane, plane);
+                results.get(i).objectScores()[t] = score;
+            }
+
+            @Override
+            public void acceptMax(int i, int t, float[] logits, float score) {
+                float[] held = results.get(i).logits();
+                for (int p = 0; p < plane; p++) {
+                    held[t * plane + p] = Math.max(held[t * plane + p], logits[p]);
+                }
+                results.get(i).objectScores()[t] = Math.max(results.get(i).objectScores()[t], score);
+            }
         });
         return results;
     }
@@ -176,9 +204,6 @@ public final class VideoPropagator {
      */
     public void propagate(FrameSource video, FramePreprocessor preprocessor, List<StructurePrompts> structures,
             FrameListener listener, LogitSink sink) {
-        int n = video.count();
-        int w = video.width();
-        int h = video.height();
         if (preprocessor.size() != s) {
             throw new IllegalArgumentException("preprocessor size " + preprocessor.size() + " is not the model's "
                     + s);
@@ -186,10 +211,62 @@ public final class VideoPropagator {
         if (structures.isEmpty()) {
             throw new IllegalArgumentException("nothing to propagate: no structure");
         }
+        maxHeldFeatures = 0;
+        maxHeldPointers = 0;
+        int runs = 1 + (policy.promptedOnly() ? 0 : policy.refinementPasses());
+        int done = 0;
+        List<StructurePrompts> current = structures;
+        for (int run = 0; run < runs; run++) {
+            RefinementFrames[] refinement = null;
+            if (run < runs - 1) {
+                refinement = new RefinementFrames[current.size()];
+                for (int i = 0; i < refinement.length; i++) {
+                    refinement[i] = new RefinementFrames(current.get(i).prompts().stream()
+                            .mapToInt(FramePrompt::frame).sorted().toArray());
+                }
+            }
+            done = run(video, preprocessor, current, listener, sink, refinement, done, runs - run);
+            if (refinement != null) {
+                current = refined(current, refinement);
+                if (current == null) {
+                    // the later runs the progress total counted on will not happen
+                    sink.progress(done, done);
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * The prompts of the next refinement run: each structure's prompts plus a mask prompt on every frame its
+     * {@link RefinementFrames} chose; null when no structure gained a frame (the next run would repeat this one).
+     */
+    private static List<StructurePrompts> refined(List<StructurePrompts> structures, RefinementFrames[] refinement) {
+        List<StructurePrompts> out = new ArrayList<>(structures.size());
+        boolean gained = false;
+        for (int i = 0; i < structures.size(); i++) {
+            StructurePrompts structure = structures.get(i);
+            List<FramePrompt> prompts = new ArrayList<>(structure.prompts());
+            for (int t : refinement[i].frames()) {
+                prompts.add(FramePrompt.mask(t, refinement[i].mask(t)));
+                gained = true;
+            }
+            out.add(new StructurePrompts(structure.id(), prompts, structure.first(), structure.last()));
+        }
+        return gained ? out : null;
+    }
+
+    /** One forward + reverse propagation; returns the frame steps done so far over all runs. */
+    private int run(FrameSource video, FramePreprocessor preprocessor, List<StructurePrompts> structures,
+            FrameListener listener, LogitSink sink, RefinementFrames[] refinement, int stepsBefore, int runsLeft) {
+        int n = video.count();
+        int w = video.width();
+        int h = video.height();
         int ns = structures.size();
         TreeMap<Integer, List<int[]>> promptedFrames = new TreeMap<>();
         int[] firsts = new int[ns];
         int[] lasts = new int[ns];
+        int[][] condFrames = new int[ns][];
         for (int i = 0; i < ns; i++) {
             StructurePrompts structure = structures.get(i);
             firsts[i] = structure.first();
@@ -203,14 +280,13 @@ public final class VideoPropagator {
                 }
                 promptedFrames.computeIfAbsent(prompt.frame(), k -> new ArrayList<>()).add(new int[] {i, p});
             }
+            condFrames[i] = prompts.stream().mapToInt(FramePrompt::frame).sorted().toArray();
         }
         Frame frame = new Frame(video, preprocessor);
         MemoryBank[] banks = new MemoryBank[ns];
         for (int i = 0; i < ns; i++) {
             banks[i] = new MemoryBank();
         }
-        maxHeldFeatures = 0;
-        maxHeldPointers = 0;
         for (Map.Entry<Integer, List<int[]>> e : promptedFrames.entrySet()) {
             int t = e.getKey();
             ImageEncoder.Features features = frame.encode(t);
@@ -225,9 +301,11 @@ public final class VideoPropagator {
         int last = promptedFrames.lastKey();
         int forwardEnd = Arrays.stream(lasts).max().orElseThrow();
         int reverseEnd = Arrays.stream(firsts).min().orElseThrow();
-        int total = (forwardEnd - first + 1) + (last - reverseEnd + 1);
-        int done = 0;
-        Tracked tracked = new Tracked(firsts, lasts, banks, frame, sink, listener);
+        int steps = (forwardEnd - first + 1) + (last - reverseEnd + 1);
+        // later runs are not planned yet: count each as long as this one
+        int total = stepsBefore + steps * runsLeft;
+        int done = stepsBefore;
+        Tracked tracked = new Tracked(firsts, lasts, condFrames, first, banks, frame, sink, listener, refinement);
         for (int t = first; t <= forwardEnd; t++) {
             step(t, false, n, last, tracked);
             sink.progress(++done, total);
@@ -236,11 +314,15 @@ public final class VideoPropagator {
             step(t, true, n, null, tracked);
             sink.progress(++done, total);
         }
+        return done;
     }
 
-    /** What every frame step reads: each structure's frames, memory bank, and where its outputs go. */
-    private record Tracked(int[] firsts, int[] lasts, MemoryBank[] banks, Frame frame, LogitSink sink,
-            FrameListener listener) {
+    /**
+     * What every frame step reads: each structure's frames and conditioning frames, the first frame of the
+     * forward pass, the memory banks, where outputs go, and the refinement candidates (null on a final run).
+     */
+    private record Tracked(int[] firsts, int[] lasts, int[][] condFrames, int forwardStart, MemoryBank[] banks,
+            Frame frame, LogitSink sink, FrameListener listener, RefinementFrames[] refinement) {
     }
 
     /** Most non-conditioning memory features one structure held at once in the last propagation. */
@@ -275,7 +357,7 @@ public final class VideoPropagator {
                 out = track(bank, t, reverse, n, features, curr, currPos);
             }
             Resize.bilinear(out.lowResLogits(), l, l, frame.videoRes, frame.h, frame.w);
-            tracked.sink().accept(i, t, frame.videoRes, out.objectScore());
+            report(tracked, i, t, reverse, cond, out.objectScore());
             if (tracked.listener() != null) {
                 tracked.listener().onFrame(reverse, t, i, out, cond);
             }
@@ -283,6 +365,23 @@ public final class VideoPropagator {
                     nextStart);
             maxHeldFeatures = Math.max(maxHeldFeatures, bank.heldFeatures());
             maxHeldPointers = Math.max(maxHeldPointers, bank.heldPointers());
+        }
+    }
+
+    /** Hands one output to the sink under the merge rule, and to the refinement candidates. */
+    private void report(Tracked tracked, int i, int t, boolean reverse, boolean cond, float objectScore) {
+        float[] logits = tracked.frame().videoRes;
+        boolean forwardVisited = t >= tracked.forwardStart() && t >= tracked.firsts()[i] && t <= tracked.lasts()[i];
+        MergeRule.Outcome outcome = reverse && !cond && forwardVisited
+                ? policy.mergeRule().reverseOutcome(t, tracked.condFrames()[i]) : MergeRule.Outcome.REPLACE;
+        switch (outcome) {
+            case REPLACE -> tracked.sink().accept(i, t, logits, objectScore);
+            case MAX -> tracked.sink().acceptMax(i, t, logits, objectScore);
+            case KEEP -> {
+            }
+        }
+        if (tracked.refinement() != null && !cond) {
+            tracked.refinement()[i].offer(t, logits, objectScore);
         }
     }
 

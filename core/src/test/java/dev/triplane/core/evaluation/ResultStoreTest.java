@@ -35,11 +35,11 @@ class ResultStoreTest {
         StructureMetrics empty = new StructureMetrics(5, "liver", 0, 12, 0, 0, Double.NaN, Double.NaN, Double.NaN,
                 Double.NaN, Hd95Profile.values()[0], "prediction empty, \"surface\" metrics NaN");
         StructureMetrics exact = metric(1, "spleen", 0.1 + 0.2, 1.0 / 3);
-        store.append(new RunTiming(A_NP, 1.25, Double.NaN), List.of(exact, empty));
+        store.append(new RunTiming(A_NP, 1.25, Double.NaN, 0.75), List.of(exact, empty));
 
         ResultStore back = ResultStore.open(dir);
         assertThat(back.rows()).containsExactly(new ResultRow(A_NP, exact), new ResultRow(A_NP, empty));
-        assertThat(back.timings()).containsExactly(new RunTiming(A_NP, 1.25, Double.NaN));
+        assertThat(back.timings()).containsExactly(new RunTiming(A_NP, 1.25, Double.NaN, 0.75));
         assertThat(back.isDone(A_NP)).isTrue();
         assertThat(back.isDone(A_IS)).isFalse();
     }

@@ -37,6 +37,15 @@ class MemoryPolicyTest {
     }
 
     @Test
+    void aListAttachesEachOverrideToThePresetBeforeIt() {
+        assertThat(MemoryPolicy.parseList("np, baseline,is,w=3,merge=nearest-prompt,sps").stream()
+                .map(MemoryPolicy::name)).containsExactly("np", "baseline", "is,w=3,merge=nearest-prompt", "sps");
+        assertThatThrownBy(() -> MemoryPolicy.parseList("w=3,is")).hasMessageContaining("follows no preset");
+        assertThatThrownBy(() -> MemoryPolicy.parseList(" , ")).hasMessageContaining("no policy");
+        assertThatThrownBy(() -> MemoryPolicy.parseList("is,fast")).hasMessageContaining("unknown policy preset 'fast'");
+    }
+
+    @Test
     void badSpecsNameTheProblem() {
         assertThatThrownBy(() -> MemoryPolicy.parse("fast")).hasMessageContaining("'fast'")
                 .hasMessageContaining("[np, baseline, sps, is, is+sps]");

@@ -1,0 +1,31 @@
+package dev.triplane.core.propagation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.volume.Grid;
+import org.junit.jupiter.api.Test;
+
+/** The max-logit merge of a frame in its float16 store (the axis step's sink under {@code merge=max-logit}). */
+class LogitVolumeTest {
+
+    @Test
+    void maxFrameKeepsThePerPixelMaxAndLeavesOtherFramesAlone() {
+        // axial frames of a 2 x 2 x 3 grid: 4 pixels each
+        LogitVolume v = new LogitVolume(Grid.ofSpacing(2, 2, 3, 1, 1, 1), Axis.AXIAL, new int[] {5}, new int[] {0},
+                new int[] {2});
+        v.putFrame(0, 1, new float[] {-3f, 2.5f, LogitVolume.ABSENT, 7f});
+        v.putFrame(0, 2, new float[] {1f, 1f, 1f, 1f});
+        v.maxFrame(0, 1, new float[] {-1f, 0.5f, -10f, 7.25f});
+        float[] frame = new float[4];
+        v.copyFrame(0, 1, frame);
+        assertThat(frame).containsExactly(-1f, 2.5f, -10f, 7.25f);
+        v.copyFrame(0, 2, frame);
+        assertThat(frame).containsExactly(1f, 1f, 1f, 1f);
+        v.maxFrame(0, 0, new float[] {4f, 4f, 4f, 4f});
+        v.copyFrame(0, 0, frame);
+        assertThat(frame).containsExactly(4f, 4f, 4f, 4f);
+        assertThatThrownBy(() -> v.maxFrame(0, 3, frame)).hasMessageContaining("outside the frames");
+    }
+}
