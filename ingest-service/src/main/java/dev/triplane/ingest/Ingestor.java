@@ -184,7 +184,8 @@ public class Ingestor {
         List<CompletableFuture<?>> sends = new ArrayList<>();
         sends.add(events.publish(Topic.VOLUMES, event.volumeId(), event));
         for (Axis axis : request.axes()) {
-            sends.add(events.publish(Topic.AXIS_JOBS, event.volumeId(), new AxisJob(AxisJob.CURRENT_VERSION,
+            // keyed per axis so the three jobs of a volume spread over partitions and run on workers side by side
+            sends.add(events.publish(Topic.AXIS_JOBS, event.volumeId() + "/" + axis.id(), new AxisJob(AxisJob.CURRENT_VERSION,
                     event.volumeId(), event.requestId(), axis, request.axes(), event.imageKey(), event.labelsKey(),
                     event.structures(), prompts, request.memoryPolicy(), request.model(), request.datasetTag())));
             progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
