@@ -61,7 +61,9 @@ if [[ -z "$version" || "$version" == "(none)" ]]; then
     apt_options=(-o "Dir::State::Lists=$home/apt/lists" -o "Dir::Cache=$home/apt/cache" -o Debug::NoLocking=1)
     apt-get "${apt_options[@]}" -q update >&2 || fail "apt-get update failed (are the Debian mirrors reachable?)"
     version=$(candidate "$main_package")
-    [[ -n "$version" && "$version" != "(none)" ]] || fail "no apt source offers $main_package (Debian bookworm or later needed)"
+    [[ -n "$version" && "$version" != "(none)" ]] \
+        || fail "no apt source offers $main_package after apt-get update (mirrors unreachable, see above?" \
+            "Debian bookworm or later is needed)"
 fi
 
 # Downloads the named packages (candidate versions) into debs/.
