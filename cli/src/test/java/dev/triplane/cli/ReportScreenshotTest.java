@@ -62,6 +62,7 @@ class ReportScreenshotTest {
                     + "Chromium:\n" + r.stderr);
         }
         chromium = r.stdout.strip();
+        System.out.println(r.stderr.strip().lines().reduce((first, last) -> last).orElse(chromium));
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -265,7 +266,7 @@ public final class ObjectStoreDataset implements Dataset {
             }
         }
         List<DatasetCase> cases = new ArrayList<>();
-        for (String key : new TreeMap<>(objects).keySet()) {
+        for (String key : objects.keySet()) {
             String id = key.endsWith(ct) ? key.substring(0, key.length() - ct.length()) : "";
             if (id.isEmpty() || id.contains("/")) {
                 continue;
@@ -276,6 +277,7 @@ public final class ObjectStoreDataset implements Dataset {
             }
             cases.add(new DatasetCase(caseId(id, location), cacheDir.resolve(key), cacheDir.resolve(masks)));
         }
+        cases.sort(Comparator.comparing(DatasetCase::id));
         return cases;
     }
 

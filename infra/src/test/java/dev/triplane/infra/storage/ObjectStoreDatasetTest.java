@@ -99,7 +99,7 @@ class ObjectStoreDatasetTest {
     void totalSegmentatorLayoutLoadsAsTheFolderAndFetchesOnlyTheRequestedMasks() throws IOException {
         Path folder = tmp.resolve("ts");
         NiftiImage seg = new NiftiReader(ReadLimits.defaults()).read(SAMPLES.resolve("example_seg.nii.gz"));
-        for (String c : List.of("s0002", "s0001")) {
+        for (String c : List.of("s0002", "s0001", "s0001-b")) {
             Path masks = Files.createDirectories(folder.resolve(c).resolve("segmentations"));
             Files.copy(SAMPLES.resolve("example_ct_sm.nii.gz"), folder.resolve(c).resolve("ct.nii.gz"));
             for (String name : List.of("liver", "spleen", "kidney_left")) {
@@ -119,10 +119,10 @@ class ObjectStoreDatasetTest {
         Path cache = tmp.resolve("cache");
 
         ObjectStoreDataset bucket = ObjectStoreDataset.open(store, prefix, V2, cache);
-        assertThat(bucket.cases()).extracting(DatasetCase::id).containsExactly("s0001", "s0002")
+        assertThat(bucket.cases()).extracting(DatasetCase::id).containsExactly("s0001", "s0001-b", "s0002")
                 .containsExactlyElementsOf(local.cases().stream().map(DatasetCase::id).toList());
-        CaseVolumes loaded = bucket.load(bucket.cases().get(1), LIVER_SPLEEN);
-        assertSameVolumes(loaded, local.load(local.cases().get(1), LIVER_SPLEEN));
+        CaseVolumes loaded = bucket.load(bucket.cases().get(2), LIVER_SPLEEN);
+        assertSameVolumes(loaded, local.load(local.cases().get(2), LIVER_SPLEEN));
         assertThat(loaded.reference().mask(1).count()).as("spleen voxels").isPositive();
         try (Stream<Path> files = Files.walk(cache)) {
             assertThat(files.filter(Files::isRegularFile).map(p -> cache.relativize(p).toString()))
