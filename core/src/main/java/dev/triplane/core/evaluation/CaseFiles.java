@@ -6,8 +6,8 @@ import dev.triplane.core.nifti.ReadLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** File checks and reads shared by the dataset layouts. */
-final class CaseFiles {
+/** File checks and reads shared by the dataset layouts (the name rules also by layouts kept in object stores). */
+public final class CaseFiles {
 
     private static final NiftiReader READER = new NiftiReader(ReadLimits.defaults());
 
@@ -27,13 +27,13 @@ final class CaseFiles {
     }
 
     /** A NIfTI volume name: {@code .nii.gz} or {@code .nii}. */
-    static boolean isNifti(Path path) {
+    public static boolean isNifti(Path path) {
         String name = path.getFileName().toString();
         return name.endsWith(".nii.gz") || name.endsWith(".nii");
     }
 
     /** The name without {@code .nii.gz} or {@code .nii}. */
-    static String stem(Path path) {
+    public static String stem(Path path) {
         String name = path.getFileName().toString();
         return name.substring(0, name.length() - (name.endsWith(".gz") ? 7 : 4));
     }

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Cases to evaluate: CT volumes with reference labels. Two layouts on disk are implemented,
- * {@link TotalSegmentatorDataset} and {@link PairedDataset}; a dataset under an object-store bucket prefix is a
- * further implementation of this interface, which the object-storage code provides (not in this package).
+ * {@link TotalSegmentatorDataset} and {@link PairedDataset}; the same layouts under an object-store key prefix are
+ * {@code dev.triplane.infra.storage.ObjectStoreDataset} (infra), which fetches a case's files and reads them with
+ * {@link TotalSegmentatorDataset#read} or {@link PairedDataset#read}.
  */
 public interface Dataset {
 

@@ -27,9 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class PairedDataset implements Dataset {
 
-    static final String MANIFEST = "dataset.json";
-    static final String IMAGES = "images";
-    static final String LABELS = "labels";
+    public static final String MANIFEST = "dataset.json";
+    public static final String IMAGES = "images";
+    public static final String LABELS = "labels";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String source;
@@ -126,6 +126,14 @@ public final class PairedDataset implements Dataset {
 
     @Override
     public CaseVolumes load(DatasetCase c, int[] structureIds) {
+        return read(c, structureIds);
+    }
+
+    /**
+     * Reads a case from its local image and label-map files, for datasets that keep the pairs elsewhere and fetch
+     * a case's files first (an object-store prefix).
+     */
+    public static CaseVolumes read(DatasetCase c, int[] structureIds) {
         NiftiImage image = CaseFiles.read(CaseFiles.requireFile(c.image(), c.id(), "image"));
         NiftiImage labels = CaseFiles.read(CaseFiles.requireFile(c.labels(), c.id(), "labels"));
         NiftiImage.requireSameGrid(image.grid(), labels.grid(), labels.object());

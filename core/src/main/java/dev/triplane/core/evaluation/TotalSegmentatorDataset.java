@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  */
 public final class TotalSegmentatorDataset implements Dataset {
 
-    static final String CT = "ct.nii.gz";
-    static final String SEGMENTATIONS = "segmentations";
+    public static final String CT = "ct.nii.gz";
+    public static final String SEGMENTATIONS = "segmentations";
 
     private final Path folder;
     private final List<DatasetCase> cases;
@@ -89,6 +89,16 @@ public final class TotalSegmentatorDataset implements Dataset {
      */
     @Override
     public CaseVolumes load(DatasetCase c, int[] structureIds) {
+        return read(c, structureIds, table);
+    }
+
+    /**
+     * Reads a case of this layout from local files, {@code c.image()} and the masks in the {@code c.labels()}
+     * folder, for datasets that keep the layout elsewhere and fetch a case's files first (an object-store prefix).
+     *
+     * @see #load
+     */
+    public static CaseVolumes read(DatasetCase c, int[] structureIds, LabelTable table) {
         NiftiImage image = CaseFiles.read(CaseFiles.requireFile(c.image(), c.id(), "image"));
         List<Path> masks = new ArrayList<>();
         for (int id : structureIds) {
