@@ -20,7 +20,10 @@ class BadFusionInputException extends RuntimeException {
         return object;
     }
 
-    /** A stable code: an {@code InvalidVolumeException.Reason} name, {@code NO_SUCH_OBJECT} or {@code RULE_AXIS_MISSING}. */
+    /**
+     * A stable code: an {@code InvalidVolumeException.Reason} name, {@code NO_SUCH_OBJECT} or
+     * {@code RULE_AXIS_MISSING}.
+     */
     String reason() {
         return reason;
     }

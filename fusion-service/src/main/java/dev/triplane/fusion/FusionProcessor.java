@@ -49,7 +49,7 @@ final class FusionProcessor implements Processor<String, AxisResult, String, Out
     static final String BAD_INPUT = "BAD_INPUT";
     /** Error reason of a request whose axes did not arrive in time under the {@code fail} policy. */
     static final String AXIS_TIMEOUT = "AXIS_TIMEOUT";
-    /** Error reason of an axis result whose content cannot be fused (e.g. a structure id that is not positive). */
+    /** Error reason of an axis result that cannot be fused (ids that make no object key, bad structure ids). */
     static final String BAD_RECORD = "BAD_RECORD";
 
     private static final Logger LOG = LoggerFactory.getLogger(FusionProcessor.class);
@@ -75,9 +75,8 @@ final class FusionProcessor implements Processor<String, AxisResult, String, Out
 
     /** How often waiting requests are checked: a quarter of the timeout, at most 30 s. */
     static Duration punctuateInterval(Duration axisTimeout) {
-        Duration quarter = axisTimeout.dividedBy(4);
-        Duration max = Duration.ofSeconds(30);
-        return quarter.compareTo(max) > 0 ? max : quarter.isZero() ? Duration.ofMillis(1) : quarter;
+        long quarterMs = axisTimeout.toMillis() / 4;
+        return Duration.ofMillis(Math.max(1, Math.min(quarterMs, 30_000)));
     }
 
     @Override
@@ -92,6 +91,13 @@ final class FusionProcessor implements Processor<String, AxisResult, String, Out
     public void process(Record<String, AxisResult> record) {
         AxisResult result = record.value();
         if (result == null) {
+            return;
+        }
+        if (!ObjectKeys.isVolumeId(result.volumeId()) || !ObjectKeys.isRequestId(result.requestId())) {
+            // no object key can be made for it: refused here rather than failing every later step
+            PendingRequest alone = PendingRequest.first(result, context.currentSystemTimeMs());
+            fail(alone, result.logitsKey(), BAD_RECORD, "volumeId or requestId is not well-formed: "
+                    + result.volumeId() + ", " + result.requestId());
             return;
         }
         String key = result.volumeId() + "/" + result.requestId();
@@ -117,7 +123,9 @@ final class FusionProcessor implements Processor<String, AxisResult, String, Out
             while (all.hasNext()) {
                 KeyValue<String, String> e = all.next();
                 PendingRequest entry = json.readValue(e.value, PendingRequest.class);
-                if (entry.finished() ? now - entry.finishedMs() > 2 * timeout : now - entry.firstArrivedMs() > timeout) {
+                boolean expired = entry.finished() ? now - entry.finishedMs() > 2 * timeout
+                        : now - entry.firstArrivedMs() > timeout;
+                if (expired) {
                     due.add(KeyValue.pair(e.key, entry));
                 }
             }

@@ -32,8 +32,8 @@ final class FusionTopology {
     }
 
     /** Adds the store and the topology to {@code builder}; returns the stream of outbound events. */
-    static KStream<String, Outbound> build(StreamsBuilder builder, Topics topics, RequestFusion fusion, ObjectStore store,
-            ObjectKeys keys, FusionProperties properties, JobMeters jobs, JsonMapper json) {
+    static KStream<String, Outbound> build(StreamsBuilder builder, Topics topics, RequestFusion fusion,
+            ObjectStore store, ObjectKeys keys, FusionProperties properties, JobMeters jobs, JsonMapper json) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
                 Serdes.String()));
         Serde<AxisResult> results = Serdes.serdeFrom((topic, value) -> json.writeValueAsBytes(value),
