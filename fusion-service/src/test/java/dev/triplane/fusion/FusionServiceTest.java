@@ -17,6 +17,8 @@ import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
 import dev.triplane.infra.local.SharedLocalStack;
 import dev.triplane.infra.local.TopicReader;
+import dev.triplane.infra.service.TriplaneProperties;
+import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -46,14 +50,18 @@ import tools.jackson.databind.json.JsonMapper;
  * axis timeout: three axis results give exactly one {@code SegmentationReady} whose NIfTI is on the input's grid
  * with the expected labels, and a duplicate result after it gives no second one; two of three axes give a partial
  * segmentation after the timeout; a corrupt logits object gives an {@code ErrorEvent} naming it and a FAILED
- * status while the next request still fuses; a record that is not an axis result goes to the DLT.
+ * status while the next request still fuses; a record that is not an axis result goes to the DLT; a store failure
+ * during a fusion replaces the stream thread and the request is fused again and published once.
  *
  * <p>Every request of a test is published with the volume id as key, so a later request of the same volume sits
  * after the earlier records on the same partition: once its segmentation appears, the earlier records have been
  * processed, and their absence of output is proven without waiting on a clock.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "triplane.fusion.axis-timeout=3s", "triplane.fusion.on-timeout=fuse-partial"})
+        "triplane.fusion.axis-timeout=3s", "triplane.fusion.on-timeout=fuse-partial",
+        // a replaced stream thread gets its partitions back once the dead one's session expires (45 s by default)
+        "spring.kafka.streams.properties.session.timeout.ms=6000",
+        "spring.kafka.streams.properties.heartbeat.interval.ms=1500"})
 @DirtiesContext
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FusionServiceTest {
@@ -78,6 +86,16 @@ class FusionServiceTest {
     private Environment environment;
 
     /** The stack, and an application id of this context's own: another context's streams must not share work. */
+    /** The store of the service and of the test: the real one, failing once for {@link FlakyObjectStore#FLAKY}. */
+    @TestConfiguration(proxyBeanMethods = false)
+    static class FlakyStore {
+
+        @Bean(destroyMethod = "close")
+        ObjectStore objectStore(TriplaneProperties properties, ObjectKeys keys) {
+            return new FlakyObjectStore(new MinioObjectStore(properties.s3().endpoint(), keys.bucket()));
+        }
+    }
+
     @DynamicPropertySource
     static void stack(DynamicPropertyRegistry registry) {
         STACK.serviceProperties().forEach((name, value) -> registry.add(name, () -> value));
@@ -183,16 +201,36 @@ class FusionServiceTest {
 
     @Test
     @Order(4)
+    void aFusionInterruptedByAStoreFailureIsRetriedAndPublishedOnce() {
+        FusionFixture request = stored(new FusionFixture(FlakyObjectStore.FLAKY));
+        for (Axis axis : Axis.values()) {
+            publish(request.result(axis));
+        }
+        FusionFixture next = stored(new FusionFixture(request.volumeId, "r-after-flaky"));
+        for (Axis axis : Axis.values()) {
+            publish(next.result(axis));
+        }
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(segmentationsOf(next)).hasSize(1));
+        assertThat(((FlakyObjectStore) store).failures()).isEqualTo(1);
+        assertThat(segmentationsOf(request)).singleElement()
+                .satisfies(s -> assertThat(s.structures()).extracting(SegmentationReady.StructureVoxels::voxels)
+                        .containsExactly(1L, 27L));
+    }
+
+    @Test
+    @Order(5)
     void healthAndJobDurationsAreServed() {
         RestClient http = RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
         String health = http.get().uri("/actuator/health").retrieve().body(String.class);
         String prometheus = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
 
         assertThat(health).contains("\"status\":\"UP\"");
-        // at least r-full, r-after-duplicate, r-after-corrupt fused; r-partial partial; r-corrupt bad input
+        // at least r-full, r-after-duplicate, r-after-corrupt, r-flaky, r-after-flaky fused; r-partial partial;
+        // r-corrupt bad input; r-flaky's first attempt failed
         assertThat(prometheus)
-                .containsPattern(job("FUSED") + " [3-9]").containsPattern(job("PARTIAL") + " [1-9]")
-                .containsPattern(job("BAD_INPUT") + " [1-9]")
+                .containsPattern(job("FUSED") + " [5-9]").containsPattern(job("PARTIAL") + " [1-9]")
+                .containsPattern(job("BAD_INPUT") + " [1-9]").containsPattern(job("FAILED") + " [1-9]")
                 .containsPattern("triplane_jobs_active\\{[^}]*stage=\"FUSION\"[^}]*} 0")
                 .contains("kafka_stream");
     }
