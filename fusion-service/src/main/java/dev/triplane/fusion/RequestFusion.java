@@ -93,19 +93,18 @@ final class RequestFusion {
         Map<Axis, LogitVolume> logits = new EnumMap<>(Axis.class);
         TreeSet<Integer> requested = new TreeSet<>();
         for (AxisResult r : byAxis) {
-            logits.put(r.axis(), readLogits(r, reorientation.target(), objects));
+            LogitVolume volume = readLogits(r, reorientation.target(), objects);
+            logits.put(r.axis(), volume);
             requested.addAll(r.structures());
+            for (int id : volume.ids()) {
+                requested.add(id);
+            }
         }
         if (rule.kind() == FusionRule.Kind.SINGLE_AXIS && !logits.containsKey(rule.axis())) {
             throw new BadFusionInputException(keys.logits(volumeId, requestId, rule.axis()), RULE_AXIS_MISSING,
                     "the rule '" + rule.id() + "' needs that axis, only " + logits.keySet() + " arrived", null);
         }
         TriAxisFusion fusion = new TriAxisFusion(reorientation, rule);
-        for (LogitVolume v : logits.values()) {
-            for (int id : v.ids()) {
-                requested.add(id);
-            }
-        }
         for (int id : requested) {
             Map<Axis, float[]> perAxis = new EnumMap<>(Axis.class);
             logits.forEach((axis, v) -> {
