@@ -14,7 +14,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * For tests and tools: reads every record of a topic from the beginning with a plain consumer (no group), decoding the JSON values
- * ({@code String.class} keeps them as they are).
+ * ({@code String.class} keeps them as they are). Only committed records are read: records of an aborted
+ * transaction (an exactly-once producer's retry) never count.
  */
 public final class TopicReader<T> implements AutoCloseable {
 
@@ -28,6 +29,7 @@ public final class TopicReader<T> implements AutoCloseable {
         this.type = type;
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
         List<TopicPartition> partitions = new ArrayList<>();

@@ -1,0 +1,42 @@
+package dev.triplane.fusion;
+
+import dev.triplane.core.fusion.FusionRule;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Configuration of the fusion-service under {@code triplane.fusion}; every default is declared here. The S3
+ * server, volume limits and topic replicas are shared by every service ({@code TriplaneProperties} under
+ * {@code triplane}); the Kafka Streams application id is Spring's {@code spring.kafka.streams.application-id}.
+ *
+ * @param rule        fusion rule, {@link FusionRule#parse} syntax
+ * @param axisTimeout how long after the first axis result of a request the rest may arrive
+ * @param onTimeout   what a request whose axes did not all arrive in time becomes
+ * @param stateDir    Kafka Streams state directory; empty for {@code triplane-fusion} in the system's temp folder
+ */
+@ConfigurationProperties("triplane.fusion")
+public record FusionProperties(@DefaultValue("mean-logit") String rule, @DefaultValue("30m") Duration axisTimeout,
+        @DefaultValue("fuse-partial") OnTimeout onTimeout, Path stateDir) {
+
+    /** The end of a request whose axes did not all arrive within {@code axis-timeout}. */
+    public enum OnTimeout {
+        /** Fuse the axes that arrived; the segmentation is flagged partial. */
+        FUSE_PARTIAL,
+        /** The request fails with an {@code AXIS_TIMEOUT} error. */
+        FAIL
+    }
+
+    public FusionProperties {
+        FusionRule.parse(rule);
+        if (axisTimeout.isNegative() || axisTimeout.isZero()) {
+            throw new IllegalArgumentException("triplane.fusion.axis-timeout must be positive: " + axisTimeout);
+        }
+        stateDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"), "triplane-fusion");
+    }
+
+    public FusionRule fusionRule() {
+        return FusionRule.parse(rule);
+    }
+}

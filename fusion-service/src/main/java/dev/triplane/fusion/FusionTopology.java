@@ -1,0 +1,51 @@
+package dev.triplane.fusion;
+
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.storage.ObjectStore;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The fusion topology: {@code triplane.axis-results} (JSON {@link AxisResult}; a value that is not one goes to
+ * {@code triplane.axis-results.dlt} by the deserialization handler) -> {@link FusionProcessor} with the persistent
+ * store {@value #STORE} -> {@code triplane.segmentations}, {@code triplane.status} and {@code triplane.errors}
+ * (keyed by volumeId, each event to its own topic).
+ */
+final class FusionTopology {
+
+    /** The store of waiting requests and finished markers (changelogged, so it survives restarts). */
+    static final String STORE = "fusion-requests";
+
+    private FusionTopology() {
+    }
+
+    /** Adds the store and the topology to {@code builder}; returns the stream of outbound events. */
+    static KStream<String, Outbound> build(StreamsBuilder builder, Topics topics, RequestFusion fusion,
+            ObjectStore store, ObjectKeys keys, FusionProperties properties, JobMeters jobs, JsonMapper json) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+                Serdes.String()));
+        Serde<AxisResult> results = Serdes.serdeFrom((topic, value) -> json.writeValueAsBytes(value),
+                (topic, bytes) -> bytes == null ? null : json.readValue(bytes, AxisResult.class));
+        Serde<Outbound> outbound = Serdes.serdeFrom(
+                (topic, value) -> value.json().getBytes(StandardCharsets.UTF_8), (topic, bytes) -> {
+                    throw new UnsupportedOperationException("outbound events are only written");
+                });
+        KStream<String, Outbound> events = builder.stream(topics.name(Topic.AXIS_RESULTS),
+                Consumed.with(Serdes.String(), results)).process(() -> new FusionProcessor(fusion, store, keys,
+                        properties, jobs, json), Named.as("fusion"), STORE);
+        events.to((key, value, context) -> topics.name(value.topic()), Produced.with(Serdes.String(), outbound));
+        return events;
+    }
+}

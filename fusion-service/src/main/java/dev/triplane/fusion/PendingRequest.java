@@ -1,0 +1,63 @@
+package dev.triplane.fusion;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.geometry.Axis;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A request's entry in the fusion store (JSON): the axis results that arrived and when the first did, or, once
+ * the request is finished (fused, failed or timed out), a small marker with no results, so a duplicate or late
+ * result does not start it again.
+ *
+ * @param firstArrivedMs wall-clock time the first result arrived
+ * @param results        the results that arrived, one per axis; empty once finished
+ * @param finishedMs     wall-clock time the request finished, 0 while it waits
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+record PendingRequest(long firstArrivedMs, List<AxisResult> results, long finishedMs) {
+
+    PendingRequest {
+        results = results == null ? List.of() : List.copyOf(results);
+    }
+
+    static PendingRequest first(AxisResult result, long nowMs) {
+        return new PendingRequest(nowMs, List.of(result), 0);
+    }
+
+    boolean finished() {
+        return finishedMs > 0;
+    }
+
+    /** With {@code result} added; a second result for an axis already there is ignored (a redelivered job). */
+    PendingRequest with(AxisResult result) {
+        if (arrived().contains(result.axis())) {
+            return this;
+        }
+        List<AxisResult> all = new ArrayList<>(results);
+        all.add(result);
+        return new PendingRequest(firstArrivedMs, all, 0);
+    }
+
+    /** The finished marker. */
+    PendingRequest finish(long nowMs) {
+        return new PendingRequest(firstArrivedMs, List.of(), nowMs);
+    }
+
+    Set<Axis> arrived() {
+        Set<Axis> axes = EnumSet.noneOf(Axis.class);
+        results.forEach(r -> axes.add(r.axis()));
+        return axes;
+    }
+
+    /** Axes of the request that have not arrived, in {@link Axis} order. */
+    List<Axis> missing() {
+        Set<Axis> missing = EnumSet.noneOf(Axis.class);
+        missing.addAll(results.get(0).requestAxes());
+        missing.removeAll(arrived());
+        return List.copyOf(missing);
+    }
+}
