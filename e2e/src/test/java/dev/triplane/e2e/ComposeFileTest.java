@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ComposeFileTest {
 
     /** Services whose fat jars this module checks; each needs a test-scoped dependency in e2e/pom.xml. */
-    static final List<String> SERVICES = List.of("ingest-service", "metrics-service");
+    static final List<String> SERVICES = List.of("ingest-service", "axis-worker", "fusion-service", "metrics-service");
 
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
