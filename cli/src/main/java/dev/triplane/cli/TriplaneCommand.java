@@ -9,10 +9,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "triplane 0.1.0",
         description = "Zero-shot 3D CT segmentation with SAM2.",
-        subcommands = {MetricsCommand.class})
+        subcommands = {DemoCommand.class, UpCommand.class, SubmitCommand.class, StatusCommand.class,
+                MetricsCommand.class})
 public final class TriplaneCommand {
 
     public static void main(String[] args) {
+        // The Kafka clients log through slf4j-simple: warnings only, on standard error.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         System.exit(new CommandLine(new TriplaneCommand()).execute(args));
     }
 }

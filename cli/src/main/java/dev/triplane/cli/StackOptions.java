@@ -1,0 +1,23 @@
+package dev.triplane.cli;
+
+import dev.triplane.cli.stack.StackInfo;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --data DIR}, shared by the commands that start or talk to a local pipeline. */
+final class StackOptions {
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "data folder of the local pipeline (broker, S3 objects, logs, stack.json); default .triplane/ in the repository")
+    private Path data;
+
+    Path dataDir() {
+        return (data != null ? data : Home.root().resolve(".triplane")).toAbsolutePath().normalize();
+    }
+
+    /** The running pipeline's {@code stack.json}. */
+    StackInfo stack() throws IOException {
+        return StackInfo.read(dataDir());
+    }
+}
