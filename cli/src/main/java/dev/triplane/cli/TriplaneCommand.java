@@ -1,5 +1,6 @@
 package dev.triplane.cli;
 
+import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,11 +14,21 @@ import picocli.CommandLine.Command;
                 MetricsCommand.class})
 public final class TriplaneCommand {
 
+    /** Expected failures (no stack running, a missing jar, a service that did not start) print one message. */
+    private static int failed(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+        if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            command.getErr().println("triplane " + command.getCommandName() + ": " + e.getMessage());
+            return 1;
+        }
+        throw e;
+    }
+
     public static void main(String[] args) {
         // The Kafka clients log through slf4j-simple: warnings only, on standard error.
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        System.exit(new CommandLine(new TriplaneCommand()).execute(args));
+        System.exit(new CommandLine(new TriplaneCommand()).setExecutionExceptionHandler(TriplaneCommand::failed)
+                .execute(args));
     }
 }

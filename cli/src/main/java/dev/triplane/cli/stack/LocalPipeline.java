@@ -32,6 +32,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** Starts the stack under {@code settings.dataDir()}, then {@code services}, and writes {@code stack.json}. */
     public static LocalPipeline start(LaunchSettings settings, List<Service> services) throws IOException {
+        ServiceLauncher.requireJars(services, settings.repoRoot());
         Path dataDir = Files.createDirectories(settings.dataDir().toAbsolutePath());
         LocalStack stack = LocalStack.start(dataDir);
         try {

@@ -41,13 +41,7 @@ public final class ServiceLauncher implements AutoCloseable {
      */
     public static ServiceLauncher start(List<Service> services, Map<String, String> stackProperties,
                                         LaunchSettings settings, Duration readyTimeout) throws IOException {
-        for (Service service : services) {
-            Path jar = service.jar(settings.repoRoot());
-            if (!Files.isRegularFile(jar)) {
-                throw new IOException(jar + " is missing: build it with ./triplane (or mvn -pl " + service.module()
-                        + " -am package -DskipTests)");
-            }
-        }
+        requireJars(services, settings.repoRoot());
         Path logs = Files.createDirectories(settings.dataDir().toAbsolutePath().resolve("logs"));
         List<RunningService> started = new ArrayList<>();
         ServiceLauncher launcher = new ServiceLauncher(started);
@@ -71,6 +65,17 @@ public final class ServiceLauncher implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             launcher.close();
             throw e;
+        }
+    }
+
+    /** Throws, naming the build command, when a service's jar has not been built. */
+    public static void requireJars(List<Service> services, Path repoRoot) throws IOException {
+        for (Service service : services) {
+            Path jar = service.jar(repoRoot);
+            if (!Files.isRegularFile(jar)) {
+                throw new IOException(jar + " is missing: build it with ./triplane (or mvn -pl " + service.module()
+                        + " -am package -DskipTests)");
+            }
         }
     }
 

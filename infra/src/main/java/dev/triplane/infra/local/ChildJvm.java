@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +23,8 @@ import java.util.jar.Manifest;
  * stopped with SIGTERM and killed if it has not exited after a grace period.
  */
 public final class ChildJvm {
+
+    private static Path extractedEntryPoints;
 
     private final String name;
     private final Process process;
@@ -154,12 +157,34 @@ public final class ChildJvm {
         }
     }
 
-    /** The jar or folder holding {@link ParentWatch}, which the child needs besides its own classpath. */
-    private static String ownCodeSource() {
+    /**
+     * The jar or folder holding {@link ParentWatch} and the children's entry points in this package, which the
+     * child needs besides its own classpath. Inside a Spring Boot fat jar (the CLI) infra is a nested jar no other
+     * JVM can read: then those classes, which need nothing but the JDK and the child's classpath, are copied once
+     * into a temporary folder.
+     */
+    private static synchronized String ownCodeSource() throws IOException {
+        URI location;
         try {
-            return Path.of(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            location = ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI();
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the infra classes", e);
         }
+        if ("file".equals(location.getScheme())) {
+            return Path.of(location).toString();
+        }
+        if (extractedEntryPoints == null) {
+            Path dir = Files.createTempDirectory("triplane-child-jvm");
+            for (Class<?> type : List.of(ParentWatch.class, KafkaMain.class)) {
+                String name = type.getName().replace('.', '/') + ".class";
+                Path file = dir.resolve(name);
+                Files.createDirectories(file.getParent());
+                try (InputStream in = type.getResourceAsStream("/" + name)) {
+                    Files.copy(in, file);
+                }
+            }
+            extractedEntryPoints = dir;
+        }
+        return extractedEntryPoints.toString();
     }
 }
