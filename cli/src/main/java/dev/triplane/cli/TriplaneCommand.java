@@ -24,9 +24,10 @@ public final class TriplaneCommand {
     }
 
     public static void main(String[] args) {
-        // The Kafka clients log through slf4j-simple: warnings only, on standard error.
+        // The Kafka clients log through slf4j-simple: errors only, on standard error (they warn about every
+        // connection refused while the local broker starts).
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
         }
         System.exit(new CommandLine(new TriplaneCommand()).setExecutionExceptionHandler(TriplaneCommand::failed)
                 .execute(args));
