@@ -16,8 +16,14 @@ final class StackOptions {
         return (data != null ? data : Home.root().resolve(".triplane")).toAbsolutePath().normalize();
     }
 
-    /** The running pipeline's {@code stack.json}. */
+    /** The running pipeline's {@code stack.json}; refused when the process that wrote it is gone (killed). */
     StackInfo stack() throws IOException {
-        return StackInfo.read(dataDir());
+        StackInfo stack = StackInfo.read(dataDir());
+        Long launcher = stack.pids().get("triplane");
+        if (launcher != null && ProcessHandle.of(launcher).map(p -> !p.isAlive()).orElse(true)) {
+            throw new IOException(dataDir().resolve(StackInfo.FILE) + " is stale: the triplane process " + launcher
+                    + " that started that pipeline is gone; start one with ./triplane up");
+        }
+        return stack;
     }
 }
