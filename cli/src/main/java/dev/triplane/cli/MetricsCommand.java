@@ -5,7 +5,6 @@ import dev.triplane.core.labels.StructureGroups;
 import dev.triplane.core.metrics.AggregateMetrics;
 import dev.triplane.core.metrics.Hd95Profile;
 import dev.triplane.core.metrics.MetricOptions;
-import dev.triplane.core.metrics.MetricSummary;
 import dev.triplane.core.metrics.SegmentationMetrics;
 import dev.triplane.core.metrics.StructureMetrics;
 import dev.triplane.core.nifti.NiftiImage;
@@ -17,7 +16,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,7 +79,7 @@ final class MetricsCommand implements Callable<Integer> {
                 out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
                         .writeValueAsString(new Report(pred.toString(), ref.toString(), options, rows, aggregate)));
             } else {
-                printTable(out, rows, aggregate);
+                MetricsTable.print(out, rows, aggregate);
             }
             return 0;
         } catch (InvalidVolumeException | IllegalArgumentException e) {
@@ -97,29 +95,5 @@ final class MetricsCommand implements Callable<Integer> {
     /** The JSON document printed with {@code --json}. */
     record Report(String pred, String ref, MetricOptions options, List<StructureMetrics> structures,
                   AggregateMetrics aggregate) {
-    }
-
-    private static void printTable(PrintWriter out, List<StructureMetrics> rows, AggregateMetrics aggregate) {
-        String header = "%5s  %-28s %9s %9s %7s %7s %8s %8s %8s %7s  %s";
-        String row = "%5d  %-28s %9d %9d %7.4f %7.4f %8.2f %8.2f %8.2f %7.4f  %s";
-        out.println(String.format(Locale.ROOT, header, "id", "structure", "pred vox", "ref vox", "Dice", "IoU",
-                "HD mm", "HD95 mm", "ASSD mm", "NSD", "note"));
-        for (StructureMetrics m : rows) {
-            out.println(String.format(Locale.ROOT, row, m.id(), m.name(), m.predVoxels(), m.refVoxels(), m.dice(),
-                    m.iou(), m.hd(), m.hd95(), m.assd(), m.nsd(), m.note() == null ? "" : m.note()));
-        }
-        out.println();
-        out.println(String.format(Locale.ROOT, "%d structures, mean ± std (NaN skipped):", aggregate.structures()));
-        summary(out, "Dice", aggregate.dice());
-        summary(out, "IoU", aggregate.iou());
-        summary(out, "HD mm", aggregate.hd());
-        summary(out, "HD95 mm", aggregate.hd95());
-        summary(out, "ASSD mm", aggregate.assd());
-        summary(out, "NSD", aggregate.nsd());
-    }
-
-    private static void summary(PrintWriter out, String name, MetricSummary s) {
-        out.println(String.format(Locale.ROOT, "  %-8s %9.4f ± %.4f  (n=%d, NaN=%d)", name, s.mean(), s.std(), s.count(),
-                s.nanCount()));
     }
 }

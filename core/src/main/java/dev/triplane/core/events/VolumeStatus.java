@@ -2,7 +2,11 @@ package dev.triplane.core.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.triplane.core.geometry.Axis;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * The latest state of a volume's request ({@code triplane.status}, compacted, keyed by volumeId: the topic keeps
@@ -66,5 +70,26 @@ public record VolumeStatus(int version, String volumeId, String requestId, State
         EventChecks.present(e, "state", state);
         EventChecks.present(e, "stage", stage);
         axes = EventChecks.list(e, "axes", axes);
+    }
+
+    /**
+     * The view of a volume after {@code next}: {@code next} alone when it belongs to another request (or there is
+     * no {@code previous}), otherwise {@code next}'s state, stage and detail with the axes of both, {@code next}'s
+     * progress winning, in {@link Axis} order. Readers of the status topic (the services' status view, the CLI)
+     * fold a volume's records with it.
+     */
+    public static VolumeStatus merge(VolumeStatus previous, VolumeStatus next) {
+        if (previous == null || !Objects.equals(previous.requestId(), next.requestId())) {
+            return next;
+        }
+        Map<Axis, AxisProgress> axes = new EnumMap<>(Axis.class);
+        for (AxisProgress p : previous.axes()) {
+            axes.put(p.axis(), p);
+        }
+        for (AxisProgress p : next.axes()) {
+            axes.put(p.axis(), p);
+        }
+        return new VolumeStatus(next.version(), next.volumeId(), next.requestId(), next.state(), next.stage(),
+                new ArrayList<>(axes.values()), next.detail());
     }
 }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,12 +14,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
- * A Java process started from this JVM's {@code java.home} with a classpath resolved at build time, its
- * output appended to a log file, stopped with SIGTERM and killed if it has not exited after a grace period.
+ * A Java process started from this JVM's {@code java.home} under {@link ParentWatch} (it exits when this JVM
+ * dies), with a classpath resolved at build time or a Spring Boot fat jar, its output appended to a log file,
+ * stopped with SIGTERM and killed if it has not exited after a grace period.
  */
-final class ChildJvm {
+public final class ChildJvm {
+
+    private static Path extractedEntryPoints;
 
     private final String name;
     private final Process process;
@@ -37,37 +43,67 @@ final class ChildJvm {
      */
     static ChildJvm start(String name, String classpathResource, List<String> jvmOptions, String mainClass,
                           List<String> args, Path workDir, Path log) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
+        List<String> command = new ArrayList<>(jvmOptions);
         command.add(ParentWatch.class.getName());
         command.add(mainClass);
         command.addAll(args);
+        // The environment, unlike the command line, has no practical length limit for a long classpath.
+        return launch(name, command, classpath(classpathResource) + File.pathSeparator + ownCodeSource(), workDir,
+                log);
+    }
+
+    /**
+     * Starts a Spring Boot fat jar under {@link ParentWatch}, which the jar must hold (every TriPlane service
+     * does, through triplane-infra): Boot's {@code PropertiesLauncher} builds the jar's class loader and runs
+     * {@code ParentWatch} in it ({@code loader.main}), which runs the jar's {@code Start-Class}.
+     */
+    public static ChildJvm startBootJar(String name, Path jar, List<String> jvmOptions, List<String> args,
+                                        Path workDir, Path log) throws IOException {
+        String startClass;
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            startClass = manifest == null ? null : manifest.getMainAttributes().getValue("Start-Class");
+        }
+        if (startClass == null) {
+            throw new IOException(jar + " is not a Spring Boot fat jar (no Start-Class in its manifest)");
+        }
+        List<String> command = new ArrayList<>(jvmOptions);
+        command.add("-Dloader.main=" + ParentWatch.class.getName());
+        command.add("org.springframework.boot.loader.launch.PropertiesLauncher");
+        command.add(startClass);
+        command.addAll(args);
+        return launch(name, command, jar.toAbsolutePath().toString(), workDir, log);
+    }
+
+    private static ChildJvm launch(String name, List<String> options, String classpath, Path workDir, Path log)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(options);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        // The environment, unlike the command line, has no practical length limit for a long classpath.
-        builder.environment().put("CLASSPATH", classpath(classpathResource) + File.pathSeparator + ownCodeSource());
+        builder.environment().put("CLASSPATH", classpath);
         return new ChildJvm(name, builder.start(), log);
     }
 
     /** A currently free TCP port on the loopback interface (free when asked; the child binds it soon after). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
     /** Throws if the process has exited; used while waiting for readiness. */
-    void checkAlive() throws IOException {
+    public void checkAlive() throws IOException {
         if (!process.isAlive()) {
             throw failure("exited with status " + process.exitValue() + " before it was ready");
         }
     }
 
     /** SIGTERM, then SIGKILL after {@code graceSeconds}; returns once the process is gone. */
-    void stop(long graceSeconds) {
+    public void stop(long graceSeconds) {
         process.destroy();
         try {
             if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
@@ -79,12 +115,21 @@ final class ChildJvm {
         }
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
+    public String name() {
+        return name;
+    }
+
+    /** The operating system's process id. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** An exception carrying the end of the child's log, where the reason usually is. */
-    IOException failure(String what) {
+    public IOException failure(String what) {
         String tail;
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
@@ -112,12 +157,34 @@ final class ChildJvm {
         }
     }
 
-    /** The jar or folder holding {@link ParentWatch}, which the child needs besides its own classpath. */
-    private static String ownCodeSource() {
+    /**
+     * The jar or folder holding {@link ParentWatch} and the children's entry points in this package, which the
+     * child needs besides its own classpath. Inside a Spring Boot fat jar (the CLI) infra is a nested jar no other
+     * JVM can read: then those classes, which need nothing but the JDK and the child's classpath, are copied once
+     * into a temporary folder.
+     */
+    private static synchronized String ownCodeSource() throws IOException {
+        URI location;
         try {
-            return Path.of(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            location = ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI();
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the infra classes", e);
         }
+        if ("file".equals(location.getScheme())) {
+            return Path.of(location).toString();
+        }
+        if (extractedEntryPoints == null) {
+            Path dir = Files.createTempDirectory("triplane-child-jvm");
+            for (Class<?> type : List.of(ParentWatch.class, KafkaMain.class)) {
+                String name = type.getName().replace('.', '/') + ".class";
+                Path file = dir.resolve(name);
+                Files.createDirectories(file.getParent());
+                try (InputStream in = type.getResourceAsStream("/" + name)) {
+                    Files.copy(in, file);
+                }
+            }
+            extractedEntryPoints = dir;
+        }
+        return extractedEntryPoints.toString();
     }
 }

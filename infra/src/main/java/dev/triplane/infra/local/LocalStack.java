@@ -85,6 +85,11 @@ public final class LocalStack implements AutoCloseable {
         return bucket;
     }
 
+    /** Where the S3 server keeps the bucket's objects on disk, each at its key (for users looking for results). */
+    public Path bucketFolder() {
+        return s3.bucketFolder(bucket);
+    }
+
     /** The broker's log file. */
     public Path brokerLog() {
         return broker.log();

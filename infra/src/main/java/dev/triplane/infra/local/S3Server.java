@@ -31,10 +31,12 @@ final class S3Server {
 
     private final ChildJvm child;
     private final S3Endpoint endpoint;
+    private final Path blobs;
 
-    private S3Server(ChildJvm child, S3Endpoint endpoint) {
+    private S3Server(ChildJvm child, S3Endpoint endpoint, Path blobs) {
         this.child = child;
         this.endpoint = endpoint;
+        this.blobs = blobs;
     }
 
     /** Launches the server; {@link #awaitReady} tells when it serves. */
@@ -65,7 +67,7 @@ final class S3Server {
         ChildJvm child = ChildJvm.start("s3proxy", CLASSPATH,
                 List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=" + logback.toAbsolutePath()),
                 "org.gaul.s3proxy.Main", List.of("--properties", config.toString()), dir, dir.resolve("s3proxy.log"));
-        return new S3Server(child, new S3Endpoint(url, REGION, ACCESS_KEY, SECRET_KEY));
+        return new S3Server(child, new S3Endpoint(url, REGION, ACCESS_KEY, SECRET_KEY), blobs);
     }
 
     /** Waits until an anonymous {@code GET /} is answered (403: the server is up and checks signatures). */
@@ -100,6 +102,11 @@ final class S3Server {
 
     Path log() {
         return child.log();
+    }
+
+    /** The folder of a bucket's objects on disk (filesystem-nio2 keeps an object at its key under it). */
+    Path bucketFolder(String bucket) {
+        return blobs.resolve(bucket);
     }
 
     /** SIGTERM, SIGKILL after 30 s. */

@@ -1,14 +1,11 @@
 package dev.triplane.infra.service;
 
 import dev.triplane.core.events.VolumeStatus;
-import dev.triplane.core.geometry.Axis;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The latest {@link VolumeStatus} of every volume, in memory: reads the compacted {@code triplane.status} topic
  * from the beginning with a plain consumer (no group, so every instance sees every partition) on its own thread,
  * then follows it. Statuses of one request are merged as {@link VolumeStatus} describes: the newest state, stage
- * and detail, and per axis the newest progress any stage reported ({@link #merge}); a status of another request
+ * and detail, and per axis the newest progress any stage reported ({@link VolumeStatus#merge}); a status of another request
  * replaces the volume's entry.
  *
  * <p>Memory is one small record per volume ever seen, as for the compacted topic itself. A value that is not a
@@ -73,26 +70,6 @@ public class VolumeStatusView implements SmartLifecycle {
     /** Whether the view has read the topic up to where it ended when the view started. */
     public boolean caughtUp() {
         return caughtUp;
-    }
-
-    /**
-     * The view of a volume after {@code next}: {@code next} alone when it belongs to another request (or there is
-     * no {@code previous}), otherwise {@code next}'s state, stage and detail with the axes of both, {@code next}'s
-     * progress winning, in {@link Axis} order.
-     */
-    public static VolumeStatus merge(VolumeStatus previous, VolumeStatus next) {
-        if (previous == null || !Objects.equals(previous.requestId(), next.requestId())) {
-            return next;
-        }
-        Map<Axis, VolumeStatus.AxisProgress> axes = new EnumMap<>(Axis.class);
-        for (VolumeStatus.AxisProgress p : previous.axes()) {
-            axes.put(p.axis(), p);
-        }
-        for (VolumeStatus.AxisProgress p : next.axes()) {
-            axes.put(p.axis(), p);
-        }
-        return new VolumeStatus(next.version(), next.volumeId(), next.requestId(), next.state(), next.stage(),
-                new ArrayList<>(axes.values()), next.detail());
     }
 
     @Override
@@ -175,7 +152,7 @@ public class VolumeStatusView implements SmartLifecycle {
                     record.offset(), e.getMessage());
             return;
         }
-        latest.compute(next.volumeId(), (id, previous) -> merge(previous, next));
+        latest.compute(next.volumeId(), (id, previous) -> VolumeStatus.merge(previous, next));
     }
 
     private void pause() {

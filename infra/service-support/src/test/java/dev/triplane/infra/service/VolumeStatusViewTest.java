@@ -93,12 +93,12 @@ class VolumeStatusViewTest {
                 progress(Axis.SAGITTAL, 0, 5));
         VolumeStatus segmented = status("v", "r", State.SEGMENTED, Stage.FUSION, progress(Axis.SAGITTAL, 5, 5));
 
-        VolumeStatus merged = VolumeStatusView.merge(accepted, segmented);
+        VolumeStatus merged = VolumeStatus.merge(accepted, segmented);
 
         assertThat(merged.state()).isEqualTo(State.SEGMENTED);
         assertThat(merged.stage()).isEqualTo(Stage.FUSION);
         assertThat(merged.axes()).containsExactly(progress(Axis.AXIAL, 0, 3), progress(Axis.SAGITTAL, 5, 5));
-        assertThat(VolumeStatusView.merge(null, accepted)).isSameAs(accepted);
+        assertThat(VolumeStatus.merge(null, accepted)).isSameAs(accepted);
     }
 
     private static String volumeId() {

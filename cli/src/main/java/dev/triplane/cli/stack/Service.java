@@ -1,0 +1,64 @@
+package dev.triplane.cli.stack;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pipeline's services as the local launcher runs them: the one list of modules, jars, heaps and the
+ * arguments that differ per service. Start order is declaration order; stop order the reverse.
+ */
+public enum Service {
+    // Heaps for the 2-core, 24 GiB reference machine: ONNX Runtime's memory is native, outside the worker's heap
+    // (about 3.3 GiB for SAM2.1 tiny), so the heaps leave room for it next to the broker and s3proxy.
+    INGEST("ingest-service", List.of("-Xmx1g", "-XX:+UseSerialGC")),
+    AXIS_WORKER("axis-worker", List.of("-Xmx4g", "-XX:+UseParallelGC")),
+    FUSION("fusion-service", List.of("-Xmx3g", "-XX:+UseParallelGC")),
+    METRICS("metrics-service", List.of("-Xmx2g", "-XX:+UseSerialGC"));
+
+    private final String module;
+    private final List<String> jvmOptions;
+
+    Service(String module, List<String> jvmOptions) {
+        this.module = module;
+        this.jvmOptions = jvmOptions;
+    }
+
+    /** The Maven module folder, which is also the jar's finalName. */
+    public String module() {
+        return module;
+    }
+
+    /** {@code <repo>/<module>/target/<module>.jar}, the repackaged Spring Boot jar. */
+    public Path jar(Path repoRoot) {
+        return repoRoot.resolve(module).resolve("target").resolve(module + ".jar");
+    }
+
+    List<String> jvmOptions() {
+        return jvmOptions;
+    }
+
+    /** The service's own command-line properties for a local run (the stack's and the port come on top). */
+    List<String> args(LaunchSettings settings) {
+        List<String> args = new ArrayList<>();
+        switch (this) {
+            // s3proxy sends no bucket notifications: the scanner is the only trigger, so it looks every second.
+            case INGEST -> {
+                args.add("--triplane.ingest.inbox.scan-interval=1s");
+                args.add("--triplane.ingest.request.model=" + settings.model().name());
+                if (settings.datasetTag() != null) {
+                    args.add("--triplane.ingest.request.dataset-tag=" + settings.datasetTag());
+                }
+            }
+            case AXIS_WORKER -> {
+                args.add("--triplane.worker.models-dir=" + settings.model().modelsDir());
+                args.add("--triplane.worker.model-cache-dir=" + settings.dataDir().resolve("model-cache"));
+            }
+            case FUSION -> args.add("--triplane.fusion.state-dir=" + settings.dataDir().resolve("fusion-state"));
+            case METRICS -> {
+                // Only the stack's properties.
+            }
+        }
+        return args;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.triplane.cli.stack;
+
+import dev.triplane.infra.local.ChildJvm;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Starts service fat jars as child JVMs pointed at a local stack, each on a free loopback port with its log
+ * under {@code <data>/logs/}, and stops them in reverse order. The children run under infra's
+ * {@code ParentWatch}: they exit when this JVM dies, even by SIGKILL.
+ */
+public final class ServiceLauncher implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Spring's graceful shutdown finishes in-flight work well within this. */
+    private static final long STOP_GRACE_SECONDS = 30;
+
+    private final List<RunningService> running;
+
+    private ServiceLauncher(List<RunningService> running) {
+        this.running = running;
+    }
+
+    /**
+     * Starts {@code services} in order and returns once each reports {@code UP} on {@code /actuator/health};
+     * stops what it started when one fails or is not up in {@code readyTimeout}.
+     *
+     * @param stackProperties the stack's Spring properties ({@code LocalStack.serviceProperties()})
+     */
+    public static ServiceLauncher start(List<Service> services, Map<String, String> stackProperties,
+                                        LaunchSettings settings, Duration readyTimeout) throws IOException {
+        requireJars(services, settings.repoRoot());
+        Path logs = Files.createDirectories(settings.dataDir().toAbsolutePath().resolve("logs"));
+        List<RunningService> started = new ArrayList<>();
+        ServiceLauncher launcher = new ServiceLauncher(started);
+        try {
+            for (Service service : services) {
+                int port = ChildJvm.freePort();
+                List<String> args = new ArrayList<>();
+                new TreeMap<>(stackProperties).forEach((key, value) -> args.add("--" + key + "=" + value));
+                args.add("--server.port=" + port);
+                args.addAll(service.args(settings));
+                ChildJvm child = ChildJvm.startBootJar(service.module(), service.jar(settings.repoRoot()),
+                        service.jvmOptions(), args, settings.dataDir().toAbsolutePath(),
+                        logs.resolve(service.module() + ".log"));
+                started.add(new RunningService(service, child, port));
+            }
+            long deadline = System.nanoTime() + readyTimeout.toNanos();
+            for (RunningService service : started) {
+                awaitUp(service, deadline, readyTimeout);
+            }
+            return launcher;
+        } catch (IOException | RuntimeException e) {
+            launcher.close();
+            throw e;
+        }
+    }
+
+    /** Throws, naming the build command, when a service's jar has not been built. */
+    public static void requireJars(List<Service> services, Path repoRoot) throws IOException {
+        for (Service service : services) {
+            Path jar = service.jar(repoRoot);
+            if (!Files.isRegularFile(jar)) {
+                throw new IOException(jar + " is missing: build it with ./triplane (or mvn -pl " + service.module()
+                        + " -am package -DskipTests)");
+            }
+        }
+    }
+
+    /** The services, in start order. */
+    public List<RunningService> running() {
+        return List.copyOf(running);
+    }
+
+    public RunningService get(Service service) {
+        return running.stream().filter(r -> r.service() == service).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(service + " was not started"));
+    }
+
+    /** Stops the services in reverse start order (SIGTERM, SIGKILL after 30 s); returns once all are gone. */
+    @Override
+    public void close() {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            running.get(i).process().stop(STOP_GRACE_SECONDS);
+        }
+    }
+
+    private static void awaitUp(RunningService service, long deadline, Duration timeout) throws IOException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest probe = HttpRequest.newBuilder(URI.create(service.url() + "/actuator/health"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        try {
+            while (true) {
+                service.process().checkAlive();
+                try {
+                    HttpResponse<String> response = http.send(probe, HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200
+                            && "UP".equals(JSON.readTree(response.body()).path("status").asString())) {
+                        return;
+                    }
+                } catch (IOException | JacksonException e) {
+                    // Not listening yet, or answering before its health endpoint is ready.
+                }
+                if (System.nanoTime() > deadline) {
+                    throw service.process().failure("not UP after " + timeout.toSeconds() + " s");
+                }
+                Thread.sleep(500);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for " + service.service().module(), e);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.triplane.cli.stack;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.triplane.infra.storage.S3Endpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code <data>/stack.json}: where a running local pipeline listens, written by {@code triplane up} and
+ * {@code demo}, read by {@code submit} and {@code status}.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param s3               the S3 server's URL, region and (local, fixed) credentials
+ * @param bucket           the pipeline's bucket
+ * @param bucketFolder     where the S3 server keeps the bucket's objects on disk
+ * @param ingestUrl        ingest-service's base URL
+ * @param pids             process id per service module, and {@code triplane} for the launching CLI
+ * @param logs             log file per service module
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record StackInfo(String bootstrapServers, S3Endpoint s3, String bucket, String bucketFolder, String ingestUrl,
+                        Map<String, Long> pids, Map<String, String> logs) {
+
+    public static final String FILE = "stack.json";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** Writes {@code dataDir/stack.json} atomically. */
+    public void write(Path dataDir) throws IOException {
+        Path tmp = dataDir.resolve(FILE + ".tmp");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
+        Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Reads {@code dataDir/stack.json}, with a hint at {@code triplane up} when there is none. */
+    public static StackInfo read(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(FILE);
+        try {
+            return JSON.readValue(Files.readAllBytes(file), StackInfo.class);
+        } catch (NoSuchFileException e) {
+            throw new IOException("no running pipeline: " + file + " is missing (start one with ./triplane up"
+                    + (dataDir.endsWith(".triplane") ? "" : " --data " + dataDir) + ")");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.triplane.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.triplane.cli.stack.Service;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code triplane demo} in this JVM: its own local stack, the four service jars, the samples through the inbox,
+ * the metrics table at the end. Needs every service jar; skipped while one is not built.
+ */
+class DemoCommandTest {
+
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+    @Test
+    void demoPrintsTheMetricsTableResultsAndTimings() throws Exception {
+        assumeTrue(Arrays.stream(Service.values()).allMatch(s -> Files.isRegularFile(s.jar(ROOT))),
+                "needs the jars of all four services");
+        Path data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TriplaneCommand());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+
+        int code = cli.execute("demo", "--data", data.toString(), "--timeout", "PT15M");
+
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString())
+                .contains("SAM2 model: sam2-micro")
+                .contains("dropped s3://triplane/inbox/demo/example_ct_sm.nii.gz")
+                .containsPattern("SEGMENTING .* axial \\d+/\\d+")
+                .containsPattern("id +structure +pred vox +ref vox +Dice +IoU +HD mm +HD95 mm +ASSD mm +NSD")
+                .containsPattern("\\d+ structures, mean ± std")
+                .contains("results/")
+                .contains("segmentation.nii.gz", "uncertainty.nii.gz", "metrics.json")
+                .containsPattern("end to end \\(image dropped -> metrics received\\): [0-9.]+ s")
+                .containsPattern("outside the engine's compute: [0-9.]+ s = [0-9.]+%");
+        assertThat(data.resolve("stack.json")).as("removed when the demo stops the stack").doesNotExist();
+    }
+}
