@@ -57,6 +57,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "a SAM2 export (tools/sam2_export) for the workers; default: the committed micro model")
     private Path model;
 
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+            description = "axis-workers side by side (one consumer group); default 1")
+    private int workers;
+
     @Option(names = "--keep", description = "keep the pipeline running afterwards, like up")
     private boolean keep;
 
@@ -75,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
         // so the pipeline runs again on a data folder that has seen the samples before.
         String datasetTag = "demo-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
                 .format(ZonedDateTime.now(ZoneOffset.UTC));
-        LocalPipeline pipeline = UpCommand.start(out, stackOptions.dataDir(), model, datasetTag);
+        LocalPipeline pipeline = UpCommand.start(out, stackOptions.dataDir(), model, workers, datasetTag);
         boolean ok;
         try {
             ok = run(out, pipeline.info(), datasetTag);
@@ -110,7 +114,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.println("request " + requestId.get() + " (dataset tag " + datasetTag + ")");
             out.flush();
-            Outcome outcome = client.await(requestId.get(), timeout, s -> {
+            Outcome outcome = client.await(drop.volumeId(), requestId.get(), timeout, s -> {
                 out.println("  " + StatusTable.progress(s));
                 out.flush();
             });

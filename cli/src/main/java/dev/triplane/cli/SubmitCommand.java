@@ -77,7 +77,7 @@ final class SubmitCommand implements Callable<Integer> {
         if (!await) {
             return 0;
         }
-        Outcome outcome = client.await(submitted.requestId(), timeout, s -> {
+        Outcome outcome = client.await(submitted.volumeId(), submitted.requestId(), timeout, s -> {
             out.println(StatusTable.progress(s));
             out.flush();
         });

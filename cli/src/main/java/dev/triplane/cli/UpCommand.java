@@ -34,34 +34,40 @@ final class UpCommand implements Callable<Integer> {
             description = "a SAM2 export (tools/sam2_export) for the workers; default: the committed micro model")
     private Path model;
 
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+            description = "axis-workers side by side (one consumer group); default 1")
+    private int workers;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        LocalPipeline pipeline = start(out, stackOptions.dataDir(), model, null);
+        LocalPipeline pipeline = start(out, stackOptions.dataDir(), model, workers, null);
         runUntilInterrupted(out, pipeline);
         return 0;
     }
 
     /** Starts every service on a local stack under {@code dataDir}, telling the user what runs where. */
-    static LocalPipeline start(PrintWriter out, Path dataDir, Path model, String datasetTag) throws IOException {
+    static LocalPipeline start(PrintWriter out, Path dataDir, Path model, int workers, String datasetTag)
+            throws IOException {
         Path root = Home.root();
         ModelChoice choice = ModelChoice.of(root, model);
+        List<Service> services = Service.pipeline(workers);
         out.println(choice.describe());
-        out.println("starting the local stack and " + Service.values().length + " services in " + dataDir + " ...");
+        out.println("starting the local stack and " + services.size() + " services in " + dataDir + " ...");
         out.flush();
         long started = System.nanoTime();
-        LocalPipeline pipeline = LocalPipeline.start(new LaunchSettings(root, dataDir, choice, datasetTag),
-                List.of(Service.values()));
+        LocalPipeline pipeline = LocalPipeline.start(new LaunchSettings(root, dataDir, choice, datasetTag), services);
         StackInfo info = pipeline.info();
         out.printf("ready in %.0f s%n", (System.nanoTime() - started) / 1e9);
         out.println("  kafka   " + info.bootstrapServers());
         out.println("  s3      " + info.s3().url() + "  bucket " + info.bucket() + "  (objects on disk: "
                 + info.bucketFolder() + ")");
         out.println("  ingest  " + info.ingestUrl());
-        for (Service service : Service.values()) {
-            out.println("  " + service.module() + "  pid " + info.pids().get(service.module()) + "  log "
-                    + info.logs().get(service.module()));
-        }
+        info.logs().forEach((name, log) -> {
+            if (info.pids().containsKey(name)) {
+                out.println("  " + name + "  pid " + info.pids().get(name) + "  log " + log);
+            }
+        });
         out.println("  stack   " + dataDir.resolve(StackInfo.FILE));
         out.flush();
         return pipeline;

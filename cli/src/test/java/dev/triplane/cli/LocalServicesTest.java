@@ -104,7 +104,7 @@ class LocalServicesTest {
         assertThat(submitted.requestId()).startsWith("r-");
 
         // No worker runs here: the request stays ACCEPTED with its three axes at 0 frames.
-        Outcome outcome = client.await(submitted.requestId(), Duration.ofSeconds(5), s -> { });
+        Outcome outcome = client.await(submitted.volumeId(), submitted.requestId(), Duration.ofSeconds(5), s -> { });
         assertThat(outcome.finished()).isFalse();
         assertThat(outcome.status().state()).isEqualTo(VolumeStatus.State.ACCEPTED);
         assertThat(outcome.status().axes()).hasSize(3);

@@ -29,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -130,10 +131,11 @@ public final class PipelineClient {
     }
 
     /**
-     * Follows the request until its metrics arrive, it ends without them (no reference labels), it fails or is
-     * rejected, or {@code timeout} passes; {@code progress} sees each change of its merged status.
+     * Follows the volume's request until its metrics arrive, it ends without them (no reference labels), it fails
+     * or is rejected, or {@code timeout} passes; {@code progress} sees each change of its merged status. Both ids
+     * are matched: a request id names the settings, so volumes submitted alike share it.
      */
-    public Outcome await(String requestId, Duration timeout, Consumer<VolumeStatus> progress) {
+    public Outcome await(String volumeId, String requestId, Duration timeout, Consumer<VolumeStatus> progress) {
         long deadline = System.nanoTime() + timeout.toNanos();
         VolumeStatus status = null;
         List<AxisResult> axisResults = new ArrayList<>();
@@ -147,7 +149,7 @@ public final class PipelineClient {
              Follower<ErrorEvent> errorEvents = follow(Topic.ERRORS, ErrorEvent.class)) {
             while (true) {
                 for (VolumeStatus s : statuses.next()) {
-                    if (requestId.equals(s.requestId())) {
+                    if (volumeId.equals(s.volumeId()) && requestId.equals(s.requestId())) {
                         VolumeStatus merged = VolumeStatus.merge(status, s);
                         if (!merged.equals(status)) {
                             status = merged;
@@ -155,17 +157,24 @@ public final class PipelineClient {
                         }
                     }
                 }
-                results.next().stream().filter(r -> r.requestId().equals(requestId)).forEach(axisResults::add);
-                errorEvents.next().stream().filter(e -> requestId.equals(e.requestId())).forEach(errors::add);
+                Predicate<AxisResult> ofRequest = r -> r.volumeId().equals(volumeId) && r.requestId().equals(requestId);
+                results.next().stream().filter(ofRequest).forEach(axisResults::add);
+                errorEvents.next().stream()
+                        .filter(e -> volumeId.equals(e.volumeId()) && requestId.equals(e.requestId()))
+                        .forEach(errors::add);
                 for (SegmentationReady s : segmentations.next()) {
-                    if (s.requestId().equals(requestId)) {
+                    if (s.volumeId().equals(volumeId) && s.requestId().equals(requestId)) {
                         segmentation = s;
                     }
                 }
                 for (MetricsReady m : metricsEvents.next()) {
-                    if (m.requestId().equals(requestId)) {
+                    if (m.volumeId().equals(volumeId) && m.requestId().equals(requestId)) {
                         metrics = m;
                     }
+                }
+                if (metrics != null) {
+                    // the results topic is read apart: results published before the metrics may not be polled yet
+                    results.rest().stream().filter(ofRequest).forEach(axisResults::add);
                 }
                 Outcome outcome = new Outcome(status, List.copyOf(axisResults), segmentation, metrics,
                         List.copyOf(errors), true);
@@ -226,7 +235,15 @@ public final class PipelineClient {
         }
 
         List<T> next() {
-            List<T> all = reader.poll();
+            return unseen(reader.poll());
+        }
+
+        /** Everything up to the current end of the topic not handed out before. */
+        List<T> rest() {
+            return unseen(reader.readToEnd());
+        }
+
+        private List<T> unseen(List<T> all) {
             List<T> fresh = all.subList(seen, all.size());
             seen = all.size();
             return fresh;

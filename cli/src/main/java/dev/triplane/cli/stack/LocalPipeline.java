@@ -42,8 +42,8 @@ public final class LocalPipeline implements AutoCloseable {
             Map<String, String> logs = new LinkedHashMap<>();
             pids.put("triplane", ProcessHandle.current().pid());
             for (RunningService service : launcher.running()) {
-                pids.put(service.service().module(), service.pid());
-                logs.put(service.service().module(), service.log().toString());
+                pids.put(service.process().name(), service.pid());
+                logs.put(service.process().name(), service.log().toString());
             }
             logs.put("kafka", stack.brokerLog().toString());
             logs.put("s3", stack.s3Log().toString());

@@ -2,6 +2,7 @@ package dev.triplane.cli.stack;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -22,6 +23,19 @@ public enum Service {
     Service(String module, List<String> jvmOptions) {
         this.module = module;
         this.jvmOptions = jvmOptions;
+    }
+
+    /** Every service in start order, with {@code workers} axis-workers side by side (a consumer group). */
+    public static List<Service> pipeline(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("at least one axis-worker, got " + workers);
+        }
+        List<Service> services = new ArrayList<>();
+        services.add(INGEST);
+        services.addAll(Collections.nCopies(workers, AXIS_WORKER));
+        services.add(FUSION);
+        services.add(METRICS);
+        return services;
     }
 
     /** The Maven module folder, which is also the jar's finalName. */

@@ -52,9 +52,11 @@ public final class ServiceLauncher implements AutoCloseable {
                 new TreeMap<>(stackProperties).forEach((key, value) -> args.add("--" + key + "=" + value));
                 args.add("--server.port=" + port);
                 args.addAll(service.args(settings));
-                ChildJvm child = ChildJvm.startBootJar(service.module(), service.jar(settings.repoRoot()),
-                        service.jvmOptions(), args, settings.dataDir().toAbsolutePath(),
-                        logs.resolve(service.module() + ".log"));
+                // a second instance of a service (two workers) is named and logged apart: axis-worker-2
+                long instance = started.stream().filter(r -> r.service() == service).count() + 1;
+                String name = instance == 1 ? service.module() : service.module() + "-" + instance;
+                ChildJvm child = ChildJvm.startBootJar(name, service.jar(settings.repoRoot()),
+                        service.jvmOptions(), args, settings.dataDir().toAbsolutePath(), logs.resolve(name + ".log"));
                 started.add(new RunningService(service, child, port));
             }
             long deadline = System.nanoTime() + readyTimeout.toNanos();

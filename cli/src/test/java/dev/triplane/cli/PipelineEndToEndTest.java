@@ -1,0 +1,314 @@
+package dev.triplane.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.triplane.cli.pipeline.Outcome;
+import dev.triplane.cli.pipeline.PipelineClient;
+import dev.triplane.cli.pipeline.Submission;
+import dev.triplane.cli.pipeline.Submitted;
+import dev.triplane.cli.stack.LaunchSettings;
+import dev.triplane.cli.stack.ModelChoice;
+import dev.triplane.cli.stack.RunningService;
+import dev.triplane.cli.stack.Service;
+import dev.triplane.cli.stack.ServiceLauncher;
+import dev.triplane.cli.stack.StackInfo;
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.MetricsReady;
+import dev.triplane.core.events.SegmentationReady;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.metrics.StructureMetrics;
+import dev.triplane.core.nifti.NiftiImage;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.nifti.NiftiWriter;
+import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.volume.ImageVolume;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.local.LocalStack;
+import dev.triplane.infra.local.SharedLocalStack;
+import dev.triplane.infra.local.TopicReader;
+import dev.triplane.infra.storage.MinioObjectStore;
+import dev.triplane.infra.storage.ObjectStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The whole pipeline on a real broker and a real S3 server: ingest, two axis-workers in one consumer group,
+ * fusion and metrics as the service jars, scans dropped into the inbox or uploaded. Each scenario uses volumes of
+ * its own (the sample with one voxel changed), so the scenarios share the running pipeline.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineEndToEndTest {
+
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final Path SAMPLE_IMAGE = ROOT.resolve("samples/example_ct_sm.nii.gz");
+    private static final Path SAMPLE_LABELS = ROOT.resolve("samples/example_seg.nii.gz");
+    /** Liver and spleen: two structures keep each volume to seconds with the micro model. */
+    private static final Set<Integer> STRUCTURES = Set.of(1, 5);
+    private static final Duration RESULT_TIMEOUT = Duration.ofMinutes(4);
+
+    private final String tag = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+    private final Topics topics = Topics.load();
+    private LocalStack stack;
+    private ServiceLauncher launcher;
+    private PipelineClient client;
+    private ObjectStore store;
+    private Path work;
+    private NiftiImage sample;
+    private int variants;
+
+    @BeforeAll
+    void start() throws IOException {
+        stack = SharedLocalStack.get();
+        work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "e2e");
+        Map<String, String> properties = new HashMap<>(stack.serviceProperties());
+        properties.put("triplane.ingest.request.structures", "liver,spleen");
+        // Two workers share two cores; a killed worker's partitions move after its session times out.
+        properties.put("triplane.worker.threads", "1");
+        properties.put("triplane.worker.progress-interval", "200ms");
+        properties.put("spring.kafka.consumer.properties.session.timeout.ms", "6000");
+        properties.put("spring.kafka.consumer.properties.heartbeat.interval.ms", "1000");
+        launcher = ServiceLauncher.start(Service.pipeline(2), properties,
+                new LaunchSettings(ROOT, work, ModelChoice.of(ROOT, null), tag), Duration.ofMinutes(5));
+        StackInfo info = new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(),
+                stack.bucketFolder().toString(), launcher.get(Service.INGEST).url(), Map.of(), Map.of());
+        client = new PipelineClient(info);
+        store = new MinioObjectStore(stack.s3(), stack.bucket());
+        sample = new NiftiReader(ReadLimits.defaults()).read(SAMPLE_IMAGE);
+    }
+
+    @AfterAll
+    void stop() {
+        if (launcher != null) {
+            launcher.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aDroppedScanYieldsExactlyOneSegmentationAndOneMetricsEvent() throws Exception {
+        Path image = variant();
+        String volumeId = sha256(image);
+        String folder = "inbox/" + tag + "-drop/";
+        store.put(folder + "ct_seg.nii.gz", SAMPLE_LABELS, "application/gzip");
+        store.put(folder + "ct.nii.gz", image, "application/gzip");
+
+        Outcome outcome = awaitDropped(volumeId);
+
+        assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+        SegmentationReady segmentation = outcome.segmentation();
+        assertThat(segmentation.axes()).containsExactly(Axis.values());
+        assertThat(segmentation.partial()).isFalse();
+        assertThat(segmentation.structures()).extracting(SegmentationReady.StructureVoxels::id)
+                .containsExactlyInAnyOrderElementsOf(STRUCTURES);
+        NiftiImage fused = read(segmentation.segmentationKey());
+        assertThat(fused.grid().shape()).isEqualTo(sample.grid().shape());
+        assertThat(store.exists(segmentation.uncertaintyKey())).isTrue();
+        assertThat(outcome.metrics().structures()).extracting(StructureMetrics::id)
+                .containsExactlyInAnyOrderElementsOf(STRUCTURES);
+        for (StructureMetrics m : outcome.metrics().structures()) {
+            assertThat(m.dice()).isBetween(0.0, 1.0);
+            assertThat(m.iou()).isBetween(0.0, m.dice());
+            assertThat(m.refVoxels()).as("the sample's own labels").isPositive();
+            long fusedVoxels = segmentation.structures().stream().filter(s -> s.id() == m.id()).findFirst()
+                    .orElseThrow().voxels();
+            assertThat(m.predVoxels()).isEqualTo(fusedVoxels);
+        }
+        assertThat(store.exists(outcome.metrics().metricsKey())).isTrue();
+        assertThat(outcome.axisResults()).hasSize(3);
+        assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId, volumeId))
+                .isEqualTo(1);
+        assertThat(countFor(Topic.METRICS, MetricsReady.class, MetricsReady::volumeId, volumeId)).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void twoWorkersShareTheAxisJobsOfSeveralVolumes() throws Exception {
+        List<Submitted> submitted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Submitted s = client.submit(Submission.of(variant(), SAMPLE_LABELS));
+            assertThat(s.rejected()).as(s.toString()).isFalse();
+            submitted.add(s);
+        }
+        List<AxisResult> results = new ArrayList<>();
+        for (Submitted s : submitted) {
+            Outcome outcome = client.await(s.volumeId(), s.requestId(), RESULT_TIMEOUT, status -> { });
+            assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+            results.addAll(outcome.axisResults());
+        }
+
+        assertThat(results).hasSize(9);
+        Set<String> workers = results.stream().map(AxisResult::worker).collect(Collectors.toSet());
+        Set<String> pids = launcher.running().stream().filter(r -> r.service() == Service.AXIS_WORKER)
+                .map(r -> String.valueOf(r.pid())).collect(Collectors.toSet());
+        assertThat(workers).as("both workers took jobs").hasSize(2)
+                .allSatisfy(w -> assertThat(pids).anySatisfy(pid -> assertThat(w).endsWith(pid)));
+    }
+
+    @Test
+    @Order(3)
+    void aMalformedFileYieldsAnErrorNamingItWhileTheNextValidFileCompletes() throws Exception {
+        String folder = "inbox/" + tag + "-bad/";
+        String broken = folder + "a_broken.nii.gz";
+        store.put(broken, "this is not a NIfTI file".getBytes(), "application/gzip");
+        Path image = variant();
+        store.put(folder + "b_ct_seg.nii.gz", SAMPLE_LABELS, "application/gzip");
+        store.put(folder + "b_ct.nii.gz", image, "application/gzip");
+
+        Outcome outcome = awaitDropped(sha256(image));
+
+        assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+        try (TopicReader<ErrorEvent> errors = reader(Topic.ERRORS, ErrorEvent.class)) {
+            await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(errors.poll())
+                    .filteredOn(e -> e.object().contains(broken)).singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.stage()).isEqualTo(Stage.INGEST);
+                        assertThat(e.retryable()).isFalse();
+                        assertThat(e.reason()).isNotBlank();
+                    }));
+        }
+        assertThat(store.exists(broken)).as("bad input is kept").isTrue();
+    }
+
+    @Test
+    @Order(4)
+    void theSameScanDroppedTwiceYieldsOneResult() throws Exception {
+        Path image = variant();
+        String volumeId = sha256(image);
+        String folder = "inbox/" + tag + "-twice/";
+        for (String name : List.of("a", "b")) {
+            store.put(folder + name + "_seg.nii.gz", SAMPLE_LABELS, "application/gzip");
+            store.put(folder + name + ".nii.gz", image, "application/gzip");
+        }
+        Outcome outcome = awaitDropped(volumeId);
+        assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+        // A later drop listed after both copies: once it is done, the scanner has seen the second copy.
+        Path later = variant();
+        store.put(folder + "c_seg.nii.gz", SAMPLE_LABELS, "application/gzip");
+        store.put(folder + "c.nii.gz", later, "application/gzip");
+        assertThat(awaitDropped(sha256(later)).succeeded()).isTrue();
+
+        assertThat(countFor(Topic.AXIS_RESULTS, AxisResult.class, AxisResult::volumeId, volumeId)).isEqualTo(3);
+        assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId, volumeId))
+                .isEqualTo(1);
+        assertThat(countFor(Topic.METRICS, MetricsReady.class, MetricsReady::volumeId, volumeId)).isEqualTo(1);
+    }
+
+    /** Last: it kills a worker. */
+    @Test
+    @Order(5)
+    void aWorkerKilledMidJobDoesNotLoseTheJob() throws Exception {
+        Submitted submitted = client.submit(Submission.of(variant(), SAMPLE_LABELS));
+        RunningService busy = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                .until(this::busyWorker, Optional::isPresent).orElseThrow();
+        ProcessHandle.of(busy.pid()).ifPresent(ProcessHandle::destroyForcibly);
+
+        Outcome outcome = client.await(submitted.volumeId(), submitted.requestId(), RESULT_TIMEOUT, s -> { });
+
+        assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+        assertThat(outcome.axisResults()).extracting(AxisResult::axis).containsExactlyInAnyOrder(Axis.values());
+        assertThat(outcome.axisResults()).extracting(AxisResult::worker)
+                .noneSatisfy(w -> assertThat(w).endsWith(":" + busy.pid()));
+        assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId,
+                submitted.volumeId())).isEqualTo(1);
+    }
+
+    /** A worker whose job gauge says it is running a job now. */
+    private Optional<RunningService> busyWorker() {
+        HttpClient http = HttpClient.newHttpClient();
+        for (RunningService worker : launcher.running()) {
+            if (worker.service() != Service.AXIS_WORKER) {
+                continue;
+            }
+            try {
+                String metrics = http.send(HttpRequest.newBuilder(URI.create(worker.url() + "/actuator/prometheus"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body();
+                if (metrics.lines().anyMatch(l -> l.startsWith("triplane_jobs_active{") && l.endsWith(" 1.0"))) {
+                    return Optional.of(worker);
+                }
+            } catch (IOException e) {
+                // Busy answering another scrape; try again.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Outcome awaitDropped(String volumeId) {
+        String requestId = client.awaitAccepted(volumeId, tag, Duration.ofMinutes(2))
+                .orElseThrow(() -> new AssertionError("ingest did not accept volume " + volumeId));
+        return client.await(volumeId, requestId, RESULT_TIMEOUT, s -> { });
+    }
+
+    /** The sample with one voxel changed: a new volume (its id is the file's hash) with the sample's labels. */
+    private Path variant() throws IOException {
+        ImageVolume image = sample.toImageVolume();
+        float[] voxels = image.voxels().clone();
+        voxels[++variants] += 1;
+        Path file = work.resolve("variant-" + variants + ".nii.gz");
+        NiftiWriter.write(file, new ImageVolume(image.grid(), voxels), sample.header());
+        return file;
+    }
+
+    private NiftiImage read(String key) {
+        try (InputStream in = store.get(key)) {
+            return new NiftiReader(ReadLimits.defaults()).read(in, key);
+        } catch (IOException e) {
+            throw new AssertionError(key, e);
+        }
+    }
+
+    private <T> long countFor(Topic topic, Class<T> type, Function<T, String> volume,
+            String volumeId) {
+        try (TopicReader<T> reader = reader(topic, type)) {
+            return reader.readToEnd().stream().filter(e -> volume.apply(e).equals(volumeId)).count();
+        }
+    }
+
+    private <T> TopicReader<T> reader(Topic topic, Class<T> type) {
+        return new TopicReader<>(stack.bootstrapServers(), topics.name(topic), type);
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
