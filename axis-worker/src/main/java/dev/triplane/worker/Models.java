@@ -8,10 +8,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,7 +22,7 @@ import org.springframework.stereotype.Component;
  * holds an export, otherwise from the object store through {@link ModelStore} into {@code model-cache-dir}.
  */
 @Component
-class Models implements DisposableBean {
+class Models implements InitializingBean, DisposableBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(Models.class);
 
@@ -29,6 +31,7 @@ class Models implements DisposableBean {
     private final Path cacheDir;
     private final Sam2Options options;
     private final String device;
+    private final List<String> preload;
     private final Map<String, Sam2Model> loaded = new HashMap<>();
 
     Models(ModelStore modelStore, WorkerProperties properties) {
@@ -37,6 +40,13 @@ class Models implements DisposableBean {
         this.cacheDir = properties.modelCacheFolder();
         this.options = properties.sam2Options();
         this.device = properties.device();
+        this.preload = properties.preload();
+    }
+
+    /** Loads the {@code preload} models; a worker that cannot load one fails to start, naming it. */
+    @Override
+    public void afterPropertiesSet() {
+        preload.forEach(this::get);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.triplane.core.propagation.LogitVolumeCodec;
 import dev.triplane.core.sam2.Sam2Options;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -23,12 +24,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                         a long job never triggers a rebalance
  * @param progressInterval least time between two progress statuses of a job
  * @param volumeCacheSize  decoded volumes (images and labels, each) kept in memory for the next jobs
+ * @param preload          models loaded at startup, before the first job, so no job's time includes loading one
  */
 @ConfigurationProperties("triplane.worker")
 public record WorkerProperties(@DefaultValue("models") String modelsDir, String modelCacheDir,
         @DefaultValue("cpu") String device, @DefaultValue("0") int threads,
         @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
-        @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize) {
+        @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize,
+        @DefaultValue List<String> preload) {
 
     /** Added to {@code maxJobDuration} for the poll interval: publishing and committing after the job. */
     static final Duration POLL_MARGIN = Duration.ofMinutes(1);

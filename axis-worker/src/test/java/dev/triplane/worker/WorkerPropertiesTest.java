@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.triplane.core.propagation.LogitVolumeCodec;
 import dev.triplane.core.sam2.Sam2Options;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Device and encoding names, and the poll interval derived from the longest job. */
 class WorkerPropertiesTest {
 
     private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob) {
-        return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2);
+        return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2, List.of());
     }
 
     @Test

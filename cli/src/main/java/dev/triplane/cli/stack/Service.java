@@ -67,6 +67,7 @@ public enum Service {
             case AXIS_WORKER -> {
                 args.add("--triplane.worker.models-dir=" + settings.model().modelsDir());
                 args.add("--triplane.worker.model-cache-dir=" + settings.dataDir().resolve("model-cache"));
+                args.add("--triplane.worker.preload=" + settings.model().name());
             }
             case FUSION -> args.add("--triplane.fusion.state-dir=" + settings.dataDir().resolve("fusion-state"));
             case METRICS -> {
