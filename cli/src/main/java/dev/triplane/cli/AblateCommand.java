@@ -1,5 +1,8 @@
 package dev.triplane.cli;
 
+import dev.triplane.cli.pipeline.PipelineClient;
+import dev.triplane.cli.pipeline.PipelineSegmenter;
+import dev.triplane.cli.stack.StackInfo;
 import dev.triplane.core.evaluation.Ablation;
 import dev.triplane.core.evaluation.AblationTable;
 import dev.triplane.core.evaluation.Dataset;
@@ -17,10 +20,14 @@ import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.sam2.Sam2Model;
 import dev.triplane.core.sam2.Sam2Options;
 import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.infra.storage.MinioObjectStore;
+import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.ObjectStoreDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -29,6 +36,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -45,9 +53,10 @@ final class AblateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR",
-            description = "dataset folder: dataset.json, images/ + labels/, or TotalSegmentator case folders")
-    private Path data;
+    @Option(names = "--data", required = true, paramLabel = "DIR|s3://BUCKET/PREFIX",
+            description = "dataset folder or bucket prefix: dataset.json (folders only), images/ + labels/, or "
+                    + "TotalSegmentator case folders; a bucket is read through the running pipeline's S3 server")
+    private String data;
 
     @Option(names = "--structures", defaultValue = "bones", paramLabel = "GROUP|NAME|ID",
             description = "structures to segment, comma-separated groups, names or ids; default ${DEFAULT-VALUE}")
@@ -94,20 +103,34 @@ final class AblateCommand implements Callable<Integer> {
     private Path labelTable;
 
     @Option(names = "--through-pipeline",
-            description = "submit through Kafka and S3 instead of segmenting in this process (not available in this build)")
+            description = "submit every case x preset to the running pipeline (./triplane up) through ingest, Kafka "
+                    + "and S3, and score the segmentations it publishes, instead of segmenting in this process")
     private boolean throughPipeline;
+
+    @Option(names = "--stack", paramLabel = "DIR",
+            description = "data folder of the running pipeline (its stack.json), for --through-pipeline and s3:// "
+                    + "data; default .triplane/ in the repository")
+    private Path stackDir;
+
+    @Option(names = "--timeout", defaultValue = "PT30M", paramLabel = "DURATION",
+            description = "--through-pipeline: how long one case x preset may take (ISO-8601); default ${DEFAULT-VALUE}")
+    private Duration timeout;
 
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            if (throughPipeline) {
-                throw new IllegalArgumentException("--through-pipeline is not available in this build; "
-                        + "run without it to segment in this process");
-            }
             LabelTable table = labelTable == null ? LabelTable.totalSegmentatorV2() : LabelTable.read(labelTable);
-            Dataset dataset = Dataset.open(data, table);
+            boolean inBucket = ObjectStoreDataset.Location.isUri(data);
+            StackInfo stack = throughPipeline || inBucket
+                    ? StackOptions.running(stackDir != null ? stackDir : Home.root().resolve(".triplane")) : null;
+            ObjectStoreDataset.Location location = inBucket ? ObjectStoreDataset.Location.parse(data) : null;
+            // the bucket dataset downloads each case when the ablation loads it, so its store stays open till the end
+            ObjectStore dataStore = inBucket ? new MinioObjectStore(stack.s3(), location.bucket()) : null;
+            Dataset dataset = inBucket
+                    ? ObjectStoreDataset.open(dataStore, location.prefix(), table, out.resolve("cache"))
+                    : Dataset.open(Path.of(data), table);
             List<MemoryPolicy> policies = MemoryPolicy.parseList(presets);
             List<Axis> axisList = parseAxes(axes);
             String axesName = axisList.size() == Axis.values().length ? "all"
@@ -126,12 +149,26 @@ final class AblateCommand implements Callable<Integer> {
             FusionRule rule = FusionRule.parse(fusion);
             Ablation ablation = new Ablation(dataset, ids, groups, policies, axesName,
                     cases == null ? Integer.MAX_VALUE : cases, MetricOptions.defaults());
+            Consumer<String> log = line -> {
+                err.println("triplane ablate: " + line);
+                err.flush();
+            };
             AblationTable result;
-            try (Sam2Model sam2 = Sam2Model.load(model, Sam2Options.cpu(threads))) {
-                result = ablation.run(new InProcessSegmenter(sam2, axisList, prompts, rule), out, line -> {
-                    err.println("triplane ablate: " + line);
-                    err.flush();
-                });
+            if (throughPipeline) {
+                // one tag per run folder: a resumed run reuses its requests, another run makes new ones
+                String tag = "ablate-" + Integer.toHexString(out.toAbsolutePath().normalize().toString().hashCode());
+                try (ObjectStore results = new MinioObjectStore(stack.s3(), stack.bucket())) {
+                    result = ablation.run(new PipelineSegmenter(new PipelineClient(stack), results,
+                            out.resolve("uploads"), axisList, budget, kinds, rule, model.getFileName().toString(),
+                            tag, timeout), out, log);
+                }
+            } else {
+                try (Sam2Model sam2 = Sam2Model.load(model, Sam2Options.cpu(threads))) {
+                    result = ablation.run(new InProcessSegmenter(sam2, axisList, prompts, rule), out, log);
+                }
+            }
+            if (dataStore != null) {
+                dataStore.close();
             }
             stdout.print(result.text());
             stdout.println();

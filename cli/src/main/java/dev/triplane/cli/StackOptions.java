@@ -18,10 +18,15 @@ final class StackOptions {
 
     /** The running pipeline's {@code stack.json}; refused when the process that wrote it is gone (killed). */
     StackInfo stack() throws IOException {
-        StackInfo stack = StackInfo.read(dataDir());
+        return running(dataDir());
+    }
+
+    /** The {@code stack.json} under {@code dataDir}, refused when the process that wrote it is gone. */
+    static StackInfo running(Path dataDir) throws IOException {
+        StackInfo stack = StackInfo.read(dataDir);
         Long launcher = stack.pids().get("triplane");
         if (launcher != null && ProcessHandle.of(launcher).map(p -> !p.isAlive()).orElse(true)) {
-            throw new IOException(dataDir().resolve(StackInfo.FILE) + " is stale: the triplane process " + launcher
+            throw new IOException(dataDir.resolve(StackInfo.FILE) + " is stale: the triplane process " + launcher
                     + " that started that pipeline is gone; start one with ./triplane up");
         }
         return stack;

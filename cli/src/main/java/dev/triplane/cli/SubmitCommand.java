@@ -51,6 +51,15 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--dataset-tag", paramLabel = "T", description = "tag the metrics are aggregated under (default: ingest's)")
     private String datasetTag;
 
+    @Option(names = "--axes", paramLabel = "A", description = "axes to propagate along, e.g. axial,coronal (default: ingest's, all three)")
+    private String axes;
+
+    @Option(names = "--budget", paramLabel = "N", description = "prompted slices per structure and axis, prompts from labels (default: ingest's)")
+    private Integer budget;
+
+    @Option(names = "--prompt-kinds", paramLabel = "K", description = "prompt kinds per prompted slice: box, point, mask (default: ingest's)")
+    private String promptKinds;
+
     @Option(names = "--wait", description = "follow the request until it is COMPLETED, FAILED or REJECTED")
     private boolean await;
 
@@ -64,7 +73,7 @@ final class SubmitCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PipelineClient client = new PipelineClient(stackOptions.stack());
         Submitted submitted = client.submit(new Submission(image, labels, prompts, structures, policy, model,
-                datasetTag));
+                datasetTag, axes, budget, promptKinds));
         out.println("volumeId  " + submitted.volumeId());
         if (submitted.rejected()) {
             out.flush();

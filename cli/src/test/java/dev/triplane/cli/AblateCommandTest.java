@@ -143,8 +143,9 @@ class AblateCommandTest {
         assertThat(preset.exitCode()).isEqualTo(2);
         assertThat(preset.err()).contains("unknown policy preset 'fast'");
 
-        Run pipeline = ablate(tmp.resolve("p"), "baseline", "axial", "--through-pipeline");
-        assertThat(pipeline.exitCode()).isEqualTo(2);
-        assertThat(pipeline.err()).contains("--through-pipeline is not available in this build");
+        Run pipeline = ablate(tmp.resolve("p"), "baseline", "axial", "--through-pipeline", "--stack",
+                tmp.resolve("no-stack").toString());
+        assertThat(pipeline.exitCode()).isEqualTo(1);
+        assertThat(pipeline.err()).contains("no running pipeline").contains("stack.json is missing");
     }
 }

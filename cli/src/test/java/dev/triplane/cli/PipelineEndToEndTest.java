@@ -34,6 +34,8 @@ import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,6 +54,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,6 +63,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import picocli.CommandLine;
 
 /**
  * The whole pipeline on a real broker and a real S3 server: ingest, two axis-workers in one consumer group,
@@ -227,9 +231,42 @@ class PipelineEndToEndTest {
         assertThat(countFor(Topic.METRICS, MetricsReady.class, MetricsReady::volumeId, volumeId)).isEqualTo(1);
     }
 
-    /** Last: it kills a worker. */
     @Test
     @Order(5)
+    void ablateThroughThePipelineRunsEveryPresetOnABucketDataset() throws Exception {
+        String prefix = "datasets/" + tag + "/";
+        store.put(prefix + "images/example.nii.gz", SAMPLE_IMAGE, "application/gzip");
+        store.put(prefix + "labels/example.nii.gz", SAMPLE_LABELS, "application/gzip");
+        Path stackDir = Files.createDirectories(work.resolve("stack"));
+        new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
+                launcher.get(Service.INGEST).url(), Map.of(), Map.of()).write(stackDir);
+        Path out = work.resolve("ablate");
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        CommandLine cli = new CommandLine(new TriplaneCommand());
+        cli.setOut(new PrintWriter(stdout, true));
+        cli.setErr(new PrintWriter(stderr, true));
+
+        int code = cli.execute("ablate", "--through-pipeline", "--stack", stackDir.toString(),
+                "--data", "s3://" + stack.bucket() + "/" + prefix, "--structures", "liver,spleen",
+                "--presets", "np,baseline,sps,is,is+sps", "--axes", "all", "--out", out.toString());
+
+        assertThat(code).as(stdout + "\n" + stderr).isZero();
+        for (String preset : List.of("np", "baseline", "sps", "is", "is+sps")) {
+            assertThat(stdout.toString()).containsPattern("(?m)^" + Pattern.quote(preset) + " +all +1 +2 ");
+        }
+        assertThat(out.resolve("report.html")).isRegularFile();
+        assertThat(Files.readAllLines(out.resolve("structures.csv"))).hasSize(1 + 5 * 2);
+        try (TopicReader<SegmentationReady> segmentations = reader(Topic.SEGMENTATIONS, SegmentationReady.class)) {
+            assertThat(segmentations.readToEnd()).filteredOn(r -> r.datasetTag().startsWith("ablate-"))
+                    .as("one fused segmentation per preset, made by the pipeline").hasSize(5)
+                    .allSatisfy(r -> assertThat(r.axes()).containsExactly(Axis.values()));
+        }
+    }
+
+    /** Last: it kills a worker. */
+    @Test
+    @Order(6)
     void aWorkerKilledMidJobDoesNotLoseTheJob() throws Exception {
         Submitted submitted = client.submit(Submission.of(variant(), SAMPLE_LABELS));
         RunningService busy = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))

@@ -4,6 +4,7 @@ import dev.triplane.core.events.PromptPolicy;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.labels.StructureGroups;
+import dev.triplane.core.prompts.PromptKind;
 import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.infra.ObjectKeys;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,29 @@ record RequestSpec(String structures, List<Axis> axes, String memoryPolicy, Stri
         return new RequestSpec(newStructures != null ? newStructures : structures, axes,
                 newMemoryPolicy != null ? newMemoryPolicy : memoryPolicy, newModel != null ? newModel : model, prompts,
                 newDatasetTag != null ? newDatasetTag : datasetTag);
+    }
+
+    /** This request along {@code newAxes} (comma-separated axis names), or unchanged when null. */
+    RequestSpec withAxes(String newAxes) {
+        if (newAxes == null) {
+            return this;
+        }
+        List<Axis> parsed = Arrays.stream(newAxes.split(",")).map(a -> Axis.parse(a.strip())).toList();
+        return new RequestSpec(structures, parsed, memoryPolicy, model, prompts, datasetTag);
+    }
+
+    /**
+     * This request with label-derived prompts of {@code budget} frames and {@code kinds} (comma-separated
+     * {@code box}, {@code point}, {@code mask}), each kept as configured when null.
+     */
+    RequestSpec withPrompts(Integer budget, String kinds) {
+        if (budget == null && kinds == null) {
+            return this;
+        }
+        List<PromptKind> parsedKinds = kinds == null ? prompts.kinds()
+                : Arrays.stream(kinds.split(",")).map(k -> PromptKind.parse(k.strip())).toList();
+        return new RequestSpec(structures, axes, memoryPolicy, model, PromptPolicy.fromLabels(
+                budget != null ? budget : prompts.budget(), prompts.selector(), parsedKinds), datasetTag);
     }
 
     /**

@@ -52,6 +52,22 @@ class RequestSpecTest {
     }
 
     @Test
+    void axesAndPromptOverridesMakeAnotherRequest() {
+        String id = DEFAULTS.requestId(new int[] {1, 5}, "");
+
+        RequestSpec axial = DEFAULTS.withAxes("axial, sagittal");
+        assertThat(axial.axes()).containsExactly(Axis.AXIAL, Axis.SAGITTAL);
+        assertThat(axial.requestId(new int[] {1, 5}, "")).isNotEqualTo(id);
+        RequestSpec prompts = DEFAULTS.withPrompts(4, "box,point");
+        assertThat(prompts.prompts().budget()).isEqualTo(4);
+        assertThat(prompts.prompts().kinds()).containsExactly(PromptKind.BOX, PromptKind.POINT);
+        assertThat(prompts.requestId(new int[] {1, 5}, "")).isNotEqualTo(id);
+        assertThat(DEFAULTS.withAxes(null).withPrompts(null, null)).isEqualTo(DEFAULTS);
+        assertThatThrownBy(() -> DEFAULTS.withAxes("axial,axial")).hasMessageContaining("distinct");
+        assertThatThrownBy(() -> DEFAULTS.withPrompts(1, null)).hasMessageContaining("budget");
+    }
+
+    @Test
     void aBadPolicyOrRepeatedAxesAreRefused() {
         assertThatThrownBy(() -> DEFAULTS.with(null, "fastest", null, null)).hasMessageContaining("unknown policy");
         assertThatThrownBy(() -> new RequestSpec("present", List.of(Axis.AXIAL, Axis.AXIAL), "np", "m",

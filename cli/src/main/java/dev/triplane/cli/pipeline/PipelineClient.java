@@ -29,7 +29,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -64,6 +63,9 @@ public final class PipelineClient {
         body.field("policy", submission.policy());
         body.field("model", submission.model());
         body.field("datasetTag", submission.datasetTag());
+        body.field("axes", submission.axes());
+        body.field("budget", submission.budget() == null ? null : submission.budget().toString());
+        body.field("promptKinds", submission.promptKinds());
         HttpRequest request = HttpRequest.newBuilder(URI.create(ingestUrl() + "/volumes"))
                 .timeout(HTTP_TIMEOUT)
                 .header("Content-Type", "multipart/form-data; boundary=" + body.boundary)
@@ -148,7 +150,7 @@ public final class PipelineClient {
              Follower<MetricsReady> metricsEvents = follow(Topic.METRICS, MetricsReady.class);
              Follower<ErrorEvent> errorEvents = follow(Topic.ERRORS, ErrorEvent.class)) {
             while (true) {
-                for (VolumeStatus s : statuses.next()) {
+                for (VolumeStatus s : statuses.next(false)) {
                     if (volumeId.equals(s.volumeId()) && requestId.equals(s.requestId())) {
                         VolumeStatus merged = VolumeStatus.merge(status, s);
                         if (!merged.equals(status)) {
@@ -157,25 +159,25 @@ public final class PipelineClient {
                         }
                     }
                 }
-                Predicate<AxisResult> ofRequest = r -> r.volumeId().equals(volumeId) && r.requestId().equals(requestId);
-                results.next().stream().filter(ofRequest).forEach(axisResults::add);
-                errorEvents.next().stream()
-                        .filter(e -> volumeId.equals(e.volumeId()) && requestId.equals(e.requestId()))
-                        .forEach(errors::add);
-                for (SegmentationReady s : segmentations.next()) {
-                    if (s.volumeId().equals(volumeId) && s.requestId().equals(requestId)) {
-                        segmentation = s;
-                    }
-                }
-                for (MetricsReady m : metricsEvents.next()) {
+                for (MetricsReady m : metricsEvents.next(false)) {
                     if (m.volumeId().equals(volumeId) && m.requestId().equals(requestId)) {
                         metrics = m;
                     }
                 }
-                if (metrics != null) {
-                    // the results topic is read apart: results published before the metrics may not be polled yet
-                    results.rest().stream().filter(ofRequest).forEach(axisResults::add);
+                // Each topic is read apart: once the metrics are in, read the others to their end, since what
+                // was published before the metrics may not have been polled yet.
+                boolean toEnd = metrics != null;
+                results.next(toEnd).stream()
+                        .filter(r -> r.volumeId().equals(volumeId) && r.requestId().equals(requestId))
+                        .forEach(axisResults::add);
+                for (SegmentationReady s : segmentations.next(toEnd)) {
+                    if (s.volumeId().equals(volumeId) && s.requestId().equals(requestId)) {
+                        segmentation = s;
+                    }
                 }
+                errorEvents.next(false).stream()
+                        .filter(e -> volumeId.equals(e.volumeId()) && requestId.equals(e.requestId()))
+                        .forEach(errors::add);
                 Outcome outcome = new Outcome(status, List.copyOf(axisResults), segmentation, metrics,
                         List.copyOf(errors), true);
                 if (outcome.succeeded() || (status != null && (status.state() == VolumeStatus.State.FAILED
@@ -234,16 +236,9 @@ public final class PipelineClient {
             this.reader = reader;
         }
 
-        List<T> next() {
-            return unseen(reader.poll());
-        }
-
-        /** Everything up to the current end of the topic not handed out before. */
-        List<T> rest() {
-            return unseen(reader.readToEnd());
-        }
-
-        private List<T> unseen(List<T> all) {
+        /** What arrived since the last call, or with {@code toEnd} everything up to the topic's current end. */
+        List<T> next(boolean toEnd) {
+            List<T> all = toEnd ? reader.readToEnd() : reader.poll();
             List<T> fresh = all.subList(seen, all.size());
             seen = all.size();
             return fresh;
