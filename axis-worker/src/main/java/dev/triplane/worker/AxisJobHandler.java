@@ -25,6 +25,7 @@ import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.EventPublisher;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.storage.NoSuchObjectException;
@@ -118,7 +119,7 @@ class AxisJobHandler {
      * Runs one job and publishes its result; timed as an {@code AXIS_WORKER} job with outcome {@value #SEGMENTED},
      * {@value #REPUBLISHED} or {@value #BAD_INPUT}.
      *
-     * @throws BadJobException after publishing the error event and the FAILED status
+     * @throws BadInputException after publishing the error event and the FAILED status
      */
     AxisResult run(AxisJob job) {
         long start = System.nanoTime();
@@ -136,7 +137,7 @@ class AxisJobHandler {
                 AxisResult result = compute(job, ct, logitsKey, start);
                 meter.outcome(SEGMENTED);
                 return result;
-            } catch (BadJobException e) {
+            } catch (BadInputException e) {
                 fail(job, e);
                 meter.outcome(BAD_INPUT);
                 throw e;
@@ -214,7 +215,7 @@ class AxisJobHandler {
                         detail))));
     }
 
-    private void fail(AxisJob job, BadJobException e) {
+    private void fail(AxisJob job, BadInputException e) {
         LOG.warn("{}: job {} {} failed ({}): {}", e.object(), job.requestId(), job.axis().id(), e.reason(),
                 e.getMessage());
         events.await(e.object(), List.of(events.publish(Topic.ERRORS, job.volumeId(), new ErrorEvent(
@@ -243,7 +244,7 @@ class AxisJobHandler {
             }
             for (int id : job.structures()) {
                 out.add(LabelPrompts.derive(reference, id, job.axis(), policy.derivationOptions())
-                        .orElseThrow(() -> new BadJobException(job.labelsKey(), "STRUCTURE_ABSENT",
+                        .orElseThrow(() -> new BadInputException(job.labelsKey(), "STRUCTURE_ABSENT",
                                 "structure " + id + " has no voxel in the labels", null)));
             }
             return out;
@@ -253,15 +254,15 @@ class AxisJobHandler {
         try (InputStream in = store.get(key)) {
             file = PromptFile.read(in, key, ras, labelTable);
         } catch (NoSuchObjectException e) {
-            throw new BadJobException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+            throw new BadInputException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
         } catch (PromptFileException e) {
-            throw new BadJobException(key, "BAD_PROMPT_FILE", e.getMessage(), e);
+            throw new BadInputException(key, "BAD_PROMPT_FILE", e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }
         for (int id : job.structures()) {
             out.add(file.stream().filter(s -> s.structureId() == id && s.axis() == job.axis()).findFirst()
-                    .orElseThrow(() -> new BadJobException(key, "BAD_PROMPT_FILE", "no prompt for structure " + id
+                    .orElseThrow(() -> new BadInputException(key, "BAD_PROMPT_FILE", "no prompt for structure " + id
                             + " on axis " + job.axis().id(), null)));
         }
         return out;
@@ -271,7 +272,7 @@ class AxisJobHandler {
         try {
             return models.get(name);
         } catch (NoSuchObjectException e) {
-            throw new BadJobException(keys.model(name) + "manifest.json", "NO_SUCH_MODEL", "model " + name
+            throw new BadInputException(keys.model(name) + "manifest.json", "NO_SUCH_MODEL", "model " + name
                     + " is neither in " + properties.modelsFolder().toAbsolutePath() + " nor in the object store", e);
         }
     }
@@ -298,14 +299,14 @@ class AxisJobHandler {
         } catch (InvalidVolumeException e) {
             throw bad(e);
         } catch (NoSuchObjectException e) {
-            throw new BadJobException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+            throw new BadInputException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }
     }
 
-    private static BadJobException bad(InvalidVolumeException e) {
-        return new BadJobException(e.object(), e.reason().name(), e.getMessage(), e);
+    private static BadInputException bad(InvalidVolumeException e) {
+        return new BadInputException(e.object(), e.reason().name(), e.getMessage(), e);
     }
 
     private static List<Integer> boxed(int[] ids) {

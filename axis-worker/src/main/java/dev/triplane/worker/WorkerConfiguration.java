@@ -2,6 +2,7 @@ package dev.triplane.worker;
 
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.storage.ModelStore;
 import dev.triplane.infra.storage.ObjectStore;
@@ -32,14 +33,14 @@ class WorkerConfiguration {
     /**
      * The listener's error policy: a failure (the store or the broker briefly down) is retried with backoff from
      * 1 s doubling up to 30 s for at most 2 min, then the record goes to {@code triplane.axis-jobs.dlt}; bad input
-     * ({@link BadJobException}, an invalid job, a record that is not JSON) goes there at once.
+     * ({@link BadInputException}, an invalid job, a record that is not JSON) goes there at once.
      */
     @Bean
     DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
         ExponentialBackOff backOff = new ExponentialBackOff(1000, 2);
         backOff.setMaxInterval(30_000);
         backOff.setMaxElapsedTime(120_000);
-        return deadLetters.create(Topic.AXIS_JOBS, backOff, BadJobException.class, IllegalArgumentException.class);
+        return deadLetters.create(Topic.AXIS_JOBS, backOff, BadInputException.class, IllegalArgumentException.class);
     }
 
     @Bean

@@ -297,10 +297,8 @@ class AxisWorkerTest {
 
     /** The values dead-lettered for a volume, up to the end of the DLT. */
     private static List<String> deadLettersOf(String volumeId) {
-        try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
-                TOPICS.deadLetter(Topic.AXIS_JOBS).orElseThrow().name(), String.class)) {
-            return deadLetters.readToEnd().stream().filter(v -> v.contains(volumeId)).toList();
-        }
+        return TopicReader.readAll(STACK.bootstrapServers(), TOPICS.deadLetter(Topic.AXIS_JOBS).orElseThrow().name(),
+                String.class).stream().filter(v -> v.contains(volumeId)).toList();
     }
 
     /** Stores the sample image and labels under the volume's keys and returns its job. */

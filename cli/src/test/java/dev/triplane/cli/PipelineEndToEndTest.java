@@ -257,11 +257,10 @@ class PipelineEndToEndTest {
         }
         assertThat(out.resolve("report.html")).isRegularFile();
         assertThat(Files.readAllLines(out.resolve("structures.csv"))).hasSize(1 + 5 * 2);
-        try (TopicReader<SegmentationReady> segmentations = reader(Topic.SEGMENTATIONS, SegmentationReady.class)) {
-            assertThat(segmentations.readToEnd()).filteredOn(r -> r.datasetTag().startsWith("ablate-"))
-                    .as("one fused segmentation per preset, made by the pipeline").hasSize(5)
-                    .allSatisfy(r -> assertThat(r.axes()).containsExactly(Axis.values()));
-        }
+        assertThat(TopicReader.readAll(stack.bootstrapServers(), topics.name(Topic.SEGMENTATIONS),
+                SegmentationReady.class)).filteredOn(r -> r.datasetTag().startsWith("ablate-"))
+                .as("one fused segmentation per preset, made by the pipeline").hasSize(5)
+                .allSatisfy(r -> assertThat(r.axes()).containsExactly(Axis.values()));
     }
 
     /** Last: it kills a worker. */
@@ -332,9 +331,8 @@ class PipelineEndToEndTest {
 
     private <T> long countFor(Topic topic, Class<T> type, Function<T, String> volume,
             String volumeId) {
-        try (TopicReader<T> reader = reader(topic, type)) {
-            return reader.readToEnd().stream().filter(e -> volume.apply(e).equals(volumeId)).count();
-        }
+        return TopicReader.readAll(stack.bootstrapServers(), topics.name(topic), type).stream()
+                .filter(e -> volume.apply(e).equals(volumeId)).count();
     }
 
     private <T> TopicReader<T> reader(Topic topic, Class<T> type) {

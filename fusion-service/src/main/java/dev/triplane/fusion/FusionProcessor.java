@@ -8,6 +8,7 @@ import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.storage.ObjectStore;
 import java.time.Duration;
@@ -162,7 +163,7 @@ final class FusionProcessor implements Processor<String, AxisResult, String, Out
         RequestFusion.Fused fused;
         try {
             fused = fusion.fuse(entry.results(), store::get);
-        } catch (BadFusionInputException e) {
+        } catch (BadInputException e) {
             fail(entry, e.object(), e.reason(), e.getMessage());
             return false;
         } catch (IllegalArgumentException e) {

@@ -15,6 +15,7 @@ import dev.triplane.core.propagation.LogitVolumeCodec;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -78,7 +79,7 @@ final class RequestFusion {
      *
      * @param results at most one per axis, all of the same request
      * @param objects opens an object of the store by key; throws {@link NoSuchObjectException} when it is absent
-     * @throws BadFusionInputException for the image or a logits object that is missing or invalid, or a
+     * @throws BadInputException for the image or a logits object that is missing or invalid, or a
      *     single-axis rule whose axis did not arrive
      * @throws UncheckedIOException when reading fails in a way a retry may cure
      */
@@ -101,7 +102,7 @@ final class RequestFusion {
             }
         }
         if (rule.kind() == FusionRule.Kind.SINGLE_AXIS && !logits.containsKey(rule.axis())) {
-            throw new BadFusionInputException(keys.logits(volumeId, requestId, rule.axis()), RULE_AXIS_MISSING,
+            throw new BadInputException(keys.logits(volumeId, requestId, rule.axis()), RULE_AXIS_MISSING,
                     "the rule '" + rule.id() + "' needs that axis, only " + logits.keySet() + " arrived", null);
         }
         TriAxisFusion fusion = new TriAxisFusion(reorientation, rule);
@@ -166,12 +167,12 @@ final class RequestFusion {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }
         if (volume.axis() != result.axis()) {
-            throw new BadFusionInputException(key, InvalidVolumeException.Reason.BAD_HEADER.name(), "holds the "
+            throw new BadInputException(key, InvalidVolumeException.Reason.BAD_HEADER.name(), "holds the "
                     + volume.axis().id() + " axis, the result announced " + result.axis().id(), null);
         }
         for (int id : volume.ids()) {
             if (id <= 0) {
-                throw new BadFusionInputException(key, InvalidVolumeException.Reason.BAD_HEADER.name(),
+                throw new BadInputException(key, InvalidVolumeException.Reason.BAD_HEADER.name(),
                         "structure id " + id + " is not positive", null);
             }
         }
@@ -182,7 +183,7 @@ final class RequestFusion {
         try {
             return objects.apply(key);
         } catch (NoSuchObjectException e) {
-            throw new BadFusionInputException(key, NO_SUCH_OBJECT, e.getMessage(), e);
+            throw new BadInputException(key, NO_SUCH_OBJECT, e.getMessage(), e);
         }
     }
 
@@ -191,6 +192,6 @@ final class RequestFusion {
         if (e.reason() == InvalidVolumeException.Reason.IO_ERROR) {
             return new UncheckedIOException(new IOException(e.getMessage(), e));
         }
-        return new BadFusionInputException(e.object(), e.reason().name(), e.getMessage(), e);
+        return new BadInputException(e.object(), e.reason().name(), e.getMessage(), e);
     }
 }

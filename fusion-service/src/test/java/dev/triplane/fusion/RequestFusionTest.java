@@ -14,6 +14,7 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -96,7 +97,7 @@ class RequestFusionTest {
         assertThat(READER.read(new ByteArrayInputStream(fused.segmentation()), "s").toLabelVolume().labels())
                 .containsExactly(expected);
         assertThatThrownBy(() -> fusion(FusionRule.singleAxis(Axis.AXIAL)).fuse(results(Axis.CORONAL), objects()))
-                .isInstanceOfSatisfying(BadFusionInputException.class, e -> {
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
                     assertThat(e.reason()).isEqualTo(RequestFusion.RULE_AXIS_MISSING);
                     assertThat(e.object()).isEqualTo(KEYS.logits(fixture.volumeId, "req-unit", Axis.AXIAL));
                 });
@@ -127,7 +128,7 @@ class RequestFusionTest {
 
     private void assertBad(String object, String reason) {
         assertThatThrownBy(() -> fusion(FusionRule.MEAN_LOGIT).fuse(results(Axis.values()), objects()))
-                .isInstanceOfSatisfying(BadFusionInputException.class, e -> {
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
                     assertThat(e.object()).isEqualTo(object);
                     assertThat(e.reason()).isEqualTo(reason);
                 });

@@ -1,6 +1,7 @@
 package dev.triplane.metrics;
 
 import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,14 +15,14 @@ class MetricsConfiguration {
     /**
      * The listener's error policy: a failure (the store or the broker briefly down) is retried with backoff from
      * 1 s doubling up to 30 s for at most 2 min, then the record goes to {@code triplane.segmentations.dlt}; bad
-     * input ({@link BadSegmentationException}, an invalid event, a record that is not JSON) goes there at once.
+     * input ({@link BadInputException}, an invalid event, a record that is not JSON) goes there at once.
      */
     @Bean
     DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
         ExponentialBackOff backOff = new ExponentialBackOff(1000, 2);
         backOff.setMaxInterval(30_000);
         backOff.setMaxElapsedTime(120_000);
-        return deadLetters.create(Topic.SEGMENTATIONS, backOff, BadSegmentationException.class,
+        return deadLetters.create(Topic.SEGMENTATIONS, backOff, BadInputException.class,
                 IllegalArgumentException.class);
     }
 }

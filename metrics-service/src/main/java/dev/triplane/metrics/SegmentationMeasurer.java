@@ -15,6 +15,7 @@ import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.EventPublisher;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.storage.NoSuchObjectException;
@@ -102,7 +103,7 @@ class SegmentationMeasurer {
             List<StructureMetrics> structures;
             try {
                 structures = compute(seg);
-            } catch (BadSegmentationException e) {
+            } catch (BadInputException e) {
                 events.await(e.object(), List.of(events.publish(Topic.ERRORS, seg.volumeId(), new ErrorEvent(
                         ErrorEvent.CURRENT_VERSION, e.object(), Stage.METRICS, e.reason(), false, e.getMessage(),
                         seg.volumeId(), seg.requestId()))));
@@ -149,7 +150,7 @@ class SegmentationMeasurer {
         try {
             metrics = SegmentationMetrics.perStructure(pred, ref, ids, options);
         } catch (InvalidVolumeException e) {
-            throw new BadSegmentationException(seg.segmentationKey(), e.reason().name(),
+            throw new BadInputException(seg.segmentationKey(), e.reason().name(),
                     "grid differs from the labels " + seg.labelsKey() + ": " + e.getMessage(), e);
         }
         List<StructureMetrics> named = new ArrayList<>(metrics.size());
@@ -168,9 +169,9 @@ class SegmentationMeasurer {
         try (InputStream in = store.get(key)) {
             return reader.read(in, key).toLabelVolume();
         } catch (InvalidVolumeException e) {
-            throw new BadSegmentationException(key, e.reason().name(), e.getMessage(), e);
+            throw new BadInputException(key, e.reason().name(), e.getMessage(), e);
         } catch (NoSuchObjectException e) {
-            throw new BadSegmentationException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+            throw new BadInputException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }

@@ -253,10 +253,8 @@ class MetricsServiceTest {
 
     /** The values dead-lettered for a volume, up to the end of the DLT. */
     private static List<String> deadLettersOf(String volumeId) {
-        try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
-                TOPICS.deadLetter(Topic.SEGMENTATIONS).orElseThrow().name(), String.class)) {
-            return deadLetters.readToEnd().stream().filter(v -> v.contains(volumeId)).toList();
-        }
+        return TopicReader.readAll(STACK.bootstrapServers(), TOPICS.deadLetter(Topic.SEGMENTATIONS).orElseThrow().name(),
+                String.class).stream().filter(v -> v.contains(volumeId)).toList();
     }
 
     /** Stores the sample labels as reference and a copy without {@link #REMOVED} as segmentation. */

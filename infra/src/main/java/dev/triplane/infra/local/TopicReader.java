@@ -40,6 +40,13 @@ public final class TopicReader<T> implements AutoCloseable {
         consumer.seekToBeginning(partitions);
     }
 
+    /** Every value of {@code topic} up to its current end, read once. */
+    public static <T> List<T> readAll(String bootstrapServers, String topic, Class<T> type) {
+        try (TopicReader<T> reader = new TopicReader<>(bootstrapServers, topic, type)) {
+            return reader.readToEnd();
+        }
+    }
+
     /** Every value read so far, after polling what has arrived. */
     public List<T> poll() {
         for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
