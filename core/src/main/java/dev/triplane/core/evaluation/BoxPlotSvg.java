@@ -40,7 +40,7 @@ public final class BoxPlotSvg {
         double pad = max > min ? 0.05 * (max - min) : Math.max(0.5, Math.abs(max) * 0.05);
         Scale y = new Scale(min - pad, max + pad);
         int width = LEFT + BOX_SPACING * boxes.size() + 20;
-        int height = TOP + PLOT_HEIGHT + 40;
+        int height = TOP + PLOT_HEIGHT + 50;
         StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" "
                 + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n", width, height, width, height));
@@ -59,9 +59,11 @@ public final class BoxPlotSvg {
         }
         for (int b = 0; b < boxes.size(); b++) {
             box(svg, LEFT + BOX_SPACING * b + BOX_SPACING / 2.0, boxes.get(b), y);
-            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s (n=%d)</text>%n",
-                    LEFT + BOX_SPACING * b + BOX_SPACING / 2.0, TOP + PLOT_HEIGHT + 18, escape(labels.get(b)),
-                    boxes.get(b).count()));
+            // the count on a line of its own: one line of label and count overlaps the next box's at this spacing
+            double x = LEFT + BOX_SPACING * b + BOX_SPACING / 2.0;
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s"
+                    + "<tspan x=\"%.1f\" dy=\"13\">(n=%d)</tspan></text>%n", x, TOP + PLOT_HEIGHT + 18,
+                    escape(labels.get(b)), x, boxes.get(b).count()));
         }
         return svg.append("</svg>\n").toString();
     }
