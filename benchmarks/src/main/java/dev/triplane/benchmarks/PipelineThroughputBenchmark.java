@@ -139,8 +139,8 @@ public final class PipelineThroughputBenchmark {
             long start = System.nanoTime();
             for (Path image : batch) {
                 long at = System.nanoTime();
-                Submitted s = client.submit(new Submission(image, SAMPLE_LABELS, null, structures, null, null, tag, null,
-                        null, null));
+                Submitted s = client.submit(new Submission(image, SAMPLE_LABELS, null, structures, null, null, tag,
+                        null, null, null, null));
                 // a new tag must make a new request: an old one would be answered ALREADY_INGESTED, not recomputed
                 if (!"ACCEPTED".equals(s.outcome()) || s.requestId().equals(previousRequest)) {
                     throw new IllegalStateException("ingest did not make a new request for " + image + ": " + s);

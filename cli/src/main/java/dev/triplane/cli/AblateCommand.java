@@ -75,6 +75,11 @@ final class AblateCommand implements Callable<Integer> {
             description = "prompted slices per structure and axis (extent ends + evenly spaced); default ${DEFAULT-VALUE}")
     private int budget;
 
+    @Option(names = "--selector", defaultValue = "extent-ends", paramLabel = "S",
+            description = "how prompted slices are chosen: extent-ends (ends + evenly spaced), largest-area, "
+                    + "area-quantiles; default ${DEFAULT-VALUE}")
+    private String selector;
+
     @Option(names = "--prompts", defaultValue = "box", split = ",", paramLabel = "KIND",
             description = "prompt kinds on each prompted slice: box, point, mask; default ${DEFAULT-VALUE}")
     private List<String> promptKinds;
@@ -142,9 +147,10 @@ final class AblateCommand implements Callable<Integer> {
                 }
             }
             int[] ids = StructureGroups.expand(structures, table);
+            SliceSelector slices = SliceSelector.parse(selector);
             Set<PromptKind> kinds = EnumSet.noneOf(PromptKind.class);
             promptKinds.forEach(k -> kinds.add(PromptKind.parse(k.strip())));
-            DerivationOptions prompts = DerivationOptions.defaults().withBudget(budget, SliceSelector.EXTENT_ENDS)
+            DerivationOptions prompts = DerivationOptions.defaults().withBudget(budget, slices)
                     .withKinds(kinds);
             FusionRule rule = FusionRule.parse(fusion);
             Ablation ablation = new Ablation(dataset, ids, groups, policies, axesName,
@@ -159,8 +165,8 @@ final class AblateCommand implements Callable<Integer> {
                 String tag = "ablate-" + Integer.toHexString(out.toAbsolutePath().normalize().toString().hashCode());
                 try (ObjectStore results = new MinioObjectStore(stack.s3(), stack.bucket())) {
                     result = ablation.run(new PipelineSegmenter(new PipelineClient(stack), results,
-                            out.resolve("uploads"), axisList, budget, kinds, rule, model.getFileName().toString(),
-                            tag, timeout), out, log);
+                            out.resolve("uploads"), axisList, budget, slices, kinds, rule,
+                            model.getFileName().toString(), tag, timeout), out, log);
                 }
             } else {
                 try (Sam2Model sam2 = Sam2Model.load(model, Sam2Options.cpu(threads))) {

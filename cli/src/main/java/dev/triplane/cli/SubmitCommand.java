@@ -57,6 +57,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--budget", paramLabel = "N", description = "prompted slices per structure and axis, prompts from labels (default: ingest's)")
     private Integer budget;
 
+    @Option(names = "--selector", paramLabel = "S", description = "how prompted slices are chosen: extent-ends, largest-area, area-quantiles (default: ingest's)")
+    private String selector;
+
     @Option(names = "--prompt-kinds", paramLabel = "K", description = "prompt kinds per prompted slice: box, point, mask (default: ingest's)")
     private String promptKinds;
 
@@ -73,7 +76,7 @@ final class SubmitCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PipelineClient client = new PipelineClient(stackOptions.stack());
         Submitted submitted = client.submit(new Submission(image, labels, prompts, structures, policy, model,
-                datasetTag, axes, budget, promptKinds));
+                datasetTag, axes, budget, selector, promptKinds));
         out.println("volumeId  " + submitted.volumeId());
         if (submitted.rejected()) {
             out.flush();

@@ -98,7 +98,8 @@ class LocalServicesTest {
     @Test
     @Order(2)
     void submitReturnsIdsAndTheStatusFollows() throws Exception {
-        submitted = client.submit(new Submission(IMAGE, LABELS, null, null, null, null, datasetTag, null, null, null));
+        submitted = client.submit(new Submission(IMAGE, LABELS, null, null, null, null, datasetTag, null, null, null,
+                null));
         assertThat(submitted.outcome()).isEqualTo("ACCEPTED");
         assertThat(submitted.volumeId()).matches("[0-9a-f]{64}");
         assertThat(submitted.requestId()).startsWith("r-");

@@ -5,6 +5,7 @@ import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.labels.StructureGroups;
 import dev.triplane.core.prompts.PromptKind;
+import dev.triplane.core.prompts.SliceSelector;
 import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.infra.ObjectKeys;
 import java.nio.charset.StandardCharsets;
@@ -67,17 +68,20 @@ record RequestSpec(String structures, List<Axis> axes, String memoryPolicy, Stri
     }
 
     /**
-     * This request with label-derived prompts of {@code budget} frames and {@code kinds} (comma-separated
-     * {@code box}, {@code point}, {@code mask}), each kept as configured when null.
+     * This request with label-derived prompts of {@code budget} frames chosen by {@code selector}
+     * ({@code SliceSelector.parse} names) and {@code kinds} (comma-separated {@code box}, {@code point},
+     * {@code mask}), each kept as configured when null.
      */
-    RequestSpec withPrompts(Integer budget, String kinds) {
-        if (budget == null && kinds == null) {
+    RequestSpec withPrompts(Integer budget, String selector, String kinds) {
+        if (budget == null && selector == null && kinds == null) {
             return this;
         }
         List<PromptKind> parsedKinds = kinds == null ? prompts.kinds()
                 : Arrays.stream(kinds.split(",")).map(k -> PromptKind.parse(k.strip())).toList();
         return new RequestSpec(structures, axes, memoryPolicy, model, PromptPolicy.fromLabels(
-                budget != null ? budget : prompts.budget(), prompts.selector(), parsedKinds), datasetTag);
+                budget != null ? budget : prompts.budget(),
+                selector != null ? SliceSelector.parse(selector.strip()) : prompts.selector(), parsedKinds),
+                datasetTag);
     }
 
     /**

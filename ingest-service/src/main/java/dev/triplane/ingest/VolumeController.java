@@ -22,8 +22,8 @@ import org.springframework.web.multipart.MultipartFile;
 /**
  * {@code POST /volumes}: multipart upload of {@code image} (with {@code labels} and/or a {@code prompts} file, see
  * {@link Ingestor#ingest}), optional {@code structures},
- * {@code policy}, {@code model}, {@code datasetTag}, {@code axes} (comma-separated), {@code budget} and
- * {@code promptKinds} (comma-separated) overriding the configured request; answers 202 with the
+ * {@code policy}, {@code model}, {@code datasetTag}, {@code axes} (comma-separated), {@code budget},
+ * {@code selector} and {@code promptKinds} (comma-separated) overriding the configured request; answers 202 with the
  * volumeId and requestId (also for a volume ingested before), 422 with the reason for invalid input, 400 for bad
  * parameters, 503 when the store or broker is unavailable.
  *
@@ -60,9 +60,10 @@ class VolumeController {
             @RequestParam(value = "datasetTag", required = false) String datasetTag,
             @RequestParam(value = "axes", required = false) String axes,
             @RequestParam(value = "budget", required = false) Integer budget,
+            @RequestParam(value = "selector", required = false) String selector,
             @RequestParam(value = "promptKinds", required = false) String promptKinds) throws IOException {
         RequestSpec request = defaults.with(structures, policy, model, datasetTag).withAxes(axes)
-                .withPrompts(budget, promptKinds);
+                .withPrompts(budget, selector, promptKinds);
         Path imageFile = null;
         Path labelsFile = null;
         Path promptsFile = null;

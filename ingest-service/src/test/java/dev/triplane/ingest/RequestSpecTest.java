@@ -58,13 +58,14 @@ class RequestSpecTest {
         RequestSpec axial = DEFAULTS.withAxes("axial, sagittal");
         assertThat(axial.axes()).containsExactly(Axis.AXIAL, Axis.SAGITTAL);
         assertThat(axial.requestId(new int[] {1, 5}, "")).isNotEqualTo(id);
-        RequestSpec prompts = DEFAULTS.withPrompts(4, "box,point");
+        RequestSpec prompts = DEFAULTS.withPrompts(4, "area-quantiles", "box,point");
         assertThat(prompts.prompts().budget()).isEqualTo(4);
+        assertThat(prompts.prompts().selector()).isEqualTo(SliceSelector.AREA_QUANTILES);
         assertThat(prompts.prompts().kinds()).containsExactly(PromptKind.BOX, PromptKind.POINT);
         assertThat(prompts.requestId(new int[] {1, 5}, "")).isNotEqualTo(id);
-        assertThat(DEFAULTS.withAxes(null).withPrompts(null, null)).isEqualTo(DEFAULTS);
+        assertThat(DEFAULTS.withAxes(null).withPrompts(null, null, null)).isEqualTo(DEFAULTS);
         assertThatThrownBy(() -> DEFAULTS.withAxes("axial,axial")).hasMessageContaining("distinct");
-        assertThatThrownBy(() -> DEFAULTS.withPrompts(1, null)).hasMessageContaining("budget");
+        assertThatThrownBy(() -> DEFAULTS.withPrompts(1, null, null)).hasMessageContaining("budget");
     }
 
     @Test

@@ -65,6 +65,7 @@ public final class PipelineClient {
         body.field("datasetTag", submission.datasetTag());
         body.field("axes", submission.axes());
         body.field("budget", submission.budget() == null ? null : submission.budget().toString());
+        body.field("selector", submission.selector());
         body.field("promptKinds", submission.promptKinds());
         HttpRequest request = HttpRequest.newBuilder(URI.create(ingestUrl() + "/volumes"))
                 .timeout(HTTP_TIMEOUT)

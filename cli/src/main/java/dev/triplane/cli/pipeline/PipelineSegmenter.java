@@ -8,6 +8,7 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.prompts.PromptKind;
+import dev.triplane.core.prompts.SliceSelector;
 import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.storage.ObjectStore;
@@ -34,6 +35,7 @@ public final class PipelineSegmenter implements CaseSegmenter {
     private final Path workDir;
     private final String axes;
     private final int budget;
+    private final SliceSelector selector;
     private final String promptKinds;
     private final FusionRule fusion;
     private final String model;
@@ -48,12 +50,14 @@ public final class PipelineSegmenter implements CaseSegmenter {
      * @param timeout    how long one case x policy may take
      */
     public PipelineSegmenter(PipelineClient client, ObjectStore store, Path workDir, List<Axis> axes, int budget,
-            Set<PromptKind> promptKinds, FusionRule fusion, String model, String datasetTag, Duration timeout) {
+            SliceSelector selector, Set<PromptKind> promptKinds, FusionRule fusion, String model, String datasetTag,
+            Duration timeout) {
         this.client = client;
         this.store = store;
         this.workDir = workDir;
         this.axes = axes.stream().map(Axis::id).collect(Collectors.joining(","));
         this.budget = budget;
+        this.selector = selector;
         this.promptKinds = promptKinds.stream().map(PromptKind::id).collect(Collectors.joining(","));
         this.fusion = fusion;
         this.model = model;
@@ -72,7 +76,7 @@ public final class PipelineSegmenter implements CaseSegmenter {
         }
         String structures = Arrays.stream(structureIds).mapToObj(Integer::toString).collect(Collectors.joining(","));
         Submitted submitted = client.submit(new Submission(image, labels, null, structures, policy.name(), model,
-                datasetTag, axes, budget, promptKinds));
+                datasetTag, axes, budget, selector.id(), promptKinds));
         String what = "case " + c.id() + ", policy " + policy.name();
         if (submitted.rejected()) {
             throw new IOException(what + ": ingest rejected it: " + submitted.reason() + ": " + submitted.detail());

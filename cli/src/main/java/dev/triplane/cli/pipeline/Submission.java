@@ -14,13 +14,15 @@ import java.nio.file.Path;
  * @param datasetTag tag for the metrics aggregate, or null
  * @param axes       axes to propagate along, comma-separated, or null
  * @param budget     prompted frames per structure and axis (prompts from labels), or null
+ * @param selector   how the prompted frames are chosen ({@code SliceSelector} name), or null
  * @param promptKinds prompt kinds per prompted frame, comma-separated ({@code box,point,mask}), or null
  */
 public record Submission(Path image, Path labels, Path prompts, String structures, String policy, String model,
-                         String datasetTag, String axes, Integer budget, String promptKinds) {
+                         String datasetTag, String axes, Integer budget, String selector,
+                         String promptKinds) {
 
     /** An image with its labels and ingest's defaults for everything else. */
     public static Submission of(Path image, Path labels) {
-        return new Submission(image, labels, null, null, null, null, null, null, null, null);
+        return new Submission(image, labels, null, null, null, null, null, null, null, null, null);
     }
 }
