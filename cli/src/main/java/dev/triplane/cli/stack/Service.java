@@ -56,9 +56,9 @@ public enum Service {
     List<String> args(LaunchSettings settings) {
         List<String> args = new ArrayList<>();
         switch (this) {
-            // s3proxy sends no bucket notifications: the scanner is the only trigger, so it looks every second.
+            // s3proxy sends no bucket notifications: the scanner is the only trigger; listing a local inbox is cheap.
             case INGEST -> {
-                args.add("--triplane.ingest.inbox.scan-interval=1s");
+                args.add("--triplane.ingest.inbox.scan-interval=250ms");
                 args.add("--triplane.ingest.request.model=" + settings.model().name());
                 if (settings.datasetTag() != null) {
                     args.add("--triplane.ingest.request.dataset-tag=" + settings.datasetTag());
