@@ -164,7 +164,8 @@ final class DemoCommand implements Callable<Integer> {
             out.println("error: " + e.stage() + " " + e.reason() + ": " + e.detail());
         }
         if (!outcome.finished()) {
-            out.println("no result after the timeout; see the logs under " + Path.of(stack.logs().get("ingest-service")).getParent());
+            out.println("no result after the timeout; see the logs under "
+                    + Path.of(stack.logs().get("ingest-service")).getParent());
             return false;
         }
         if (!outcome.succeeded()) {
@@ -205,10 +206,11 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.printf(Locale.ROOT, "end to end (image dropped -> metrics received): %.1f s%n", endToEndMs / 1e3);
-        out.printf(Locale.ROOT, "axis jobs (%d, summed): SAM2 compute %.1f s, load %.1f s, store %.1f s, job total %.1f s%n",
+        out.printf(Locale.ROOT,
+                "axis jobs (%d, summed): SAM2 compute %.1f s, load %.1f s, store %.1f s, job total %.1f s%n",
                 results.size(), compute / 1e3, load / 1e3, store / 1e3, total / 1e3);
-        out.printf(Locale.ROOT, "outside the engine's compute: %.1f s = %.1f%% of end to end "
-                        + "(ingest, queues, load/store, fusion, metrics; exact with one worker, whose axes run in turn)%n",
+        out.printf(Locale.ROOT, "outside the engine's compute: %.1f s = %.1f%% of end to end (ingest, queues, "
+                        + "load/store, fusion, metrics; exact with one worker, whose axes run in turn)%n",
                 (endToEndMs - compute) / 1e3, 100.0 * (endToEndMs - compute) / endToEndMs);
     }
 
