@@ -123,7 +123,8 @@ class AblateCommandTest {
         Files.writeString(runs, String.join("\n", lines.subList(0, 2)) + "\n" + lines.get(2).substring(0, 12));
         Run resumed = ablate(out, "baseline,is", "all");
         assertThat(resumed.exitCode()).as(resumed.err()).isZero();
-        assertThat(resumed.err()).contains("example baseline all: done before, skipped", "example is all: 2 structures in");
+        assertThat(resumed.err())
+                .contains("example baseline all: done before, skipped", "example is all: 2 structures in");
         assertThat(Files.readAllLines(runs)).hasSize(3);
         assertThat(Files.readAllLines(out.resolve("structures.csv"))).hasSize(1 + 2 * 2);
     }
