@@ -4,6 +4,7 @@ import dev.triplane.cli.pipeline.Outcome;
 import dev.triplane.cli.pipeline.PipelineClient;
 import dev.triplane.cli.stack.LocalPipeline;
 import dev.triplane.cli.stack.StackInfo;
+import dev.triplane.core.evaluation.CaseFiles;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.MetricsReady;
@@ -134,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
         try (ObjectStore store = new MinioObjectStore(stack.s3(), stack.bucket())) {
             for (JsonNode c : dataset.path("cases")) {
                 Path image = samples.resolve(c.path("image").asString());
-                String name = imageName(image);
+                String name = CaseFiles.stem(image);
                 String imageKey = inbox + image.getFileName();
                 String labelsKey = null;
                 if (c.hasNonNull("labels")) {
@@ -214,20 +215,8 @@ final class DemoCommand implements Callable<Integer> {
                 (endToEndMs - compute) / 1e3, 100.0 * (endToEndMs - compute) / endToEndMs);
     }
 
-    /** {@code ct.nii.gz -> ct}. */
-    private static String imageName(Path file) {
-        String name = file.getFileName().toString();
-        return name.substring(0, name.length() - extension(file).length());
-    }
-
+    /** {@code .nii.gz} or {@code .nii}. */
     private static String extension(Path file) {
-        String name = file.getFileName().toString();
-        if (name.endsWith(".nii.gz")) {
-            return ".nii.gz";
-        }
-        if (name.endsWith(".nii")) {
-            return ".nii";
-        }
-        throw new IllegalArgumentException(file + " is not a NIfTI file (.nii or .nii.gz)");
+        return file.getFileName().toString().substring(CaseFiles.stem(file).length());
     }
 }
