@@ -34,8 +34,6 @@ import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,7 +61,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import picocli.CommandLine;
 
 /**
  * The whole pipeline on a real broker and a real S3 server: ingest, two axis-workers in one consumer group,
@@ -241,19 +238,13 @@ class PipelineEndToEndTest {
         new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
                 launcher.get(Service.INGEST).url(), Map.of(), Map.of()).write(stackDir);
         Path out = work.resolve("ablate");
-        StringWriter stdout = new StringWriter();
-        StringWriter stderr = new StringWriter();
-        CommandLine cli = new CommandLine(new TriplaneCommand());
-        cli.setOut(new PrintWriter(stdout, true));
-        cli.setErr(new PrintWriter(stderr, true));
-
-        int code = cli.execute("ablate", "--through-pipeline", "--stack", stackDir.toString(),
+        CliRun run = CliRun.of("ablate", "--through-pipeline", "--stack", stackDir.toString(),
                 "--data", "s3://" + stack.bucket() + "/" + prefix, "--structures", "liver,spleen",
                 "--presets", "np,baseline,sps,is,is+sps", "--axes", "all", "--out", out.toString());
 
-        assertThat(code).as(stdout + "\n" + stderr).isZero();
+        assertThat(run.exitCode()).as(run.out() + "\n" + run.err()).isZero();
         for (String preset : List.of("np", "baseline", "sps", "is", "is+sps")) {
-            assertThat(stdout.toString()).containsPattern("(?m)^" + Pattern.quote(preset) + " +all +1 +2 ");
+            assertThat(run.out()).containsPattern("(?m)^" + Pattern.quote(preset) + " +all +1 +2 ");
         }
         assertThat(out.resolve("report.html")).isRegularFile();
         assertThat(Files.readAllLines(out.resolve("structures.csv"))).hasSize(1 + 5 * 2);
