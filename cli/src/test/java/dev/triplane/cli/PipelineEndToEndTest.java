@@ -25,6 +25,7 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.ImageVolume;
+import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
@@ -40,12 +41,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -331,10 +329,6 @@ class PipelineEndToEndTest {
     }
 
     private static String sha256(Path file) throws IOException {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ObjectKeys.volumeId(Files.readAllBytes(file));
     }
 }
