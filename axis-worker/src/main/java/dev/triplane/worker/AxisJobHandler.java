@@ -53,7 +53,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Listens on {@code triplane.axis-jobs} (group {@code triplane-axis-workers}, one record per poll, one consumer
  * thread: one engine per process): reads the volume in RAS+ order, derives or reads the prompts of every
  * structure on the job's axis, runs {@link AxisSegmenter} once for all of them, stores the logit volume at
- * {@link ObjectKeys#logits} and publishes the {@link AxisResult} (keyed by volumeId like every event, so fusion
+ * {@link ObjectKeys#logits} and publishes the {@link AxisResult} (keyed by volumeId, unlike the job, so fusion
  * sees the axes of a request on one partition) and a SEGMENTING {@link VolumeStatus} with this axis complete.
  * The offset is committed after the listener returns, so a job lost by a crash is redelivered.
  *

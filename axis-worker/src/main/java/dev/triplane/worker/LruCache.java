@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The last few decoded volumes by object key: the three axis jobs of a request usually reach the same worker
- * in a row (they share the volume's partition), so the volume is read and reoriented once, not three times.
+ * The last few decoded volumes by object key: a worker that gets several jobs of one volume in a row (all three
+ * axes when it is the only worker, another request of the same scan) reads and reorients it once.
  * Objects under a key never change (volume keys are content hashes), so entries need no invalidation.
  */
 final class LruCache<V> {

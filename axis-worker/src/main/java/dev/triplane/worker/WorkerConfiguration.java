@@ -12,7 +12,6 @@ import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryC
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 /** The axis-worker's own beans; the layout, store, reader and publisher come from service-support. */
 @Configuration(proxyBeanMethods = false)
@@ -37,10 +36,8 @@ class WorkerConfiguration {
      */
     @Bean
     DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
-        ExponentialBackOff backOff = new ExponentialBackOff(1000, 2);
-        backOff.setMaxInterval(30_000);
-        backOff.setMaxElapsedTime(120_000);
-        return deadLetters.create(Topic.AXIS_JOBS, backOff, BadInputException.class, IllegalArgumentException.class);
+        return deadLetters.create(Topic.AXIS_JOBS, DeadLetterErrorHandlers.outageBackOff(), BadInputException.class,
+                IllegalArgumentException.class);
     }
 
     @Bean

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class WorkerPropertiesTest {
 
     private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob) {
-        return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2, List.of());
+        return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2,
+                List.of());
     }
 
     @Test

@@ -72,7 +72,7 @@ final class AblateCommand implements Callable<Integer> {
     private String axes;
 
     @Option(names = "--budget", defaultValue = "2", paramLabel = "N",
-            description = "prompted slices per structure and axis (extent ends + evenly spaced); default ${DEFAULT-VALUE}")
+            description = "prompted slices per structure and axis, chosen by --selector; default ${DEFAULT-VALUE}")
     private int budget;
 
     @Option(names = "--selector", defaultValue = "extent-ends", paramLabel = "S",
@@ -118,7 +118,8 @@ final class AblateCommand implements Callable<Integer> {
     private Path stackDir;
 
     @Option(names = "--timeout", defaultValue = "PT30M", paramLabel = "DURATION",
-            description = "--through-pipeline: how long one case x preset may take (ISO-8601); default ${DEFAULT-VALUE}")
+            description = "--through-pipeline: how long one case x preset may take (ISO-8601); "
+                    + "default ${DEFAULT-VALUE}")
     private Duration timeout;
 
     @Override

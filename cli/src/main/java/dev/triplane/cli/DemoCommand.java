@@ -4,6 +4,7 @@ import dev.triplane.cli.pipeline.Outcome;
 import dev.triplane.cli.pipeline.PipelineClient;
 import dev.triplane.cli.stack.LocalPipeline;
 import dev.triplane.cli.stack.StackInfo;
+import dev.triplane.core.evaluation.CaseFiles;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.MetricsReady;
@@ -134,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
         try (ObjectStore store = new MinioObjectStore(stack.s3(), stack.bucket())) {
             for (JsonNode c : dataset.path("cases")) {
                 Path image = samples.resolve(c.path("image").asString());
-                String name = imageName(image);
+                String name = CaseFiles.stem(image);
                 String imageKey = inbox + image.getFileName();
                 String labelsKey = null;
                 if (c.hasNonNull("labels")) {
@@ -164,7 +165,8 @@ final class DemoCommand implements Callable<Integer> {
             out.println("error: " + e.stage() + " " + e.reason() + ": " + e.detail());
         }
         if (!outcome.finished()) {
-            out.println("no result after the timeout; see the logs under " + Path.of(stack.logs().get("ingest-service")).getParent());
+            out.println("no result after the timeout; see the logs under "
+                    + Path.of(stack.logs().get("ingest-service")).getParent());
             return false;
         }
         if (!outcome.succeeded()) {
@@ -205,27 +207,16 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println();
         out.printf(Locale.ROOT, "end to end (image dropped -> metrics received): %.1f s%n", endToEndMs / 1e3);
-        out.printf(Locale.ROOT, "axis jobs (%d, summed): SAM2 compute %.1f s, load %.1f s, store %.1f s, job total %.1f s%n",
+        out.printf(Locale.ROOT,
+                "axis jobs (%d, summed): SAM2 compute %.1f s, load %.1f s, store %.1f s, job total %.1f s%n",
                 results.size(), compute / 1e3, load / 1e3, store / 1e3, total / 1e3);
-        out.printf(Locale.ROOT, "outside the engine's compute: %.1f s = %.1f%% of end to end "
-                        + "(ingest, queues, load/store, fusion, metrics; exact with one worker, whose axes run in turn)%n",
+        out.printf(Locale.ROOT, "outside the engine's compute: %.1f s = %.1f%% of end to end (ingest, queues, "
+                        + "load/store, fusion, metrics; exact with one worker, whose axes run in turn)%n",
                 (endToEndMs - compute) / 1e3, 100.0 * (endToEndMs - compute) / endToEndMs);
     }
 
-    /** {@code ct.nii.gz -> ct}. */
-    private static String imageName(Path file) {
-        String name = file.getFileName().toString();
-        return name.substring(0, name.length() - extension(file).length());
-    }
-
+    /** {@code .nii.gz} or {@code .nii}. */
     private static String extension(Path file) {
-        String name = file.getFileName().toString();
-        if (name.endsWith(".nii.gz")) {
-            return ".nii.gz";
-        }
-        if (name.endsWith(".nii")) {
-            return ".nii";
-        }
-        throw new IllegalArgumentException(file + " is not a NIfTI file (.nii or .nii.gz)");
+        return file.getFileName().toString().substring(CaseFiles.stem(file).length());
     }
 }

@@ -12,7 +12,10 @@ final class Home {
     private Home() {
     }
 
-    /** {@code -Dtriplane.home}, else the nearest folder up from the working directory holding {@code models/sam2-micro}. */
+    /**
+     * {@code -Dtriplane.home}, else the nearest folder up from the working directory holding
+     * {@code models/sam2-micro}.
+     */
     static Path root() {
         String home = System.getProperty(PROPERTY);
         if (home != null) {

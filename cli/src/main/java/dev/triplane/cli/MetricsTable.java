@@ -33,7 +33,7 @@ final class MetricsTable {
     }
 
     private static void summary(PrintWriter out, String name, MetricSummary s) {
-        out.println(String.format(Locale.ROOT, "  %-8s %9.4f ± %.4f  (n=%d, NaN=%d)", name, s.mean(), s.std(), s.count(),
-                s.nanCount()));
+        out.println(String.format(Locale.ROOT, "  %-8s %9.4f ± %.4f  (n=%d, NaN=%d)", name, s.mean(), s.std(),
+                s.count(), s.nanCount()));
     }
 }

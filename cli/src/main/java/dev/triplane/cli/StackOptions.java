@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 final class StackOptions {
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "data folder of the local pipeline (broker, S3 objects, logs, stack.json); default .triplane/ in the repository")
+            description = "data folder of the local pipeline (broker, S3 objects, logs, stack.json); "
+                    + "default .triplane/ in the repository")
     private Path data;
 
     Path dataDir() {

@@ -48,7 +48,8 @@ final class StatusCommand implements Callable<Integer> {
             // The table shows 12 digits; find the volume they name on the topic.
             List<String> matches = client.statuses().keySet().stream().filter(v -> v.startsWith(id)).toList();
             if (matches.size() != 1) {
-                err.println(matches.isEmpty() ? "no volume starts with " + id : id + " names " + matches.size() + " volumes");
+                err.println(matches.isEmpty() ? "no volume starts with " + id
+                        : id + " names " + matches.size() + " volumes");
                 return 2;
             }
             volumeId = matches.get(0);

@@ -26,7 +26,8 @@ final class StatusTable {
 
     /** One line: state, stage and frames per axis, e.g. {@code SEGMENTING (AXIS) axial 12/40 coronal 0/52 ...}. */
     static String progress(VolumeStatus s) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-10s %-12s", s.state(), "(" + s.stage() + ")"));
+        StringBuilder line = new StringBuilder(
+                String.format(Locale.ROOT, "%-10s %-12s", s.state(), "(" + s.stage() + ")"));
         for (Axis axis : Axis.values()) {
             line.append(' ').append(axis.name().toLowerCase(Locale.ROOT)).append(' ').append(frames(s, axis));
         }

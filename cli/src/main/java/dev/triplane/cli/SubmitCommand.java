@@ -33,13 +33,16 @@ final class SubmitCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "the CT volume (.nii or .nii.gz)")
     private Path image;
 
-    @Option(names = "--labels", paramLabel = "FILE", description = "reference labels on the same grid (prompts are derived from them, metrics computed against them)")
+    @Option(names = "--labels", paramLabel = "FILE",
+            description = "reference labels on the same grid "
+                    + "(prompts are derived from them, metrics computed against them)")
     private Path labels;
 
     @Option(names = "--prompts", paramLabel = "FILE", description = "prompt file (docs/prompts.md)")
     private Path prompts;
 
-    @Option(names = "--structures", paramLabel = "S", description = "names, ids or groups to segment, e.g. liver,spleen or bones (default: ingest's)")
+    @Option(names = "--structures", paramLabel = "S",
+            description = "names, ids or groups to segment, e.g. liver,spleen or bones (default: ingest's)")
     private String structures;
 
     @Option(names = "--policy", paramLabel = "P", description = "memory policy, e.g. is+sps (default: ingest's)")
@@ -48,19 +51,25 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "NAME", description = "model folder the workers run (default: ingest's)")
     private String model;
 
-    @Option(names = "--dataset-tag", paramLabel = "T", description = "tag the metrics are aggregated under (default: ingest's)")
+    @Option(names = "--dataset-tag", paramLabel = "T",
+            description = "tag the metrics are aggregated under (default: ingest's)")
     private String datasetTag;
 
-    @Option(names = "--axes", paramLabel = "A", description = "axes to propagate along, e.g. axial,coronal (default: ingest's, all three)")
+    @Option(names = "--axes", paramLabel = "A",
+            description = "axes to propagate along, e.g. axial,coronal (default: ingest's, all three)")
     private String axes;
 
-    @Option(names = "--budget", paramLabel = "N", description = "prompted slices per structure and axis, prompts from labels (default: ingest's)")
+    @Option(names = "--budget", paramLabel = "N",
+            description = "prompted slices per structure and axis, prompts from labels (default: ingest's)")
     private Integer budget;
 
-    @Option(names = "--selector", paramLabel = "S", description = "how prompted slices are chosen: extent-ends, largest-area, area-quantiles (default: ingest's)")
+    @Option(names = "--selector", paramLabel = "S",
+            description = "how prompted slices are chosen: extent-ends, largest-area, area-quantiles "
+                    + "(default: ingest's)")
     private String selector;
 
-    @Option(names = "--prompt-kinds", paramLabel = "K", description = "prompt kinds per prompted slice: box, point, mask (default: ingest's)")
+    @Option(names = "--prompt-kinds", paramLabel = "K",
+            description = "prompt kinds per prompted slice: box, point, mask (default: ingest's)")
     private String promptKinds;
 
     @Option(names = "--wait", description = "follow the request until it is COMPLETED, FAILED or REJECTED")

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "up",
         mixinStandardHelpOptions = true,
-        description = "Start a local Kafka broker, an S3 server and the four services; write DIR/stack.json; run until Ctrl-C.")
+        description = "Start a local Kafka broker, an S3 server and the four services; write DIR/stack.json; "
+                + "run until Ctrl-C.")
 final class UpCommand implements Callable<Integer> {
 
     @Spec

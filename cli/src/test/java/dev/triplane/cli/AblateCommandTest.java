@@ -3,8 +3,6 @@ package dev.triplane.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +11,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code triplane ablate} in-process on the sample with the micro model (random weights: the scores mean nothing). */
 class AblateCommandTest {
@@ -25,28 +22,15 @@ class AblateCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TriplaneCommand());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    private static Run ablate(Path out, String presets, String axes, String... more) {
+    private static CliRun ablate(Path out, String presets, String axes, String... more) {
         return ablateOn(DATA, out, presets, axes, more);
     }
 
-    private static Run ablateOn(String data, Path out, String presets, String axes, String... more) {
+    private static CliRun ablateOn(String data, Path out, String presets, String axes, String... more) {
         List<String> args = new ArrayList<>(List.of("ablate", "--data", data, "--model", MODEL, "--structures",
                 STRUCTURES, "--presets", presets, "--axes", axes, "--threads", "2", "--out", out.toString()));
         args.addAll(List.of(more));
-        return run(args.toArray(String[]::new));
+        return CliRun.of(args.toArray(String[]::new));
     }
 
     /** A result line's fields (no field of these lines is quoted). */
@@ -57,7 +41,7 @@ class AblateCommandTest {
     @Test
     void everyPresetRunsEndToEndAndTheReportHasARowPerPreset() throws IOException {
         Path out = tmp.resolve("run");
-        Run r = ablate(out, "np,baseline,sps,is,is+sps", "axial");
+        CliRun r = ablate(out, "np,baseline,sps,is,is+sps", "axial");
         assertThat(r.exitCode()).as(r.err()).isZero();
         for (String preset : List.of("np", "baseline", "sps", "is", "is+sps")) {
             assertThat(r.out()).containsPattern("(?m)^" + Pattern.quote(preset) + " +axial +1 +2 ");
@@ -93,7 +77,7 @@ class AblateCommandTest {
         // NP with the label slice as a mask prompt on every slice of the extent: the engine outputs the mask itself
         // (no learned weights involved), so Dice near 1 proves prompts, reorientation, fusion and scoring line up
         Path out = tmp.resolve("masks");
-        Run r = ablate(out, "np", "all", "--prompts", "mask", "--budget", "200");
+        CliRun r = ablate(out, "np", "all", "--prompts", "mask", "--budget", "200");
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<String> rows = Files.readAllLines(out.resolve("structures.csv"));
         assertThat(rows).hasSize(3);
@@ -105,13 +89,13 @@ class AblateCommandTest {
     @Test
     void aSecondInvocationResumesAndRunsOnlyWhatIsMissing() throws IOException {
         Path out = tmp.resolve("resume");
-        Run first = ablate(out, "baseline,is", "all");
+        CliRun first = ablate(out, "baseline,is", "all");
         assertThat(first.exitCode()).as(first.err()).isZero();
         Path runs = out.resolve("runs.csv");
         String runsBefore = Files.readString(runs);
         assertThat(runsBefore.lines()).hasSize(3);
 
-        Run again = ablate(out, "baseline,is", "all");
+        CliRun again = ablate(out, "baseline,is", "all");
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(Files.readString(runs)).isEqualTo(runsBefore);
         assertThat(again.err()).contains("example baseline all: done before, skipped",
@@ -121,29 +105,30 @@ class AblateCommandTest {
         // a run killed before its timing line was written: only that run is done again
         List<String> lines = new ArrayList<>(runsBefore.lines().toList());
         Files.writeString(runs, String.join("\n", lines.subList(0, 2)) + "\n" + lines.get(2).substring(0, 12));
-        Run resumed = ablate(out, "baseline,is", "all");
+        CliRun resumed = ablate(out, "baseline,is", "all");
         assertThat(resumed.exitCode()).as(resumed.err()).isZero();
-        assertThat(resumed.err()).contains("example baseline all: done before, skipped", "example is all: 2 structures in");
+        assertThat(resumed.err())
+                .contains("example baseline all: done before, skipped", "example is all: 2 structures in");
         assertThat(Files.readAllLines(runs)).hasSize(3);
         assertThat(Files.readAllLines(out.resolve("structures.csv"))).hasSize(1 + 2 * 2);
     }
 
     @Test
     void badInputGivesAClearError() {
-        Run missing = ablateOn(tmp.resolve("nowhere").toString(), tmp.resolve("x"), "baseline", "axial");
+        CliRun missing = ablateOn(tmp.resolve("nowhere").toString(), tmp.resolve("x"), "baseline", "axial");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("triplane ablate: dataset folder").contains("nowhere")
                 .contains("does not exist");
 
-        Run empty = ablateOn(tmp.toString(), tmp.resolve("y"), "baseline", "axial");
+        CliRun empty = ablateOn(tmp.toString(), tmp.resolve("y"), "baseline", "axial");
         assertThat(empty.exitCode()).isEqualTo(2);
         assertThat(empty.err()).contains("is not a dataset");
 
-        Run preset = ablate(tmp.resolve("z"), "baseline,fast", "axial");
+        CliRun preset = ablate(tmp.resolve("z"), "baseline,fast", "axial");
         assertThat(preset.exitCode()).isEqualTo(2);
         assertThat(preset.err()).contains("unknown policy preset 'fast'");
 
-        Run pipeline = ablate(tmp.resolve("p"), "baseline", "axial", "--through-pipeline", "--stack",
+        CliRun pipeline = ablate(tmp.resolve("p"), "baseline", "axial", "--through-pipeline", "--stack",
                 tmp.resolve("no-stack").toString());
         assertThat(pipeline.exitCode()).isEqualTo(1);
         assertThat(pipeline.err()).contains("no running pipeline").contains("stack.json is missing");

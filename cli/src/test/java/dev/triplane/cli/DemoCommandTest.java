@@ -2,12 +2,9 @@ package dev.triplane.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code triplane demo} in this JVM: its own local stack, the four service jars, the samples through the inbox,
@@ -20,16 +17,10 @@ class DemoCommandTest {
     @Test
     void demoPrintsTheMetricsTableResultsAndTimings() throws Exception {
         Path data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TriplaneCommand());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
+        CliRun run = CliRun.of("demo", "--data", data.toString(), "--timeout", "PT15M");
 
-        int code = cli.execute("demo", "--data", data.toString(), "--timeout", "PT15M");
-
-        assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString())
+        assertThat(run.exitCode()).as(run.out() + "\n" + run.err()).isZero();
+        assertThat(run.out())
                 .contains("SAM2 model: sam2-micro")
                 .contains("dropped s3://triplane/inbox/demo/example_ct_sm.nii.gz")
                 .containsPattern("SEGMENTING .* axial \\d+/\\d+")

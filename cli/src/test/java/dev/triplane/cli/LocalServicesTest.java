@@ -16,8 +16,6 @@ import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.infra.local.LocalStack;
 import dev.triplane.infra.local.SharedLocalStack;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,7 +34,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import picocli.CommandLine;
 
 /**
  * The launcher and the client against the real ingest-service and metrics-service jars (built by the reactor
@@ -122,25 +119,25 @@ class LocalServicesTest {
     @Test
     @Order(3)
     void statusPrintsTheTableAndOneVolumeByPrefix() {
-        Run all = run("status", "--data", dataDir.toString());
-        assertThat(all.code).isZero();
-        assertThat(all.out).contains("volume", "axial", "coronal", "sagittal")
+        CliRun all = CliRun.of("status", "--data", dataDir.toString());
+        assertThat(all.exitCode()).isZero();
+        assertThat(all.out()).contains("volume", "axial", "coronal", "sagittal")
                 .contains(submitted.volumeId().substring(0, 12) + "  " + submitted.requestId())
                 .contains("ACCEPTED").contains("0/");
 
-        Run one = run("status", submitted.volumeId().substring(0, 10), "--data", dataDir.toString());
-        assertThat(one.code).isZero();
-        assertThat(one.out).contains("volumeId " + submitted.volumeId()).contains(submitted.requestId());
+        CliRun one = CliRun.of("status", submitted.volumeId().substring(0, 10), "--data", dataDir.toString());
+        assertThat(one.exitCode()).isZero();
+        assertThat(one.out()).contains("volumeId " + submitted.volumeId()).contains(submitted.requestId());
     }
 
     @Test
     @Order(4)
     void aBadFileIsRejectedWithItsReason() throws IOException {
         Path bad = Files.writeString(dataDir.resolve("not-a-volume.nii.gz"), "this is not a NIfTI file");
-        Run run = run("submit", bad.toString(), "--dataset-tag", datasetTag, "--data", dataDir.toString());
-        assertThat(run.code).isEqualTo(3);
-        assertThat(run.out).containsPattern("volumeId  [0-9a-f]{64}");
-        assertThat(run.err).containsPattern("REJECTED: [A-Z_]+: .+");
+        CliRun run = CliRun.of("submit", bad.toString(), "--dataset-tag", datasetTag, "--data", dataDir.toString());
+        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.out()).containsPattern("volumeId  [0-9a-f]{64}");
+        assertThat(run.err()).containsPattern("REJECTED: [A-Z_]+: .+");
     }
 
     @Test
@@ -150,18 +147,5 @@ class LocalServicesTest {
         assertThat(pids).allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         launcher.close();
         assertThat(pids).noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-    }
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TriplaneCommand());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
     }
 }

@@ -8,13 +8,10 @@ import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.LabelVolume;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,19 +23,6 @@ class MetricsCommandTest {
 
     @TempDir
     Path tmp;
-
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TriplaneCommand());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** The sample label map with the liver removed and the spleen moved one voxel along x. */
     private Path perturbedPrediction() throws IOException {
@@ -60,7 +44,7 @@ class MetricsCommandTest {
 
     @Test
     void tablePrintsEveryRequestedStructureByNameWithTheAggregate() {
-        Run run = run("metrics", "--pred", SEG.toString(), "--ref", SEG.toString(), "--labels", "liver,31");
+        CliRun run = CliRun.of("metrics", "--pred", SEG.toString(), "--ref", SEG.toString(), "--labels", "liver,31");
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("liver", "vertebrae_L1", "2 structures")
@@ -71,8 +55,8 @@ class MetricsCommandTest {
     void jsonReportsMissingStructureAsZeroDiceAndNaNDistancesWithANote() throws IOException {
         Path pred = perturbedPrediction();
 
-        Run run = run("metrics", "--pred", pred.toString(), "--ref", SEG.toString(), "--labels", "liver,spleen",
-                "--profile", "pooled", "--json");
+        CliRun run = CliRun.of("metrics", "--pred", pred.toString(), "--ref", SEG.toString(), "--labels",
+                "liver,spleen", "--profile", "pooled", "--json");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode report = JsonMapper.builder().build().readTree(run.out());
@@ -91,7 +75,8 @@ class MetricsCommandTest {
 
     @Test
     void groupNameSelectsItsStructures() {
-        Run run = run("metrics", "--pred", SEG.toString(), "--ref", SEG.toString(), "--labels", "bones", "--json");
+        CliRun run = CliRun.of("metrics", "--pred", SEG.toString(), "--ref", SEG.toString(), "--labels", "bones",
+                "--json");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode structures = JsonMapper.builder().build().readTree(run.out()).get("structures");
@@ -102,7 +87,7 @@ class MetricsCommandTest {
 
     @Test
     void unknownStructureNameFailsWithItsName() {
-        Run run = run("metrics", "--pred", SEG.toString(), "--ref", SEG.toString(), "--labels", "livr");
+        CliRun run = CliRun.of("metrics", "--pred", SEG.toString(), "--ref", SEG.toString(), "--labels", "livr");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("livr");
@@ -112,7 +97,7 @@ class MetricsCommandTest {
     void badFileFailsWithTheObjectAndTheReason() throws IOException {
         Path bad = Files.write(tmp.resolve("bad.nii"), new byte[400]);
 
-        Run run = run("metrics", "--pred", bad.toString(), "--ref", SEG.toString());
+        CliRun run = CliRun.of("metrics", "--pred", bad.toString(), "--ref", SEG.toString());
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(bad.toString()).containsAnyOf("BAD_MAGIC", "BAD_HEADER");

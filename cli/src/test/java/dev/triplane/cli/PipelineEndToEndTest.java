@@ -25,6 +25,7 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.ImageVolume;
+import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
@@ -34,20 +35,15 @@ import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,7 +59,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import picocli.CommandLine;
 
 /**
  * The whole pipeline on a real broker and a real S3 server: ingest, two axis-workers in one consumer group,
@@ -241,19 +236,13 @@ class PipelineEndToEndTest {
         new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
                 launcher.get(Service.INGEST).url(), Map.of(), Map.of()).write(stackDir);
         Path out = work.resolve("ablate");
-        StringWriter stdout = new StringWriter();
-        StringWriter stderr = new StringWriter();
-        CommandLine cli = new CommandLine(new TriplaneCommand());
-        cli.setOut(new PrintWriter(stdout, true));
-        cli.setErr(new PrintWriter(stderr, true));
-
-        int code = cli.execute("ablate", "--through-pipeline", "--stack", stackDir.toString(),
+        CliRun run = CliRun.of("ablate", "--through-pipeline", "--stack", stackDir.toString(),
                 "--data", "s3://" + stack.bucket() + "/" + prefix, "--structures", "liver,spleen",
                 "--presets", "np,baseline,sps,is,is+sps", "--axes", "all", "--out", out.toString());
 
-        assertThat(code).as(stdout + "\n" + stderr).isZero();
+        assertThat(run.exitCode()).as(run.out() + "\n" + run.err()).isZero();
         for (String preset : List.of("np", "baseline", "sps", "is", "is+sps")) {
-            assertThat(stdout.toString()).containsPattern("(?m)^" + Pattern.quote(preset) + " +all +1 +2 ");
+            assertThat(run.out()).containsPattern("(?m)^" + Pattern.quote(preset) + " +all +1 +2 ");
         }
         assertThat(out.resolve("report.html")).isRegularFile();
         assertThat(Files.readAllLines(out.resolve("structures.csv"))).hasSize(1 + 5 * 2);
@@ -340,10 +329,6 @@ class PipelineEndToEndTest {
     }
 
     private static String sha256(Path file) throws IOException {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ObjectKeys.volumeId(Files.readAllBytes(file));
     }
 }

@@ -62,8 +62,10 @@ class ComposeFileTest {
 
         assertThat(ComposeChecks.problems(ComposeFile.read(copy), CONFIGURATIONS.get("ingest-service")))
                 .containsExactlyInAnyOrder(
-                        "ingest-service: environment TRIPLANE_INGEST_REQUEST_MODELL binds to no property of the service",
-                        "ingest-service: environment TRIPLANE_METRICS_HD95_PROFILE binds to no property of the service");
+                        "ingest-service: environment TRIPLANE_INGEST_REQUEST_MODELL binds to no property of the "
+                                + "service",
+                        "ingest-service: environment TRIPLANE_METRICS_HD95_PROFILE binds to no property of the "
+                                + "service");
     }
 
     @Test

@@ -30,7 +30,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -185,9 +184,10 @@ public class Ingestor {
         sends.add(events.publish(Topic.VOLUMES, event.volumeId(), event));
         for (Axis axis : request.axes()) {
             // keyed per axis so the three jobs of a volume spread over partitions and run on workers side by side
-            sends.add(events.publish(Topic.AXIS_JOBS, event.volumeId() + "/" + axis.id(), new AxisJob(AxisJob.CURRENT_VERSION,
-                    event.volumeId(), event.requestId(), axis, request.axes(), event.imageKey(), event.labelsKey(),
-                    event.structures(), prompts, request.memoryPolicy(), request.model(), request.datasetTag())));
+            sends.add(events.publish(Topic.AXIS_JOBS, event.volumeId() + "/" + axis.id(),
+                    new AxisJob(AxisJob.CURRENT_VERSION, event.volumeId(), event.requestId(), axis, request.axes(),
+                            event.imageKey(), event.labelsKey(), event.structures(), prompts, request.memoryPolicy(),
+                            request.model(), request.datasetTag())));
             progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
         }
         sends.add(events.publish(Topic.STATUS, event.volumeId(), new VolumeStatus(VolumeStatus.CURRENT_VERSION,

@@ -6,7 +6,6 @@ import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 /** The metrics-service's own beans; the layout, store, reader and publisher come from service-support. */
 @Configuration(proxyBeanMethods = false)
@@ -19,10 +18,7 @@ class MetricsConfiguration {
      */
     @Bean
     DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
-        ExponentialBackOff backOff = new ExponentialBackOff(1000, 2);
-        backOff.setMaxInterval(30_000);
-        backOff.setMaxElapsedTime(120_000);
-        return deadLetters.create(Topic.SEGMENTATIONS, backOff, BadInputException.class,
-                IllegalArgumentException.class);
+        return deadLetters.create(Topic.SEGMENTATIONS, DeadLetterErrorHandlers.outageBackOff(),
+                BadInputException.class, IllegalArgumentException.class);
     }
 }

@@ -253,8 +253,9 @@ class MetricsServiceTest {
 
     /** The values dead-lettered for a volume, up to the end of the DLT. */
     private static List<String> deadLettersOf(String volumeId) {
-        return TopicReader.readAll(STACK.bootstrapServers(), TOPICS.deadLetter(Topic.SEGMENTATIONS).orElseThrow().name(),
-                String.class).stream().filter(v -> v.contains(volumeId)).toList();
+        return TopicReader.readAll(STACK.bootstrapServers(),
+                TOPICS.deadLetter(Topic.SEGMENTATIONS).orElseThrow().name(), String.class)
+                .stream().filter(v -> v.contains(volumeId)).toList();
     }
 
     /** Stores the sample labels as reference and a copy without {@link #REMOVED} as segmentation. */

@@ -62,10 +62,6 @@ public final class LocalPipeline implements AutoCloseable {
         return info;
     }
 
-    public Path dataDir() {
-        return dataDir;
-    }
-
     /** Removes {@code stack.json}, stops the services in reverse order, then the broker and the S3 server. */
     @Override
     public void close() {

@@ -21,7 +21,8 @@ public record ModelChoice(Path modelsDir, String name, boolean micro) {
         }
         Path dir = folder.toAbsolutePath().normalize();
         if (!Files.isRegularFile(dir.resolve("manifest.json"))) {
-            throw new IllegalArgumentException(folder + " holds no manifest.json: not a SAM2 export of tools/sam2_export");
+            throw new IllegalArgumentException(
+                    folder + " holds no manifest.json: not a SAM2 export of tools/sam2_export");
         }
         return new ModelChoice(dir.getParent(), dir.getFileName().toString(), false);
     }

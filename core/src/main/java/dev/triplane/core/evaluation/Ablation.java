@@ -87,8 +87,8 @@ public record Ablation(Dataset dataset, int[] structureIds, Map<String, int[]> g
                             : "label_" + m.id()));
                 }
                 if (n < OVERLAY_CASES) {
-                    SliceOverlays.write(overlays, fileName(c.id() + "-" + p.name() + "-" + axes), volumes.image(), s.labels(),
-                            volumes.reference(), OVERLAY_SLICES, SliceOverlays.Window.BONE);
+                    SliceOverlays.write(overlays, fileName(c.id() + "-" + p.name() + "-" + axes), volumes.image(),
+                            s.labels(), volumes.reference(), OVERLAY_SLICES, SliceOverlays.Window.BONE);
                 }
                 double total = (System.nanoTime() - start) / 1e9;
                 store.append(new RunTiming(key(c, p), total, s.memoryAttentionSeconds(), s.imageEncoderSeconds()),

@@ -59,7 +59,8 @@ public final class InProcessSegmenter implements CaseSegmenter {
                 new FramePreprocessor(model.config().imageSize()), true);
         Map<Axis, LogitVolume> logits = new EnumMap<>(Axis.class);
         for (Axis axis : axes) {
-            List<StructurePrompts> axisPrompts = LabelPrompts.deriveAll(reference, structureIds, List.of(axis), prompts);
+            List<StructurePrompts> axisPrompts =
+                    LabelPrompts.deriveAll(reference, structureIds, List.of(axis), prompts);
             if (!axisPrompts.isEmpty()) {
                 logits.put(axis, segmenter.segment(ct, axis, axisPrompts, null));
             }

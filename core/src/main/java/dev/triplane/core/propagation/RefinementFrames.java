@@ -90,7 +90,8 @@ public final class RefinementFrames {
     public boolean[] mask(int frame) {
         int segment = segment(frame);
         if (segment < 0 || best[segment] != frame) {
-            throw new IllegalArgumentException("frame " + frame + " is not a chosen frame " + Arrays.toString(frames()));
+            throw new IllegalArgumentException(
+                    "frame " + frame + " is not a chosen frame " + Arrays.toString(frames()));
         }
         return masks[segment];
     }

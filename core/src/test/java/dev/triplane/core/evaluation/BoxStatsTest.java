@@ -49,7 +49,8 @@ class BoxStatsTest {
     void svgDrawsOneBoxPerPresetWithEscapedLabels() {
         String svg = BoxPlotSvg.render("bones: Dice", "Dice", java.util.List.of("np", "is+sps <all>"),
                 java.util.List.of(BoxStats.of(new double[] {0.5, 0.6, 0.7}), BoxStats.of(new double[] {0.8, 0.9, 0.1})));
-        assertThat(svg).startsWith("<svg").endsWith("</svg>\n").contains("is+sps &lt;all&gt;<tspan x=\"").contains("(n=3)</tspan>");
+        assertThat(svg).startsWith("<svg").endsWith("</svg>\n").contains("is+sps &lt;all&gt;<tspan x=\"")
+                .contains("(n=3)</tspan>");
         assertThat(svg.split("<rect", -1)).hasSize(3);
     }
 }

@@ -42,7 +42,8 @@ class MemoryPolicyTest {
                 .map(MemoryPolicy::name)).containsExactly("np", "baseline", "is,w=3,merge=nearest-prompt", "sps");
         assertThatThrownBy(() -> MemoryPolicy.parseList("w=3,is")).hasMessageContaining("follows no preset");
         assertThatThrownBy(() -> MemoryPolicy.parseList(" , ")).hasMessageContaining("no policy");
-        assertThatThrownBy(() -> MemoryPolicy.parseList("is,fast")).hasMessageContaining("unknown policy preset 'fast'");
+        assertThatThrownBy(() -> MemoryPolicy.parseList("is,fast"))
+                .hasMessageContaining("unknown policy preset 'fast'");
     }
 
     @Test

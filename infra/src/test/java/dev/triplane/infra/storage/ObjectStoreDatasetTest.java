@@ -26,7 +26,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Datasets under a prefix of the real local S3 server give the same cases and volumes as the same files in a folder. */
+/**
+ * Datasets under a prefix of the real local S3 server give the same cases and volumes as the same files in a
+ * folder.
+ */
 class ObjectStoreDatasetTest {
 
     private static final Path SAMPLES = Path.of("..", "samples");
@@ -87,7 +90,8 @@ class ObjectStoreDatasetTest {
 
         DatasetCase example = bucket.cases().get(0);
         assertSameVolumes(bucket.load(example, LIVER_SPLEEN), folder.load(folder.cases().get(0), LIVER_SPLEEN));
-        assertThat(cache.resolve("images/example.nii.gz")).hasSameBinaryContentAs(SAMPLES.resolve("example_ct_sm.nii.gz"));
+        assertThat(cache.resolve("images/example.nii.gz"))
+                .hasSameBinaryContentAs(SAMPLES.resolve("example_ct_sm.nii.gz"));
 
         // the cached files serve the next load without the store
         store.delete(prefix + "images/example.nii.gz");
@@ -142,7 +146,8 @@ class ObjectStoreDatasetTest {
     void prefixWithoutADatasetOrWithAnUnpairedImageIsRefusedByName() {
         String prefix = uniquePrefix();
         assertThatThrownBy(() -> ObjectStoreDataset.open(store, prefix, V2, tmp))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(prefix).hasMessageContaining("ct.nii.gz");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(prefix)
+                .hasMessageContaining("ct.nii.gz");
 
         store.put(prefix + "images/a.nii.gz", new byte[] {1}, "application/gzip");
         store.put(prefix + "images/b.nii.gz", new byte[] {1}, "application/gzip");
@@ -160,7 +165,8 @@ class ObjectStoreDatasetTest {
     void locationsParseFromTheCommandLineForm() {
         assertThat(ObjectStoreDataset.Location.parse("s3://data/ts/v2"))
                 .isEqualTo(new ObjectStoreDataset.Location("data", "ts/v2/"));
-        assertThat(ObjectStoreDataset.Location.parse("s3://data")).isEqualTo(new ObjectStoreDataset.Location("data", ""));
+        assertThat(ObjectStoreDataset.Location.parse("s3://data"))
+                .isEqualTo(new ObjectStoreDataset.Location("data", ""));
         assertThat(ObjectStoreDataset.Location.parse("s3://data/ts/").toString()).isEqualTo("s3://data/ts/");
         assertThat(ObjectStoreDataset.Location.isUri("samples")).isFalse();
         assertThatThrownBy(() -> ObjectStoreDataset.Location.parse("s3:///ts")).hasMessageContaining("s3:///ts");

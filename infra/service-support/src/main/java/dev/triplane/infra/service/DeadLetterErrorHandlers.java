@@ -7,6 +7,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.ExponentialBackOff;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -22,6 +23,14 @@ public class DeadLetterErrorHandlers {
     public DeadLetterErrorHandlers(KafkaTemplate<String, String> template, Topics topics) {
         this.template = template;
         this.topics = topics;
+    }
+
+    /** Retries for a store or broker that is briefly down: from 1 s doubling up to 30 s, for at most 2 min. */
+    public static ExponentialBackOff outageBackOff() {
+        ExponentialBackOff backOff = new ExponentialBackOff(1000, 2);
+        backOff.setMaxInterval(30_000);
+        backOff.setMaxElapsedTime(120_000);
+        return backOff;
     }
 
     /**

@@ -26,8 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The latest {@link VolumeStatus} of every volume, in memory: reads the compacted {@code triplane.status} topic
  * from the beginning with a plain consumer (no group, so every instance sees every partition) on its own thread,
  * then follows it. Statuses of one request are merged as {@link VolumeStatus} describes: the newest state, stage
- * and detail, and per axis the newest progress any stage reported ({@link VolumeStatus#merge}); a status of another request
- * replaces the volume's entry.
+ * and detail, and per axis the newest progress any stage reported ({@link VolumeStatus#merge}); a status of another
+ * request replaces the volume's entry.
  *
  * <p>Memory is one small record per volume ever seen, as for the compacted topic itself. A value that is not a
  * {@code VolumeStatus} is logged and skipped: the view must not stop on one bad record.
