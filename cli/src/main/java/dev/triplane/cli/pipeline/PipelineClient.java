@@ -40,6 +40,8 @@ public final class PipelineClient {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration HTTP_TIMEOUT = Duration.ofMinutes(10);
+    /** How long {@link #await} waits on each followed topic per round. */
+    private static final Duration FOLLOW_POLL = Duration.ofMillis(20);
 
     private final StackInfo stack;
     private final Topics topics = Topics.load();
@@ -239,7 +241,8 @@ public final class PipelineClient {
 
         /** What arrived since the last call, or with {@code toEnd} everything up to the topic's current end. */
         List<T> next(boolean toEnd) {
-            List<T> all = toEnd ? reader.readToEnd() : reader.poll();
+            // a short wait per topic: await polls five in turn, so each wait adds to when the metrics are seen
+            List<T> all = toEnd ? reader.readToEnd() : reader.poll(FOLLOW_POLL);
             List<T> fresh = all.subList(seen, all.size());
             seen = all.size();
             return fresh;

@@ -47,9 +47,14 @@ public final class TopicReader<T> implements AutoCloseable {
         }
     }
 
-    /** Every value read so far, after polling what has arrived. */
+    /** Every value read so far, after polling what has arrived (waiting up to 200 ms for something new). */
     public List<T> poll() {
-        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+        return poll(Duration.ofMillis(200));
+    }
+
+    /** Every value read so far, after polling what has arrived within {@code timeout}. */
+    public List<T> poll(Duration timeout) {
+        for (ConsumerRecord<String, String> record : consumer.poll(timeout)) {
             values.add(type == String.class ? type.cast(record.value()) : JSON.readValue(record.value(), type));
         }
         return List.copyOf(values);
