@@ -149,8 +149,9 @@ final class DemoCommand implements Callable<Integer> {
                 try (InputStream in = Files.newInputStream(image)) {
                     volumeId = ObjectKeys.volumeId(in);
                 }
-                long droppedAt = System.currentTimeMillis();
                 store.put(imageKey, image, "application/octet-stream");
+                // dropped = in the bucket: the clock starts when the put returns, not with this JVM's first upload
+                long droppedAt = System.currentTimeMillis();
                 out.println("dropped s3://" + stack.bucket() + "/" + imageKey
                         + (labelsKey == null ? "" : " with s3://" + stack.bucket() + "/" + labelsKey));
                 drops.add(new Drop(c.path("id").asString(), imageKey, volumeId, droppedAt));
