@@ -161,21 +161,25 @@ final class AblateCommand implements Callable<Integer> {
                 err.flush();
             };
             AblationTable result;
-            if (throughPipeline) {
-                // one tag per run folder: a resumed run reuses its requests, another run makes new ones
-                String tag = "ablate-" + Integer.toHexString(out.toAbsolutePath().normalize().toString().hashCode());
-                try (ObjectStore results = new MinioObjectStore(stack.s3(), stack.bucket())) {
-                    result = ablation.run(new PipelineSegmenter(new PipelineClient(stack), results,
-                            out.resolve("uploads"), axisList, budget, slices, kinds, rule,
-                            model.getFileName().toString(), tag, timeout), out, log);
+            try {
+                if (throughPipeline) {
+                    // one tag per run folder: a resumed run reuses its requests, another run makes new ones
+                    String tag = "ablate-"
+                            + Integer.toHexString(out.toAbsolutePath().normalize().toString().hashCode());
+                    try (ObjectStore results = new MinioObjectStore(stack.s3(), stack.bucket())) {
+                        result = ablation.run(new PipelineSegmenter(new PipelineClient(stack), results,
+                                out.resolve("uploads"), axisList, budget, slices, kinds, rule,
+                                model.getFileName().toString(), tag, timeout), out, log);
+                    }
+                } else {
+                    try (Sam2Model sam2 = Sam2Model.load(model, Sam2Options.cpu(threads))) {
+                        result = ablation.run(new InProcessSegmenter(sam2, axisList, prompts, rule), out, log);
+                    }
                 }
-            } else {
-                try (Sam2Model sam2 = Sam2Model.load(model, Sam2Options.cpu(threads))) {
-                    result = ablation.run(new InProcessSegmenter(sam2, axisList, prompts, rule), out, log);
+            } finally {
+                if (dataStore != null) {
+                    dataStore.close();
                 }
-            }
-            if (dataStore != null) {
-                dataStore.close();
             }
             stdout.print(result.text());
             stdout.println();
