@@ -54,13 +54,8 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     private StackOptions stackOptions;
 
-    @Option(names = "--model", paramLabel = "DIR",
-            description = "a SAM2 export (tools/sam2_export) for the workers; default: the committed micro model")
-    private Path model;
-
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
-            description = "axis-workers side by side (one consumer group); default 1")
-    private int workers;
+    @Mixin
+    private LaunchOptions launch;
 
     @Option(names = "--keep", description = "keep the pipeline running afterwards, like up")
     private boolean keep;
@@ -80,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
         // so the pipeline runs again on a data folder that has seen the samples before.
         String datasetTag = "demo-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
                 .format(ZonedDateTime.now(ZoneOffset.UTC));
-        LocalPipeline pipeline = UpCommand.start(out, stackOptions.dataDir(), model, workers, datasetTag);
+        LocalPipeline pipeline = UpCommand.start(out, stackOptions.dataDir(), launch, datasetTag);
         boolean ok;
         try {
             ok = run(out, pipeline.info(), datasetTag);

@@ -14,7 +14,6 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code triplane up}: the local pipeline (broker, S3 server, the four services) until Ctrl-C. */
@@ -31,28 +30,23 @@ final class UpCommand implements Callable<Integer> {
     @Mixin
     private StackOptions stackOptions;
 
-    @Option(names = "--model", paramLabel = "DIR",
-            description = "a SAM2 export (tools/sam2_export) for the workers; default: the committed micro model")
-    private Path model;
-
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
-            description = "axis-workers side by side (one consumer group); default 1")
-    private int workers;
+    @Mixin
+    private LaunchOptions launch;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        LocalPipeline pipeline = start(out, stackOptions.dataDir(), model, workers, null);
+        LocalPipeline pipeline = start(out, stackOptions.dataDir(), launch, null);
         runUntilInterrupted(out, pipeline);
         return 0;
     }
 
     /** Starts every service on a local stack under {@code dataDir}, telling the user what runs where. */
-    static LocalPipeline start(PrintWriter out, Path dataDir, Path model, int workers, String datasetTag)
+    static LocalPipeline start(PrintWriter out, Path dataDir, LaunchOptions launch, String datasetTag)
             throws IOException {
         Path root = Home.root();
-        ModelChoice choice = ModelChoice.of(root, model);
-        List<Service> services = Service.pipeline(workers);
+        ModelChoice choice = ModelChoice.of(root, launch.model);
+        List<Service> services = Service.pipeline(launch.workers);
         out.println(choice.describe());
         out.println("starting the local stack and " + services.size() + " services in " + dataDir + " ...");
         out.flush();
