@@ -16,8 +16,10 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.prompts.PromptKind;
 import dev.triplane.core.prompts.SliceSelector;
+import dev.triplane.core.prompts.StructurePrompts;
 import dev.triplane.core.propagation.LogitVolume;
 import dev.triplane.core.propagation.LogitVolumeCodec;
+import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
@@ -289,6 +291,15 @@ class AxisWorkerTest {
                 .containsPattern("triplane_jobs_active\\{[^}]*stage=\"AXIS_WORKER\"[^}]*} 0")
                 .containsPattern("triplane_worker_frames_total(\\{[^}]*})? [1-9]")
                 .containsPattern("kafka_consumer_fetch_manager_records_lag_max\\{");
+    }
+
+    @Test
+    @Order(7)
+    void theStartupWarmupDerivesAPromptForEveryStructureOnEveryAxis(@Autowired WorkerWarmup warmup) {
+        List<StructurePrompts> prompts = warmup.prompts(SyntheticScan.create());
+
+        assertThat(prompts).hasSize(SyntheticScan.STRUCTURES.length * Axis.values().length);
+        assertThat(prompts).allSatisfy(p -> assertThat(p.frames()).isNotEmpty());
     }
 
     private static String job(String outcome) {

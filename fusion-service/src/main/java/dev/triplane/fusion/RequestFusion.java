@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * The fusion step of one request, without Kafka: reads the input image (for its grid and header) and the logit
@@ -36,7 +37,7 @@ import java.util.function.Function;
  *
  * <p>The output is a function of the inputs only (gzip streams carry no time stamp), so a fusion retried after a
  * crash writes the same bytes under the same keys. Memory: the image, the compact logit volumes of every axis,
- * and per structure one float array per axis plus the fusion's three arrays.
+ * one float array per axis (reused for every structure) and the fusion's three arrays.
  */
 final class RequestFusion {
 
@@ -106,14 +107,26 @@ final class RequestFusion {
                     "the rule '" + rule.id() + "' needs that axis, only " + logits.keySet() + " arrived", null);
         }
         TriAxisFusion fusion = new TriAxisFusion(reorientation, rule);
+        List<Axis> axes = List.copyOf(logits.keySet());
+        // one array per axis, reused structure after structure: no garbage to collect in between
+        float[][] buffers = new float[axes.size()][reorientation.target().voxelCount()];
         for (int id : requested) {
-            Map<Axis, float[]> perAxis = new EnumMap<>(Axis.class);
-            logits.forEach((axis, v) -> {
-                int index = v.indexOf(id);
+            // the axes decode side by side: expanding float16 frames into volumes is most of this step
+            boolean[] present = new boolean[axes.size()];
+            IntStream.range(0, axes.size()).parallel().forEach(a -> {
+                LogitVolume volume = logits.get(axes.get(a));
+                int index = volume.indexOf(id);
                 if (index >= 0) {
-                    perAxis.put(axis, v.toVolume(index));
+                    volume.toVolume(index, buffers[a]);
+                    present[a] = true;
                 }
             });
+            Map<Axis, float[]> perAxis = new EnumMap<>(Axis.class);
+            for (int a = 0; a < axes.size(); a++) {
+                if (present[a]) {
+                    perAxis.put(axes.get(a), buffers[a]);
+                }
+            }
             // a structure without logits on the rule's axis (or on any axis) keeps 0 voxels
             if (!perAxis.isEmpty() && (rule.kind() != FusionRule.Kind.SINGLE_AXIS
                     || perAxis.containsKey(rule.axis()))) {

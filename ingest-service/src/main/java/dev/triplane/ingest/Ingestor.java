@@ -111,15 +111,9 @@ public class Ingestor {
     private IngestResult validateAndPublish(Scan scan, RequestSpec request) {
         String volumeId = digest(scan.image(), scan.imageSource());
         try {
-            NiftiImage image = read(scan.image(), scan.imageSource());
-            image.toImageVolume(); // refuses bad spacing and NaN/Inf voxels
-            Grid grid = image.grid();
-            BitSet present = null;
-            if (scan.labels() != null) {
-                NiftiImage labels = read(scan.labels(), scan.labelsSource());
-                NiftiImage.requireSameGrid(grid, labels.grid(), scan.labelsSource());
-                present = presentIds(labels.toLabelVolume().labels());
-            }
+            Checked checked = check(scan);
+            Grid grid = checked.grid();
+            BitSet present = checked.present();
             BitSet available;
             String promptsDigest = "";
             if (scan.prompts() != null) {
@@ -175,6 +169,27 @@ public class Ingestor {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the local copy of " + scan.promptsSource(), e);
         }
+    }
+
+    /**
+     * The image grid and the ids the labels hold (null without labels).
+     *
+     * @throws InvalidVolumeException for an invalid image or labels, or labels on another grid
+     */
+    Checked check(Scan scan) {
+        NiftiImage image = read(scan.image(), scan.imageSource());
+        image.toImageVolume(); // refuses bad spacing and NaN/Inf voxels
+        BitSet present = null;
+        if (scan.labels() != null) {
+            NiftiImage labels = read(scan.labels(), scan.labelsSource());
+            NiftiImage.requireSameGrid(image.grid(), labels.grid(), scan.labelsSource());
+            present = presentIds(labels.toLabelVolume().labels());
+        }
+        return new Checked(image.grid(), present);
+    }
+
+    /** What {@link #check} found in a valid scan. */
+    record Checked(Grid grid, BitSet present) {
     }
 
     private void publish(VolumeAccepted event, RequestSpec request, PromptPolicy prompts, Grid grid) {

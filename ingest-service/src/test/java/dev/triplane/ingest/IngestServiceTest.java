@@ -10,6 +10,7 @@ import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeAccepted;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -285,6 +287,24 @@ class IngestServiceTest {
         try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
                 TOPICS.deadLetter(Topic.INBOX_EVENTS).orElseThrow().name(), String.class)) {
             await().atMost(WAIT).untilAsserted(() -> assertThat(deadLetters.poll()).containsExactly("not a notification"));
+        }
+    }
+
+    @Test
+    @Order(9)
+    void theStartupWarmupChecksTheSyntheticScanAndLeavesNothingBehind(@Autowired IngestWarmup warmup)
+            throws IOException {
+        SyntheticScan scan = SyntheticScan.create();
+        Ingestor.Checked checked = warmup.check(scan);
+
+        assertThat(checked.grid()).isEqualTo(scan.image().grid());
+        assertThat(checked.present().stream().toArray()).containsExactly(SyntheticScan.STRUCTURES);
+        // it ran at startup too: still no object, no event and no local copy of the synthetic scan
+        String volumeId = ObjectKeys.volumeId(scan.imageNifti());
+        assertThat(store.exists(keys.image(volumeId))).isFalse();
+        assertThat(volumes.poll()).noneMatch(v -> v.volumeId().equals(volumeId));
+        try (Stream<Path> files = Files.list(Path.of("target"))) {
+            assertThat(files).noneMatch(f -> f.getFileName().toString().startsWith("warmup"));
         }
     }
 

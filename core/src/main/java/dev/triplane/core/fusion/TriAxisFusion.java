@@ -134,11 +134,25 @@ public final class TriAxisFusion {
         return axes.toArray(new float[0][]);
     }
 
+    /** Whether every axis' logit of voxel {@code v} clamps to the floor (NaN does). */
+    private static boolean atFloor(float[][] axes, int v) {
+        for (float[] axis : axes) {
+            if (axis[v] > -LOGIT_CLAMP) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void fuseSlab(int id, float[][] axes, int from, int to) {
         int n = axes.length;
         float[] p = new float[n];
         FusionRule.Kind kind = rule.kind();
         for (int v = from; v < to; v++) {
+            if (atFloor(axes, v)) {
+                // no rule puts such a voxel inside, and equal probabilities have no variance: skip the sigmoids
+                continue;
+            }
             float sumLogit = 0;
             float maxLogit = -LOGIT_CLAMP;
             float sumProb = 0;

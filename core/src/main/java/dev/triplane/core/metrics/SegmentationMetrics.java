@@ -8,6 +8,7 @@ import dev.triplane.core.volume.LabelVolume;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Dice, IoU, HD, HD95, ASSD and NSD between a predicted and a reference segmentation on the same grid, in mm
@@ -73,17 +74,15 @@ public final class SegmentationMetrics {
         scan(ref.labels(), grid, refCount, boxes);
         int[] wanted = ids.length > 0 ? ids : present(predCount, refCount);
         double[] spacing = grid.spacing();
-        List<StructureMetrics> out = new ArrayList<>(wanted.length);
-        for (int id : wanted) {
+        // structures are measured side by side, each on its own crop; the list keeps the order of wanted
+        return Arrays.stream(wanted).parallel().mapToObj(id -> {
             if (id > maxId || boxes[id] == null) {
-                out.add(missing(id, 0, 0, options));
-                continue;
+                return missing(id, 0, 0, options);
             }
             Box crop = boxes[id].grown(grid);
-            out.add(measure(id, crop.crop(pred.labels(), id, grid), crop.crop(ref.labels(), id, grid), crop, spacing,
-                    options));
-        }
-        return out;
+            return measure(id, crop.crop(pred.labels(), id, grid), crop.crop(ref.labels(), id, grid), crop, spacing,
+                    options);
+        }).collect(Collectors.toCollection(ArrayList::new));
     }
 
     /**

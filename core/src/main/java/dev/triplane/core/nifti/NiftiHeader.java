@@ -168,6 +168,36 @@ public final class NiftiHeader {
     }
 
     /**
+     * A little-endian NIfTI-1 header of a new volume on {@code grid}: its affine as the sform (code 1, scanner),
+     * no qform, millimetre units, float32 voxels right after the header.
+     */
+    public static NiftiHeader forGrid(Grid grid) {
+        Layout layout = Layout.NIFTI1;
+        byte[] raw = new byte[layout.size];
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, layout.size);
+        b.put(layout.magic, layout.magicBytes());
+        long[] dims = {3, grid.nx(), grid.ny(), grid.nz(), 1, 1, 1, 1};
+        double[] spacing = grid.spacing();
+        double[] pix = {1, spacing[0], spacing[1], spacing[2], 0, 0, 0, 0};
+        for (int a = 0; a < 8; a++) {
+            writeInt(b, layout.dim + a * layout.intBytes(), layout.intBytes(), dims[a]);
+            writeFloat(b, layout.pixdim + a * layout.floatBytes(), layout.floatBytes(), pix[a]);
+        }
+        b.putShort(layout.datatype, (short) NiftiDatatype.FLOAT32.code());
+        b.putShort(layout.bitpix, (short) NiftiDatatype.FLOAT32.bitpix());
+        b.putFloat(layout.voxOffset, layout.size + 4);
+        writeFloat(b, layout.sclSlope, layout.floatBytes(), 1);
+        b.put(layout.xyztUnits, (byte) 2); // NIFTI_UNITS_MM
+        writeInt(b, layout.sformCode, layout.codeBytes(), 1);
+        double[] affine = grid.affine();
+        for (int a = 0; a < 12; a++) {
+            writeFloat(b, layout.srow + a * layout.floatBytes(), layout.floatBytes(), affine[a]);
+        }
+        return parse(raw, "new header");
+    }
+
+    /**
      * The header length announced by the first four bytes of a file (its {@code sizeof_hdr}), in either byte
      * order.
      */

@@ -142,9 +142,23 @@ public final class LogitVolume {
 
     /** The logits of a structure on the whole RAS+ grid, flat, x fastest. */
     public float[] toVolume(int structure) {
-        float[] volume = new float[grid.voxelCount()];
+        return toVolume(structure, new float[grid.voxelCount()]);
+    }
+
+    /**
+     * {@link #toVolume(int)} into {@code volume}, which it overwrites whole: one array serves structure after
+     * structure.
+     *
+     * @return {@code volume}
+     */
+    public float[] toVolume(int structure, float[] volume) {
+        if (volume.length != grid.voxelCount()) {
+            throw new IllegalArgumentException("the grid has " + grid.voxelCount() + " voxels, the array "
+                    + volume.length);
+        }
+        Arrays.fill(volume, ABSENT);
         float[] frame = new float[frames.frameSize()];
-        for (int t = 0; t < frames.frameCount(); t++) {
+        for (int t = firsts[structure]; t <= lasts[structure]; t++) {
             copyFrame(structure, t, frame);
             frames.putFrame(frame, t, volume);
         }

@@ -28,4 +28,22 @@ class LogitVolumeTest {
         assertThat(frame).containsExactly(4f, 4f, 4f, 4f);
         assertThatThrownBy(() -> v.maxFrame(0, 3, frame)).hasMessageContaining("outside the frames");
     }
+
+    @Test
+    void oneArrayServesStructureAfterStructureWithNothingLeftOver() {
+        // axial frames of a 2 x 2 x 3 grid; structure 5 on frames 0..2, structure 7 on frame 1 only
+        LogitVolume v = new LogitVolume(Grid.ofSpacing(2, 2, 3, 1, 1, 1), Axis.AXIAL, new int[] {5, 7},
+                new int[] {0, 1}, new int[] {2, 1});
+        for (int t = 0; t < 3; t++) {
+            v.putFrame(0, t, new float[] {t, t + 1, t + 2, t + 3});
+        }
+        v.putFrame(1, 1, new float[] {-1, -2, -3, -4});
+
+        float[] shared = v.toVolume(0, new float[12]);
+        assertThat(shared).containsExactly(v.toVolume(0));
+        assertThat(v.toVolume(1, shared)).isSameAs(shared);
+        float a = LogitVolume.ABSENT;
+        assertThat(shared).containsExactly(a, a, a, a, -1, -2, -3, -4, a, a, a, a);
+        assertThatThrownBy(() -> v.toVolume(0, new float[11])).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -20,6 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class TopicReader<T> implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Duration END_POLL = Duration.ofMillis(10);
+    private static final int FETCH_MAX_WAIT_MS = 20;
 
     private final KafkaConsumer<String, String> consumer;
     private final Class<T> type;
@@ -30,6 +32,8 @@ public final class TopicReader<T> implements AutoCloseable {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                // a poll cannot fetch again while the broker holds its previous fetch, up to this long
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
         List<TopicPartition> partitions = new ArrayList<>();
@@ -64,7 +68,9 @@ public final class TopicReader<T> implements AutoCloseable {
     public List<T> readToEnd() {
         Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
         while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-            poll();
+            // short polls: a transaction's commit marker moves the position without a record, and a poll that
+            // returns no record waits its whole timeout
+            poll(END_POLL);
         }
         return List.copyOf(values);
     }

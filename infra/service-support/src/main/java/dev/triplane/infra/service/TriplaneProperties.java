@@ -14,10 +14,11 @@ import org.springframework.util.unit.DataSize;
  * @param s3            the S3-compatible server holding the bucket
  * @param limits        bounds on the volumes read
  * @param topicReplicas replication factor of the layout's topics a service creates when they are missing
+ * @param warmupRounds  times a service runs its steps on a synthetic scan at startup ({@link Warmup}); 0 skips it
  */
 @ConfigurationProperties("triplane")
 public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limits,
-        @DefaultValue("1") short topicReplicas) {
+        @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds) {
 
     /**
      * Where the bucket is served.

@@ -7,6 +7,7 @@ import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -19,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  * What every TriPlane service needs, built from {@link TriplaneProperties}: the layout ({@link ObjectKeys},
  * {@link Topics}) and its topics created where missing, the object store on the layout's bucket, the NIfTI reader
  * with the configured limits, the {@link EventPublisher}, the {@link DeadLetterErrorHandlers} and the
- * {@link JobMeters}. A service
+ * {@link JobMeters}, and the {@link WarmupRunner} of the service's {@link Warmup}s. A service
  * declaring a bean of one of these types replaces it.
  */
 @AutoConfiguration(afterName = {"org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
@@ -62,6 +63,20 @@ public class TriplaneServiceAutoConfiguration {
     @ConditionalOnMissingBean
     EventPublisher eventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json) {
         return new EventPublisher(kafka, topics, json);
+    }
+
+    /**
+     * Asks the store for the synthetic scan's canonical image, which is never stored: the client's first request
+     * (connection, signing) is then not the first real scan's.
+     */
+    @Bean
+    Warmup objectStoreWarmup(ObjectStore store, ObjectKeys keys) {
+        return scan -> store.exists(keys.image(ObjectKeys.volumeId(scan.imageNifti())));
+    }
+
+    @Bean
+    WarmupRunner warmupRunner(ObjectProvider<Warmup> warmups, TriplaneProperties properties) {
+        return new WarmupRunner(warmups.orderedStream().toList(), properties.warmupRounds());
     }
 
     @Bean

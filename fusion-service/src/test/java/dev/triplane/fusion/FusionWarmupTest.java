@@ -1,0 +1,33 @@
+package dev.triplane.fusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.triplane.core.fusion.FusionRule;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.nifti.NiftiImage;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.synthetic.SyntheticScan;
+import dev.triplane.infra.ObjectKeys;
+import java.io.ByteArrayInputStream;
+import org.junit.jupiter.api.Test;
+
+/** The warm-up runs the real fusion step: three axes agreeing with the labels fuse back to those labels. */
+class FusionWarmupTest {
+
+    private static final NiftiReader READER = new NiftiReader(ReadLimits.defaults());
+
+    @Test
+    void fusesTheSyntheticScanBackToItsLabelsOnItsGrid() {
+        SyntheticScan scan = SyntheticScan.create();
+        FusionWarmup warmup = new FusionWarmup(new RequestFusion(READER, ObjectKeys.load(), FusionRule.MEAN_LOGIT,
+                Long.MAX_VALUE), ObjectKeys.load());
+
+        RequestFusion.Fused fused = warmup.fuse(scan);
+
+        assertThat(fused.event().axes()).containsExactly(Axis.values());
+        NiftiImage segmentation = READER.read(new ByteArrayInputStream(fused.segmentation()), "segmentation");
+        assertThat(segmentation.grid()).isEqualTo(scan.labels().grid());
+        assertThat(segmentation.toLabelVolume().labels()).containsExactly(scan.labels().labels());
+    }
+}
