@@ -46,14 +46,18 @@ public class EventPublisher {
      */
     @EventListener(ApplicationReadyEvent.class)
     public void connect() {
-        CompletableFuture.runAsync(() -> {
-            for (TopicSpec topic : topics.all()) {
-                kafka.partitionsFor(topic.name());
+        // its own thread: the metadata wait may block for max.block.ms, which the common pool must not
+        Thread connect = new Thread(() -> {
+            try {
+                for (TopicSpec topic : topics.all()) {
+                    kafka.partitionsFor(topic.name());
+                }
+            } catch (RuntimeException e) {
+                LOG.info("topic metadata not fetched at startup, the first send will: {}", e.toString());
             }
-        }).exceptionally(e -> {
-            LOG.info("topic metadata not fetched at startup, the first send will: {}", e.toString());
-            return null;
-        });
+        }, "triplane-producer-connect");
+        connect.setDaemon(true);
+        connect.start();
     }
 
     /** Sends one event; the future completes when the broker has acknowledged it. */

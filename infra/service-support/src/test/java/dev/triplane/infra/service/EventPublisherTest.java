@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import dev.triplane.infra.Topic;
+import dev.triplane.infra.TopicSpec;
 import dev.triplane.infra.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +39,15 @@ class EventPublisherTest {
         publisher.await("obj", List.of(publisher.publish(Topic.STATUS, "v1", new Example(1, "v1"))));
 
         verify(kafka).send(TOPICS.name(Topic.STATUS), "v1", "{\"version\":1,\"volumeId\":\"v1\"}");
+    }
+
+    @Test
+    void connectingAtStartupFetchesTheMetadataOfEveryLayoutTopic() {
+        publisher.connect();
+
+        for (TopicSpec topic : TOPICS.all()) {
+            verify(kafka, timeout(10_000)).partitionsFor(topic.name());
+        }
     }
 
     @Test
