@@ -11,6 +11,7 @@ import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.LabelVolume;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
@@ -32,10 +33,15 @@ public final class SyntheticScan {
 
     private final ImageVolume image;
     private final LabelVolume labels;
+    private final byte[] imageNifti;
+    private final byte[] labelsNifti;
 
     private SyntheticScan(ImageVolume image, LabelVolume labels) {
         this.image = image;
         this.labels = labels;
+        NiftiHeader header = header();
+        this.imageNifti = gzipNifti(out -> NiftiWriter.write(out, "synthetic image", image, header, true));
+        this.labelsNifti = gzipNifti(out -> NiftiWriter.write(out, "synthetic labels", labels, header, true));
     }
 
     public static SyntheticScan create() {
@@ -85,20 +91,22 @@ public final class SyntheticScan {
 
     /** The image as a gzip NIfTI file (float32). */
     public byte[] imageNifti() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            NiftiWriter.write(out, "synthetic image", image, header(), true);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a byte array stream does not fail
-        }
-        return out.toByteArray();
+        return imageNifti.clone();
     }
 
     /** The labels as a gzip NIfTI file. */
     public byte[] labelsNifti() {
+        return labelsNifti.clone();
+    }
+
+    private interface NiftiWrite {
+        void to(OutputStream out) throws IOException;
+    }
+
+    private static byte[] gzipNifti(NiftiWrite write) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            NiftiWriter.write(out, "synthetic labels", labels, header(), true);
+            write.to(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array stream does not fail
         }
