@@ -39,7 +39,7 @@ public final class SyntheticScan {
     private SyntheticScan(ImageVolume image, LabelVolume labels) {
         this.image = image;
         this.labels = labels;
-        NiftiHeader header = header();
+        NiftiHeader header = NiftiHeader.forGrid(GRID);
         this.imageNifti = gzipNifti(out -> NiftiWriter.write(out, "synthetic image", image, header, true));
         this.labelsNifti = gzipNifti(out -> NiftiWriter.write(out, "synthetic labels", labels, header, true));
     }
@@ -82,11 +82,6 @@ public final class SyntheticScan {
 
     public LabelVolume labels() {
         return labels;
-    }
-
-    /** The header both NIfTI files share ({@link NiftiHeader#forGrid}). */
-    public NiftiHeader header() {
-        return NiftiHeader.forGrid(GRID);
     }
 
     /** The image as a gzip NIfTI file (float32). */
