@@ -33,12 +33,13 @@ import dev.triplane.infra.storage.ObjectStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -152,28 +153,39 @@ class AxisJobHandler {
         long loaded = System.nanoTime();
 
         Progress progress = new Progress(job, frameCount);
-        LogitVolume logits = new AxisSegmenter(model, MemoryPolicy.parse(job.memoryPolicy())).segment(ct,
-                job.axis(), prompts, progress::onStep);
-        long computed = System.nanoTime();
-        frames.increment(progress.steps);
-        long computeMs = millis(loaded, computed);
-        lastFramesPerSecond.set(computeMs == 0 ? 0 : progress.steps * 1000L / computeMs);
+        Path workDir = properties.workFolder();
+        Path encoded = null;
+        try (LogitVolume logits = new AxisSegmenter(model, MemoryPolicy.parse(job.memoryPolicy())).segment(ct,
+                job.axis(), prompts, progress::onStep, workDir)) {
+            long computed = System.nanoTime();
+            frames.increment(progress.steps);
+            long computeMs = millis(loaded, computed);
+            lastFramesPerSecond.set(computeMs == 0 ? 0 : progress.steps * 1000L / computeMs);
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            LogitVolumeCodec.write(logits, encoding, out);
+            encoded = Files.createTempFile(workDir, "logits-", ".bin");
+            LogitVolumeCodec.write(logits, encoding, encoded);
+            long bytes = Files.size(encoded);
+            store.put(logitsKey, encoded, "application/octet-stream");
+            long storedAt = System.nanoTime();
+            AxisResult result = result(job, logitsKey, frameCount, new AxisResult.Timings(millis(start, loaded),
+                    computeMs, millis(computed, storedAt), millis(start, System.nanoTime())));
+            publish(job, result, "axis " + job.axis().id() + " stored: " + logitsKey);
+            LOG.info("{}: {} structures, {} frame steps; load {} ms, compute {} ms, store {} ms ({} bytes)",
+                    logitsKey, prompts.size(), progress.steps, result.timings().loadMs(), computeMs,
+                    result.timings().storeMs(), bytes);
+            return result;
         } catch (IOException e) {
-            throw new UncheckedIOException(e); // in memory: cannot happen
+            // the work folder is local: a full or unwritable disk, retried like a store outage
+            throw new UncheckedIOException(logitsKey + ": " + e.getMessage(), e);
+        } finally {
+            if (encoded != null) {
+                try {
+                    Files.deleteIfExists(encoded);
+                } catch (IOException e) {
+                    LOG.warn("{}: work file {} not deleted: {}", logitsKey, encoded, e.getMessage());
+                }
+            }
         }
-        store.put(logitsKey, out.toByteArray(), "application/octet-stream");
-        long storedAt = System.nanoTime();
-        AxisResult result = result(job, logitsKey, frameCount, new AxisResult.Timings(millis(start, loaded),
-                computeMs, millis(computed, storedAt), millis(start, System.nanoTime())));
-        publish(job, result, "axis " + job.axis().id() + " stored: " + logitsKey);
-        LOG.info("{}: {} structures, {} frame steps; load {} ms, compute {} ms, store {} ms ({} bytes)", logitsKey,
-                prompts.size(), progress.steps, result.timings().loadMs(), computeMs, result.timings().storeMs(),
-                out.size());
-        return result;
     }
 
     /**
@@ -184,10 +196,9 @@ class AxisJobHandler {
         if (!store.exists(logitsKey)) {
             return Optional.empty();
         }
-        long maxBytes = 2L * ras.voxelCount() * job.structures().size();
-        LogitVolume stored;
+        LogitVolumeCodec.Header stored;
         try (InputStream in = store.get(logitsKey)) {
-            stored = LogitVolumeCodec.read(in, logitsKey, ras, maxBytes);
+            stored = LogitVolumeCodec.readHeader(in, logitsKey, ras);
         } catch (InvalidVolumeException | NoSuchObjectException | IOException e) {
             LOG.warn("{}: stored logits unusable, computing again: {}", logitsKey, e.getMessage());
             return Optional.empty();
@@ -198,8 +209,8 @@ class AxisJobHandler {
             return Optional.empty();
         }
         long ms = millis(start, System.nanoTime());
-        return Optional.of(result(job, logitsKey, stored.frames().frameCount(), new AxisResult.Timings(ms, 0, 0,
-                ms)));
+        return Optional.of(result(job, logitsKey, ras.shape()[job.axis().arrayAxis()], new AxisResult.Timings(ms, 0,
+                0, ms)));
     }
 
     private AxisResult result(AxisJob job, String logitsKey, int frameCount, AxisResult.Timings timings) {

@@ -25,13 +25,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param progressInterval least time between two progress statuses of a job
  * @param volumeCacheSize  decoded volumes (images and labels, each) kept in memory for the next jobs
  * @param preload          models loaded at startup, before the first job, so no job's time includes loading one
+ * @param workDir          where a job's logits are spilled frame by frame and encoded before the upload (deleted
+ *                         after); empty for {@code java.io.tmpdir/triplane-worker}
  */
 @ConfigurationProperties("triplane.worker")
 public record WorkerProperties(@DefaultValue("models") String modelsDir, String modelCacheDir,
         @DefaultValue("cpu") String device, @DefaultValue("0") int threads,
         @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
         @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize,
-        @DefaultValue List<String> preload) {
+        @DefaultValue List<String> preload, String workDir) {
 
     /** Added to {@code maxJobDuration} for the poll interval: publishing and committing after the job. */
     static final Duration POLL_MARGIN = Duration.ofMinutes(1);
@@ -39,6 +41,8 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
     public WorkerProperties {
         modelCacheDir = modelCacheDir != null && !modelCacheDir.isBlank() ? modelCacheDir
                 : Path.of(System.getProperty("java.io.tmpdir"), "triplane-models").toString();
+        workDir = workDir != null && !workDir.isBlank() ? workDir
+                : Path.of(System.getProperty("java.io.tmpdir"), "triplane-worker").toString();
         if (threads < 0 || volumeCacheSize < 0) {
             throw new IllegalArgumentException("triplane.worker.threads and volume-cache-size must be >= 0");
         }
@@ -60,6 +64,11 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
     /** {@link #modelCacheDir} as a path. */
     public Path modelCacheFolder() {
         return Path.of(modelCacheDir);
+    }
+
+    /** {@link #workDir} as a path. */
+    public Path workFolder() {
+        return Path.of(workDir);
     }
 
     /** The stored form of logit volumes. */

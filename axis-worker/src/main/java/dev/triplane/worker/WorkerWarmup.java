@@ -13,8 +13,9 @@ import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.service.Warmup;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.springframework.stereotype.Component;
 
@@ -29,21 +30,29 @@ final class WorkerWarmup implements Warmup {
 
     private final NiftiReader reader;
     private final LogitVolumeCodec.Encoding encoding;
+    private final Path workDir;
 
     WorkerWarmup(NiftiReader reader, WorkerProperties properties) {
         this.reader = reader;
         this.encoding = properties.encoding();
+        this.workDir = properties.workFolder();
     }
 
     @Override
     public void run(SyntheticScan scan) {
         prompts(scan);
-        for (Axis axis : Axis.values()) {
+        try {
+            Files.createDirectories(workDir);
+            Path file = Files.createTempFile(workDir, "warmup-", ".bin");
             try {
-                LogitVolumeCodec.write(scan.logits(axis), encoding, OutputStream.nullOutputStream());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e); // a null stream does not fail
+                for (Axis axis : Axis.values()) {
+                    LogitVolumeCodec.write(scan.logits(axis), encoding, file);
+                }
+            } finally {
+                Files.delete(file);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

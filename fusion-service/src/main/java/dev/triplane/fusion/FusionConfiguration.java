@@ -86,7 +86,8 @@ class FusionConfiguration {
     @Bean
     RequestFusion requestFusion(NiftiReader reader, ObjectKeys keys, FusionProperties fusion,
             TriplaneProperties triplane) {
-        return new RequestFusion(reader, keys, fusion.fusionRule(), triplane.limits().maxVoxelBytes().toBytes());
+        return new RequestFusion(reader, keys, fusion.fusionRule(), triplane.limits().maxVoxelBytes().toBytes(),
+                fusion.workDir());
     }
 
     @Bean

@@ -171,8 +171,10 @@ final class FusionProcessor implements Processor<String, AxisResult, String, Out
             return false;
         }
         SegmentationReady event = fused.event();
-        store.put(event.segmentationKey(), fused.segmentation(), "application/gzip");
-        store.put(event.uncertaintyKey(), fused.uncertainty(), "application/gzip");
+        try (fused) {
+            store.put(event.segmentationKey(), fused.segmentation(), "application/gzip");
+            store.put(event.uncertaintyKey(), fused.uncertainty(), "application/gzip");
+        }
         String detail = missing.isEmpty()
                 ? "fused " + ids(event.axes()) + " with " + event.fusionRule() + ": " + event.segmentationKey()
                 : "partial: axes " + ids(missing) + " did not arrive within " + properties.axisTimeout() + "; fused "

@@ -15,10 +15,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param axisTimeout how long after the first axis result of a request the rest may arrive
  * @param onTimeout   what a request whose axes did not all arrive in time becomes
  * @param stateDir    Kafka Streams state directory; empty for {@code triplane-fusion} in the system's temp folder
+ * @param workDir     where a request's logits and outputs are kept while it is fused (deleted after); empty for
+ *                    {@code triplane-fusion-work} in the system's temp folder
  */
 @ConfigurationProperties("triplane.fusion")
 public record FusionProperties(@DefaultValue("mean-logit") String rule, @DefaultValue("30m") Duration axisTimeout,
-        @DefaultValue("fuse-partial") OnTimeout onTimeout, Path stateDir) {
+        @DefaultValue("fuse-partial") OnTimeout onTimeout, Path stateDir, Path workDir) {
 
     /** The end of a request whose axes did not all arrive within {@code axis-timeout}. */
     public enum OnTimeout {
@@ -34,6 +36,7 @@ public record FusionProperties(@DefaultValue("mean-logit") String rule, @Default
             throw new IllegalArgumentException("triplane.fusion.axis-timeout must be positive: " + axisTimeout);
         }
         stateDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"), "triplane-fusion");
+        workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "triplane-fusion-work");
     }
 
     public FusionRule fusionRule() {

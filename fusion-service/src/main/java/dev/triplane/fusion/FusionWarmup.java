@@ -8,9 +8,6 @@ import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.Warmup;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -35,7 +32,7 @@ final class FusionWarmup implements Warmup {
 
     @Override
     public void run(SyntheticScan scan) {
-        fuse(scan);
+        fuse(scan).close();
     }
 
     RequestFusion.Fused fuse(SyntheticScan scan) {
@@ -49,17 +46,12 @@ final class FusionWarmup implements Warmup {
         for (Axis axis : Axis.values()) {
             LogitVolume logits = scan.logits(axis);
             String key = keys.logits(volumeId, REQUEST_ID, axis);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try {
-                LogitVolumeCodec.write(logits, LogitVolumeCodec.Encoding.FLOAT16, out);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e); // a byte array stream does not fail
-            }
-            objects.put(key, out.toByteArray());
+            objects.put(key, LogitVolumeCodec.toBytes(logits, LogitVolumeCodec.Encoding.FLOAT16));
             results.add(new AxisResult(AxisResult.CURRENT_VERSION, volumeId, REQUEST_ID, axis,
                     List.of(Axis.values()), key, imageKey, null, structures, logits.frames().frameCount(),
                     new AxisResult.Timings(0, 0, 0, 0), NAME, NAME));
         }
         return fusion.fuse(results, key -> new ByteArrayInputStream(objects.get(key)));
     }
+
 }

@@ -119,9 +119,7 @@ final class FusionFixture {
                 volume.putFrame(s, t, frame);
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        write(() -> LogitVolumeCodec.write(volume, LogitVolumeCodec.Encoding.FLOAT16, out));
-        return out.toByteArray();
+        return LogitVolumeCodec.toBytes(volume, LogitVolumeCodec.Encoding.FLOAT16);
     }
 
     static String randomVolumeId() {

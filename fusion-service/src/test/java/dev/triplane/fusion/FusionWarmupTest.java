@@ -10,10 +10,15 @@ import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.infra.ObjectKeys;
 import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The warm-up runs the real fusion step: three axes agreeing with the labels fuse back to those labels. */
 class FusionWarmupTest {
+
+    @TempDir
+    Path work;
 
     private static final NiftiReader READER = new NiftiReader(ReadLimits.defaults());
 
@@ -21,12 +26,12 @@ class FusionWarmupTest {
     void fusesTheSyntheticScanBackToItsLabelsOnItsGrid() {
         SyntheticScan scan = SyntheticScan.create();
         FusionWarmup warmup = new FusionWarmup(new RequestFusion(READER, ObjectKeys.load(), FusionRule.MEAN_LOGIT,
-                Long.MAX_VALUE), ObjectKeys.load());
+                Long.MAX_VALUE, work), ObjectKeys.load());
 
         RequestFusion.Fused fused = warmup.fuse(scan);
 
         assertThat(fused.event().axes()).containsExactly(Axis.values());
-        NiftiImage segmentation = READER.read(new ByteArrayInputStream(fused.segmentation()), "segmentation");
+        NiftiImage segmentation = READER.read(fused.segmentation());
         assertThat(segmentation.grid()).isEqualTo(scan.labels().grid());
         assertThat(segmentation.toLabelVolume().labels()).containsExactly(scan.labels().labels());
     }

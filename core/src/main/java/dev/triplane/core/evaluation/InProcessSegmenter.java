@@ -67,16 +67,7 @@ public final class InProcessSegmenter implements CaseSegmenter {
         }
         TriAxisFusion fused = new TriAxisFusion(toRas, fusion);
         for (int id : structureIds) {
-            Map<Axis, float[]> perAxis = new EnumMap<>(Axis.class);
-            for (Map.Entry<Axis, LogitVolume> e : logits.entrySet()) {
-                int index = e.getValue().indexOf(id);
-                if (index >= 0) {
-                    perAxis.put(e.getKey(), e.getValue().toVolume(index));
-                }
-            }
-            if (!perAxis.isEmpty()) {
-                fused.add(id, perAxis);
-            }
+            fused.add(id, logits);
         }
         long[] after = model.graphNanos();
         return new Segmentation(fused.labels(), (after[MEMORY_ATTENTION] - before[MEMORY_ATTENTION]) / 1e9,

@@ -2,9 +2,12 @@ package dev.triplane.core.fusion;
 
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.Reorientation;
+import dev.triplane.core.propagation.AxisLogits;
+import dev.triplane.core.propagation.Float16;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.LabelVolume;
+import dev.triplane.core.volume.VoxelBox;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -16,14 +19,16 @@ import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 /**
- * Fuses the per-axis logit volumes of many structures into one label volume and an uncertainty map on the
- * input grid (METHOD.md §1, tri-axis fusion).
+ * Fuses the per-axis logits of many structures into one label volume and an uncertainty map on the input grid
+ * (the method's tri-axis fusion; see docs/method.md).
  *
- * <p>Structures are added one at a time, so memory stays at one label, one score and one uncertainty array
- * whatever the number of structures. Each structure's logits are float arrays on the common RAS+ grid
- * ({@link Reorientation#target()}, flat, x fastest), one per axis that produced them; an axis that never
- * arrived is simply absent and every rule works on the axes present (see {@link FusionRule}). Logits are
- * clamped to [-32, 32] first (SAM2 writes -1024 on frames without the object; NaN counts as -32).
+ * <p>Structures are added one at a time, each from the {@link AxisLogits} of the axes that hold it, on the RAS+
+ * grid ({@link Reorientation#target()}); an axis that never arrived is simply absent and every rule works on the
+ * axes present (see {@link FusionRule}). Logits are clamped to [-32, 32] first (SAM2 writes -1024 on frames
+ * without the object; NaN counts as -32). A structure is fused on the box where some axis holds it above the
+ * clamp floor, the only voxels any rule can put inside it or give a variance; so memory is one label, one score
+ * and one uncertainty array for the volume plus one float16 array per axis for the largest structure's box,
+ * whatever the number of structures.
  *
  * <ul>
  *   <li>Overlaps: a voxel inside several fused structures takes the one with the highest score of the rule;
@@ -31,15 +36,23 @@ import java.util.stream.IntStream;
  *   <li>Uncertainty: per structure, the population variance of the present axes' probabilities (sigmoid of
  *   the clamped logits; 0 with one axis); per voxel, the largest over all structures added.</li>
  * </ul>
- * Voxels are processed in parallel over contiguous slabs of the flat arrays, with no allocation per voxel.
- * Not thread-safe: add structures from one thread.
+ * Voxels are processed in parallel over rows of the box, with no allocation per voxel. Not thread-safe: add
+ * structures from one thread.
  */
 public final class TriAxisFusion {
 
     /** Logits are clamped to [-LOGIT_CLAMP, LOGIT_CLAMP] before fusing. */
-    public static final float LOGIT_CLAMP = 32f;
+    public static final float LOGIT_CLAMP = -AxisLogits.FLOOR;
 
+    /** Voxels fused per parallel task, at least one row of the box. */
     private static final int SLAB = 1 << 15;
+    private static final float[] HALF_TO_FLOAT = new float[1 << 16];
+
+    static {
+        for (int h = 0; h < HALF_TO_FLOAT.length; h++) {
+            HALF_TO_FLOAT[h] = Float16.toFloat((short) h);
+        }
+    }
 
     private final Reorientation reorientation;
     private final FusionRule rule;
@@ -47,6 +60,7 @@ public final class TriAxisFusion {
     private final float[] best;
     private final float[] uncertainty;
     private final Set<Integer> added = new HashSet<>();
+    private short[][] boxes = new short[0][];
 
     /**
      * @param reorientation from the input grid to the RAS+ grid the logits are on
@@ -66,32 +80,58 @@ public final class TriAxisFusion {
     }
 
     /**
-     * Fuses structure {@code id} into the label volume.
+     * Fuses structure {@code id} into the label volume from the axes whose logits hold it (with a single-axis
+     * rule, that axis only). A structure no such axis holds keeps no voxel.
      *
      * @param id structure id, positive, not added before
-     * @param logits per axis, a logit volume on the RAS+ grid; 1 to 3 axes
-     * @throws IllegalArgumentException for a bad id, no axis, a wrong array length or, with a single-axis
-     *     rule, that axis missing
+     * @param logits per axis, logits on the RAS+ grid
+     * @return whether some axis held the structure
+     * @throws IllegalArgumentException for a bad id or logits on another grid
      */
-    public void add(int id, Map<Axis, float[]> logits) {
+    public boolean add(int id, Map<Axis, ? extends AxisLogits> logits) {
         if (id <= 0 || added.contains(id)) {
             throw new IllegalArgumentException("structure id " + id + (id <= 0 ? " must be positive"
                     : " was already fused"));
         }
-        float[][] axes = present(id, logits);
+        List<AxisLogits> axes = new ArrayList<>();
+        List<Integer> indices = new ArrayList<>();
+        VoxelBox box = VoxelBox.EMPTY;
+        Map<Axis, AxisLogits> ordered = new EnumMap<>(Axis.class);
+        ordered.putAll(logits);
+        for (Map.Entry<Axis, AxisLogits> e : ordered.entrySet()) {
+            AxisLogits axis = e.getValue();
+            if (!Arrays.equals(axis.grid().shape(), reorientation.target().shape())) {
+                throw new IllegalArgumentException("structure " + id + ", " + e.getKey().id() + ": logits on "
+                        + axis.grid() + ", not the RAS grid " + reorientation.target());
+            }
+            int index = axis.indexOf(id);
+            if (index >= 0 && (rule.kind() != FusionRule.Kind.SINGLE_AXIS || rule.axis() == e.getKey())) {
+                axes.add(axis);
+                indices.add(index);
+                box = box.union(axis.extent(index));
+            }
+        }
         added.add(id);
-        int n = labels.length;
-        int slabs = (n + SLAB - 1) / SLAB;
-        IntStream.range(0, slabs).parallel().forEach(s -> fuseSlab(id, axes, s * SLAB, Math.min(n, (s + 1) * SLAB)));
+        if (box.isEmpty()) {
+            return !axes.isEmpty();
+        }
+        int boxVoxels = (int) box.voxelCount();
+        short[][] halves = buffers(axes.size(), boxVoxels);
+        VoxelBox fill = box;
+        IntStream.range(0, axes.size()).parallel().forEach(a -> axes.get(a).fill(indices.get(a), fill, halves[a]));
+        fuseBox(id, halves, box);
+        return true;
     }
 
     /** The fused labels on the input grid (0 = background); a new array, later adds do not change it. */
     public LabelVolume labels() {
+        boxes = new short[0][];
         return reorientation.inverse(new LabelVolume(reorientation.target(), labels));
     }
 
     /** The uncertainty map on the input grid: largest per-structure variance of the axes' probabilities. */
     public ImageVolume uncertainty() {
+        boxes = new short[0][];
         return reorientation.inverse(new ImageVolume(reorientation.target(), uncertainty));
     }
 
@@ -109,47 +149,53 @@ public final class TriAxisFusion {
         return counts;
     }
 
-    private float[][] present(int id, Map<Axis, float[]> logits) {
-        Grid grid = reorientation.target();
-        List<float[]> axes = new ArrayList<>();
-        Map<Axis, float[]> ordered = new EnumMap<>(Axis.class);
-        ordered.putAll(logits);
-        for (Map.Entry<Axis, float[]> e : ordered.entrySet()) {
-            if (e.getValue() == null) {
-                continue;
-            }
-            if (e.getValue().length != grid.voxelCount()) {
-                throw new IllegalArgumentException("structure " + id + ", " + e.getKey().id() + ": "
-                        + e.getValue().length + " logits, the RAS grid " + grid + " has " + grid.voxelCount());
-            }
-            if (rule.kind() != FusionRule.Kind.SINGLE_AXIS || rule.axis() == e.getKey()) {
-                axes.add(e.getValue());
+    /** One float16 array per axis of at least {@code voxels} elements, kept for the next structures. */
+    private short[][] buffers(int axes, int voxels) {
+        if (boxes.length < axes) {
+            boxes = Arrays.copyOf(boxes, axes);
+        }
+        for (int a = 0; a < axes; a++) {
+            if (boxes[a] == null || boxes[a].length < voxels) {
+                boxes[a] = new short[voxels];
             }
         }
-        if (axes.isEmpty()) {
-            throw new IllegalArgumentException("structure " + id + ": no logits" + (rule.kind()
-                    == FusionRule.Kind.SINGLE_AXIS ? " for the " + rule.axis().id() + " axis" : "") + " to fuse, got "
-                    + Arrays.toString(ordered.keySet().toArray()));
-        }
-        return axes.toArray(new float[0][]);
+        return Arrays.copyOf(boxes, axes);
     }
 
-    /** Whether every axis' logit of voxel {@code v} clamps to the floor (NaN does). */
-    private static boolean atFloor(float[][] axes, int v) {
-        for (float[] axis : axes) {
-            if (axis[v] > -LOGIT_CLAMP) {
+    private void fuseBox(int id, short[][] halves, VoxelBox box) {
+        Grid grid = reorientation.target();
+        int width = box.size(0);
+        int rows = box.size(1) * box.size(2);
+        int rowsPerTask = Math.max(1, SLAB / width);
+        int tasks = (rows + rowsPerTask - 1) / rowsPerTask;
+        IntStream.range(0, tasks).parallel().forEach(task -> {
+            float[] p = new float[halves.length];
+            int to = Math.min(rows, (task + 1) * rowsPerTask);
+            for (int row = task * rowsPerTask; row < to; row++) {
+                int j = box.j0() + row % box.size(1);
+                int k = box.k0() + row / box.size(1);
+                fuseRow(id, halves, row * width, grid.index(box.i0(), j, k), width, p);
+            }
+        });
+    }
+
+    /** Whether every axis' logit of box voxel {@code l} clamps to the floor (NaN does). */
+    private static boolean atFloor(short[][] halves, int l) {
+        for (short[] axis : halves) {
+            if (HALF_TO_FLOAT[axis[l] & 0xFFFF] > -LOGIT_CLAMP) {
                 return false;
             }
         }
         return true;
     }
 
-    private void fuseSlab(int id, float[][] axes, int from, int to) {
-        int n = axes.length;
-        float[] p = new float[n];
+    private void fuseRow(int id, short[][] halves, int local, int global, int width, float[] p) {
+        int n = halves.length;
         FusionRule.Kind kind = rule.kind();
-        for (int v = from; v < to; v++) {
-            if (atFloor(axes, v)) {
+        for (int x = 0; x < width; x++) {
+            int l = local + x;
+            int v = global + x;
+            if (atFloor(halves, l)) {
                 // no rule puts such a voxel inside, and equal probabilities have no variance: skip the sigmoids
                 continue;
             }
@@ -158,14 +204,14 @@ public final class TriAxisFusion {
             float sumProb = 0;
             int votes = 0;
             for (int a = 0; a < n; a++) {
-                float x = axes[a][v];
+                float x0 = HALF_TO_FLOAT[halves[a][l] & 0xFFFF];
                 // the negated test also sends NaN to the floor
-                x = !(x > -LOGIT_CLAMP) ? -LOGIT_CLAMP : Math.min(x, LOGIT_CLAMP);
-                p[a] = (float) (1.0 / (1.0 + Math.exp(-x)));
-                sumLogit += x;
+                float c = !(x0 > -LOGIT_CLAMP) ? -LOGIT_CLAMP : Math.min(x0, LOGIT_CLAMP);
+                p[a] = (float) (1.0 / (1.0 + Math.exp(-c)));
+                sumLogit += c;
                 sumProb += p[a];
-                maxLogit = Math.max(maxLogit, x);
-                if (x > 0) {
+                maxLogit = Math.max(maxLogit, c);
+                if (c > 0) {
                     votes++;
                 }
             }

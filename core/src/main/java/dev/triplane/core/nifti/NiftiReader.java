@@ -51,6 +51,28 @@ public final class NiftiReader {
      * @param object what errors name, e.g. the object key
      */
     public NiftiImage read(InputStream in, String object) {
+        return readWith(in, object, this::decode);
+    }
+
+    /**
+     * Reads the header of a volume (validated as {@link #read} validates it, voxel data not read) and closes the
+     * stream: for callers that need the grid and header of a large volume, not its voxels.
+     */
+    public NiftiHeader readHeader(InputStream in, String object) {
+        return readWith(in, object, (data, gzip, name) -> {
+            NiftiHeader header = header(data, name);
+            voxelCount(header, datatype(header, name), name);
+            return header;
+        });
+    }
+
+    /** What is read after the gzip test, from the plain stream. */
+    @FunctionalInterface
+    private interface Decoding<T> {
+        T decode(InputStream data, boolean gzip, String object) throws IOException;
+    }
+
+    private <T> T readWith(InputStream in, String object, Decoding<T> decoding) {
         try (BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16)) {
             buffered.mark(2);
             boolean gzip = buffered.read() == 0x1f && buffered.read() == 0x8b;
@@ -58,7 +80,7 @@ public final class NiftiReader {
             InputStream data = gzip
                     ? new InflateLimitStream(new GZIPInputStream(buffered, 1 << 16), limits.maxInflatedBytes(), object)
                     : buffered;
-            return decode(data, gzip, object);
+            return decoding.decode(data, gzip, object);
         } catch (EOFException e) {
             throw new InvalidVolumeException(object, Reason.TRUNCATED, "file ends early: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -67,22 +89,8 @@ public final class NiftiReader {
     }
 
     private NiftiImage decode(InputStream in, boolean gzip, String object) throws IOException {
-        byte[] first = in.readNBytes(4);
-        if (first.length < 4) {
-            throw new InvalidVolumeException(object, Reason.TRUNCATED, "file has " + first.length + " bytes, no header");
-        }
-        byte[] raw = Arrays.copyOf(first, NiftiHeader.headerSize(first, object));
-        int got = in.readNBytes(raw, 4, raw.length - 4);
-        if (got < raw.length - 4) {
-            throw new InvalidVolumeException(object, Reason.TRUNCATED,
-                    "header ends after " + (4 + got) + " of " + raw.length + " bytes");
-        }
-        NiftiHeader header = NiftiHeader.parse(raw, object);
-        NiftiDatatype type = NiftiDatatype.ofCode(header.datatypeCode());
-        if (type == null) {
-            throw new InvalidVolumeException(object, Reason.UNSUPPORTED_DATATYPE, "datatype code "
-                    + header.datatypeCode() + " is not one of " + Arrays.toString(NiftiDatatype.values()));
-        }
+        NiftiHeader header = header(in, object);
+        NiftiDatatype type = datatype(header, object);
         int count = voxelCount(header, type, object);
         long dataBytes = (long) count * type.bytes();
         if (header.voxOffset() < header.size()) {
@@ -115,6 +123,29 @@ public final class NiftiReader {
             done += n;
         }
         return new NiftiImage(object, header, voxels);
+    }
+
+    private static NiftiHeader header(InputStream in, String object) throws IOException {
+        byte[] first = in.readNBytes(4);
+        if (first.length < 4) {
+            throw new InvalidVolumeException(object, Reason.TRUNCATED, "file has " + first.length + " bytes, no header");
+        }
+        byte[] raw = Arrays.copyOf(first, NiftiHeader.headerSize(first, object));
+        int got = in.readNBytes(raw, 4, raw.length - 4);
+        if (got < raw.length - 4) {
+            throw new InvalidVolumeException(object, Reason.TRUNCATED,
+                    "header ends after " + (4 + got) + " of " + raw.length + " bytes");
+        }
+        return NiftiHeader.parse(raw, object);
+    }
+
+    private static NiftiDatatype datatype(NiftiHeader header, String object) {
+        NiftiDatatype type = NiftiDatatype.ofCode(header.datatypeCode());
+        if (type == null) {
+            throw new InvalidVolumeException(object, Reason.UNSUPPORTED_DATATYPE, "datatype code "
+                    + header.datatypeCode() + " is not one of " + Arrays.toString(NiftiDatatype.values()));
+        }
+        return type;
     }
 
     /** Validates dim[] (at most three used dimensions) and the byte limit, before any allocation. */

@@ -3,12 +3,12 @@ package dev.triplane.core.propagation;
 /**
  * IEEE 754 binary16 conversions, round to nearest even (Java 17 lacks {@code Float.floatToFloat16}, added in 20).
  */
-final class Float16 {
+public final class Float16 {
 
     private Float16() {
     }
 
-    static short fromFloat(float f) {
+    public static short fromFloat(float f) {
         int bits = Float.floatToRawIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int exp = (bits >>> 23) & 0xFF;
@@ -42,7 +42,7 @@ final class Float16 {
         return (short) (sign | half);
     }
 
-    static float toFloat(short h) {
+    public static float toFloat(short h) {
         int bits = h & 0xFFFF;
         int sign = (bits & 0x8000) << 16;
         int exp = (bits >>> 10) & 0x1F;

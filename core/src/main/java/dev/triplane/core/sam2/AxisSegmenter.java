@@ -7,6 +7,9 @@ import dev.triplane.core.prompts.PointPrompt;
 import dev.triplane.core.propagation.LogitVolume;
 import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.volume.ImageVolume;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,8 +17,8 @@ import java.util.List;
  * Segments many structures along one axis of a CT volume in RAS+ order: the axis' frames are the pseudo-video,
  * each structure's prompts ({@link dev.triplane.core.prompts.StructurePrompts}, from labels or a prompt file)
  * become engine prompts, the image encoder runs once per frame for all structures, and the logits land in a
- * {@link LogitVolume} holding each structure on its propagated frames only. The one step an axis job and the
- * in-process ablation share.
+ * {@link LogitVolume} holding each structure on its propagated frames only, on the heap or spilled to a file.
+ * The one step an axis job and the in-process ablation share.
  *
  * <p>A prompted frame with a mask uses the mask alone (as SAM2's {@code add_new_mask} replaces a frame's clicks);
  * otherwise its box and clicks go together. Not thread-safe (the engine is not).
@@ -45,12 +48,29 @@ public final class AxisSegmenter {
     }
 
     /**
+     * Segments onto the heap: for small volumes and few structures (tests, the in-process ablation).
+     *
      * @param ras     the CT volume in RAS+ order
      * @param prompts one entry per structure, all on {@code axis}; structure ids distinct
      * @param progress told after every frame step, or null
      */
     public LogitVolume segment(ImageVolume ras, Axis axis, List<dev.triplane.core.prompts.StructurePrompts> prompts,
             Progress progress) {
+        try {
+            return segment(ras, axis, prompts, progress, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // nothing is spilled
+        }
+    }
+
+    /**
+     * Segments with the logits spilled frame by frame to a temporary file in {@code spillDir} (see
+     * {@link LogitVolume#spilled}), so the heap does not grow with the structures; close the result.
+     *
+     * @param spillDir where the spill file goes; null keeps the logits on the heap
+     */
+    public LogitVolume segment(ImageVolume ras, Axis axis, List<dev.triplane.core.prompts.StructurePrompts> prompts,
+            Progress progress, Path spillDir) throws IOException {
         AxisFrames frames = new AxisFrames(ras.grid(), axis);
         int n = prompts.size();
         int[] ids = new int[n];
@@ -68,26 +88,32 @@ public final class AxisSegmenter {
             lasts[i] = s.range().last();
             engine.add(toEngine(s));
         }
-        LogitVolume logits = new LogitVolume(ras.grid(), axis, ids, firsts, lasts);
-        propagator.propagate(FrameSource.of(frames, ras.voxels()), preprocessor, engine, null,
-                new VideoPropagator.LogitSink() {
-                    @Override
-                    public void accept(int structure, int frame, float[] frameLogits, float objectScore) {
-                        logits.putFrame(structure, frame, frameLogits);
-                    }
-
-                    @Override
-                    public void acceptMax(int structure, int frame, float[] frameLogits, float objectScore) {
-                        logits.maxFrame(structure, frame, frameLogits);
-                    }
-
-                    @Override
-                    public void progress(int stepsDone, int stepsTotal) {
-                        if (progress != null) {
-                            progress.onStep(stepsDone, stepsTotal);
+        LogitVolume logits = spillDir == null ? new LogitVolume(ras.grid(), axis, ids, firsts, lasts)
+                : LogitVolume.spilled(ras.grid(), axis, ids, firsts, lasts, spillDir);
+        try {
+            propagator.propagate(FrameSource.of(frames, ras.voxels()), preprocessor, engine, null,
+                    new VideoPropagator.LogitSink() {
+                        @Override
+                        public void accept(int structure, int frame, float[] frameLogits, float objectScore) {
+                            logits.putFrame(structure, frame, frameLogits);
                         }
-                    }
-                });
+
+                        @Override
+                        public void acceptMax(int structure, int frame, float[] frameLogits, float objectScore) {
+                            logits.maxFrame(structure, frame, frameLogits);
+                        }
+
+                        @Override
+                        public void progress(int stepsDone, int stepsTotal) {
+                            if (progress != null) {
+                                progress.onStep(stepsDone, stepsTotal);
+                            }
+                        }
+                    });
+        } catch (RuntimeException e) {
+            logits.close();
+            throw e;
+        }
         return logits;
     }
 

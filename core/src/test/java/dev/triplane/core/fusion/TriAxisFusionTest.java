@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.geometry.Reorientation;
+import dev.triplane.core.propagation.Float16;
+import dev.triplane.core.propagation.LogitVolume;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.LabelVolume;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -19,8 +23,30 @@ class TriAxisFusionTest {
     /** Fuses one structure given per-axis logits on a 6-voxel RAS line and returns its labels. */
     private static int[] fuseLine(FusionRule rule, Map<Axis, float[]> logits) {
         TriAxisFusion fusion = new TriAxisFusion(Reorientation.toRas(LINE), rule);
-        fusion.add(1, logits);
+        fusion.add(1, axes(LINE, 1, logits));
         return fusion.labels().labels();
+    }
+
+    /** One structure's logits per axis, each given as a whole RAS volume, as the axes' logit volumes hold them. */
+    static Map<Axis, LogitVolume> axes(Grid ras, int id, Map<Axis, float[]> volumes) {
+        Map<Axis, LogitVolume> out = new EnumMap<>(Axis.class);
+        volumes.forEach((axis, volume) -> {
+            AxisFrames frames = new AxisFrames(ras, axis);
+            LogitVolume logits = new LogitVolume(ras, axis, new int[] {id}, new int[] {0},
+                    new int[] {frames.frameCount() - 1});
+            float[] frame = new float[frames.frameSize()];
+            for (int t = 0; t < frames.frameCount(); t++) {
+                frames.copyFrame(volume, t, frame);
+                logits.putFrame(0, t, frame);
+            }
+            out.put(axis, logits);
+        });
+        return out;
+    }
+
+    /** {@code v} as float16 holds it. */
+    private static float half(float v) {
+        return Float16.toFloat(Float16.fromFloat(v));
     }
 
     private static final Map<Axis, float[]> THREE = Map.of(
@@ -53,17 +79,17 @@ class TriAxisFusionTest {
         Map<Axis, float[]> one = Map.of(Axis.CORONAL, new float[] {1, -1, 0, 5, -1024, Float.NaN});
         assertThat(fuseLine(FusionRule.VOTE, one)).containsExactly(1, 0, 0, 1, 0, 0);
         assertThat(fuseLine(FusionRule.MEAN_PROB, one)).containsExactly(1, 0, 0, 1, 0, 0);
-        assertThatThrownBy(() -> fuseLine(FusionRule.singleAxis(Axis.AXIAL), one))
-                .hasMessageContaining("axial").hasMessageContaining("[CORONAL]");
+        // a single-axis rule whose axis does not hold the structure fuses nothing
+        assertThat(fuseLine(FusionRule.singleAxis(Axis.AXIAL), one)).containsOnly(0);
     }
 
     @Test
     void uncertaintyIsTheVarianceOfTheAxisProbabilities() {
         TriAxisFusion fusion = new TriAxisFusion(Reorientation.toRas(LINE), FusionRule.MEAN_LOGIT);
-        fusion.add(3, Map.of(
+        fusion.add(3, axes(LINE, 3, Map.of(
                 Axis.AXIAL, new float[] {0, 1024, 2, 0, 0, 0},
                 Axis.CORONAL, new float[] {0, -1024, 2, 0, 0, 0},
-                Axis.SAGITTAL, new float[] {0, -1024, -2, 0, 0, 0}));
+                Axis.SAGITTAL, new float[] {0, -1024, -2, 0, 0, 0})));
         float[] u = fusion.uncertainty().voxels();
         double p = 1 / (1 + Math.exp(-2));
         double mean = (2 * p + (1 - p)) / 3;
@@ -72,7 +98,8 @@ class TriAxisFusionTest {
         assertThat(u[1]).isCloseTo(2f / 9, within(1e-6f));
         assertThat(u[2]).isCloseTo((float) expected, within(1e-6f));
         // a second structure raises the map only where it is less certain
-        fusion.add(4, Map.of(Axis.AXIAL, new float[] {5, 5, 5, 5, 5, 5}, Axis.CORONAL, new float[] {-5, 5, 5, 5, 5, 5}));
+        fusion.add(4, axes(LINE, 4, Map.of(Axis.AXIAL, new float[] {5, 5, 5, 5, 5, 5},
+                Axis.CORONAL, new float[] {-5, 5, 5, 5, 5, 5})));
         double q = 1 / (1 + Math.exp(-5));
         assertThat(fusion.uncertainty().voxels()[0]).isCloseTo((float) ((q - 0.5) * (q - 0.5)), within(1e-6f));
         assertThat(fusion.uncertainty().voxels()[1]).isCloseTo(2f / 9, within(1e-6f));
@@ -81,14 +108,18 @@ class TriAxisFusionTest {
     @Test
     void overlapsGoToTheHighestScoreAndTiesToTheFirstStructure() {
         TriAxisFusion fusion = new TriAxisFusion(Reorientation.toRas(LINE), FusionRule.MEAN_LOGIT);
-        fusion.add(7, Map.of(Axis.AXIAL, new float[] {4, 4, 4, -1, 2, 0}));
-        fusion.add(2, Map.of(Axis.AXIAL, new float[] {5, 4, 3, 1, 100, 0}));
+        fusion.add(7, axes(LINE, 7, Map.of(Axis.AXIAL, new float[] {4, 4, 4, -1, 2, 0})));
+        fusion.add(2, axes(LINE, 2, Map.of(Axis.AXIAL, new float[] {5, 4, 3, 1, 100, 0})));
+        assertThat(fusion.add(8, Map.of())).isFalse();
         assertThat(fusion.labels().labels()).containsExactly(2, 7, 7, 2, 2, 0);
-        assertThat(fusion.voxelCounts()).containsExactly(Map.entry(2, 3), Map.entry(7, 2));
-        assertThatThrownBy(() -> fusion.add(7, Map.of(Axis.AXIAL, new float[6]))).hasMessageContaining("already");
-        assertThatThrownBy(() -> fusion.add(0, Map.of(Axis.AXIAL, new float[6]))).hasMessageContaining("positive");
-        assertThatThrownBy(() -> fusion.add(9, Map.of(Axis.AXIAL, new float[5]))).hasMessageContaining("5 logits");
-        assertThatThrownBy(() -> fusion.add(9, Map.of())).hasMessageContaining("no logits");
+        assertThat(fusion.voxelCounts()).containsExactly(Map.entry(2, 3), Map.entry(7, 2), Map.entry(8, 0));
+        assertThatThrownBy(() -> fusion.add(7, axes(LINE, 7, Map.of(Axis.AXIAL, new float[6]))))
+                .hasMessageContaining("already");
+        assertThatThrownBy(() -> fusion.add(0, axes(LINE, 0, Map.of(Axis.AXIAL, new float[6]))))
+                .hasMessageContaining("positive");
+        Grid longer = Grid.ofSpacing(5, 1, 1, 1, 1, 1);
+        assertThatThrownBy(() -> fusion.add(9, axes(longer, 9, Map.of(Axis.AXIAL, new float[5]))))
+                .hasMessageContaining("not the RAS grid");
     }
 
     @Test
@@ -101,11 +132,12 @@ class TriAxisFusionTest {
         Random random = new Random(7);
         for (float[] axis : logits) {
             for (int v = 0; v < n; v++) {
-                axis[v] = random.nextFloat() * 80 - 40;
+                axis[v] = half(random.nextFloat() * 80 - 40);
             }
         }
         TriAxisFusion fusion = new TriAxisFusion(r, FusionRule.MEAN_PROB);
-        fusion.add(2, Map.of(Axis.AXIAL, logits[0], Axis.CORONAL, logits[1], Axis.SAGITTAL, logits[2]));
+        fusion.add(2, axes(grid, 2, Map.of(Axis.AXIAL, logits[0], Axis.CORONAL, logits[1],
+                Axis.SAGITTAL, logits[2])));
         int[] ras = r.forward(fusion.labels().labels());
         float[] uncertainty = r.forward(fusion.uncertainty().voxels());
         for (int v = 0; v < n; v++) {
@@ -124,6 +156,52 @@ class TriAxisFusionTest {
             }
             assertThat((double) uncertainty[v]).isCloseTo(variance, within(1e-5));
         }
+    }
+
+    @Test
+    void structuresSeenOnPartOfTheVolumeFuseOnTheirBoxAsOnTheWholeGrid() {
+        Grid grid = Grid.ofSpacing(40, 30, 20, 1, 1, 2);
+        Reorientation r = Reorientation.toRas(grid);
+        Random random = new Random(11);
+        TriAxisFusion fusion = new TriAxisFusion(r, FusionRule.MEAN_PROB);
+        int[] expected = new int[grid.voxelCount()];
+        float[] best = new float[grid.voxelCount()];
+        for (int id = 1; id <= 4; id++) {
+            // each axis sees the structure in its own box (the axes disagree on where it ends); below the floor
+            // elsewhere, as real SAM2 logits are a few millimetres outside an object
+            float[][] logits = new float[3][grid.voxelCount()];
+            int[] centre = {5 + random.nextInt(30), 5 + random.nextInt(20), 4 + random.nextInt(12)};
+            for (float[] axis : logits) {
+                int[] lo = new int[3];
+                int[] hi = new int[3];
+                for (int a = 0; a < 3; a++) {
+                    lo[a] = Math.max(0, centre[a] - 1 - random.nextInt(5));
+                    hi[a] = Math.min(grid.shape()[a] - 1, centre[a] + 1 + random.nextInt(5));
+                }
+                java.util.Arrays.fill(axis, -40);
+                for (int k = lo[2]; k <= hi[2]; k++) {
+                    for (int j = lo[1]; j <= hi[1]; j++) {
+                        for (int i = lo[0]; i <= hi[0]; i++) {
+                            axis[grid.index(i, j, k)] = half(random.nextFloat() * 20 - 5);
+                        }
+                    }
+                }
+            }
+            fusion.add(id, axes(grid, id, Map.of(Axis.AXIAL, logits[0], Axis.CORONAL, logits[1],
+                    Axis.SAGITTAL, logits[2])));
+            for (int v = 0; v < grid.voxelCount(); v++) {
+                float mean = 0;
+                for (float[] axis : logits) {
+                    mean += (float) (1.0 / (1.0 + Math.exp(-Math.max(-32, axis[v])))) / 3;
+                }
+                if (mean > 0.5f && (expected[v] == 0 || mean > best[v])) {
+                    expected[v] = id;
+                    best[v] = mean;
+                }
+            }
+        }
+        assertThat(fusion.labels().labels()).containsExactly(expected);
+        assertThat(expected).contains(1, 2, 3, 4);
     }
 
     @Test
@@ -170,7 +248,7 @@ class TriAxisFusionTest {
             for (FusionRule rule : new FusionRule[] {FusionRule.MEAN_LOGIT, FusionRule.MEAN_PROB, FusionRule.VOTE,
                     FusionRule.MAX, FusionRule.singleAxis(Axis.CORONAL)}) {
                 TriAxisFusion fusion = new TriAxisFusion(r, rule);
-                fusion.add(5, byAxis);
+                fusion.add(5, axes(ras, 5, byAxis));
                 LabelVolume out = fusion.labels();
                 assertThat(out.grid()).isEqualTo(input);
                 int positives = 0;
