@@ -16,10 +16,9 @@ import java.util.SplittableRandom;
 /**
  * A CT-like scan of clinical size with many labelled structures, made from a seed, for measuring the pipeline at
  * the scale of a whole-body CT with TotalSegmentator's labels: int16 Hounsfield units on an LPS grid of
- * 0.8 x 0.8 x 2.5 mm (as a scanner writes it, so every stage reorients and resamples nothing for free), an
- * elliptic body of fat, muscle wall and subcutaneous fat in air, and structures 1..N inside it of five kinds:
- * large organs spanning many slices, medium organs, long thin vessels, small glands and bones, and tiny
- * structures a few voxels across.
+ * 0.8 x 0.8 x 2.5 mm (as scanners write it, so the pipeline has to reorient it), an elliptic body of fat,
+ * muscle wall and subcutaneous fat in air, and structures 1..N inside it of five kinds: large organs spanning many
+ * slices, medium organs, long thin vessels, small glands and bones, and tiny structures a few voxels across.
  *
  * <p>Each structure is an axis-aligned ellipsoid; a voxel inside several belongs to the one it is nearest to in
  * that ellipsoid's own scale, so overlapping structures touch along a shared boundary instead of hiding one
@@ -44,7 +43,10 @@ public final class ClinicalPhantom {
     /** Squared normalized body radius where the muscle wall starts and where subcutaneous fat starts. */
     private static final double WALL_FROM = 0.78;
     private static final double FAT_FROM = 0.90;
-    /** Proportions of the kinds, cycled through by structure id; about TotalSegmentator's mix. */
+    /**
+     * The kinds cycled through by structure id, a mix like TotalSegmentator's: mostly medium and small structures,
+     * some vessels, a few large organs and a few tiny ones.
+     */
     private static final Kind[] KIND_CYCLE = {Kind.LARGE, Kind.MEDIUM, Kind.SMALL, Kind.TINY, Kind.VESSEL,
         Kind.MEDIUM, Kind.SMALL, Kind.MEDIUM, Kind.SMALL, Kind.VESSEL, Kind.MEDIUM, Kind.SMALL};
     /** Draws of a centre before giving up on a volume too small for the structures asked for. */
@@ -102,7 +104,10 @@ public final class ClinicalPhantom {
         return new ClinicalPhantom(grid, structures, hu, labels);
     }
 
-    /** LPS, the origin at the first voxel's centre so that the field of view is centred on the scanner's axis. */
+    /**
+     * LPS, placed as a scanner places a series: the middle of every slice on the scanner's axis (x = y = 0), the
+     * last slice at z = 0; translations rounded to float32 as the header stores them.
+     */
     private static Grid lpsGrid(int nx, int ny, int nz) {
         double sx = SPACING[0];
         double sy = SPACING[1];
