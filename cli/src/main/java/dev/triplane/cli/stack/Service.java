@@ -10,19 +10,22 @@ import java.util.List;
  * arguments that differ per service. Start order is declaration order; stop order the reverse.
  */
 public enum Service {
-    // Heaps for the 2-core, 24 GiB reference machine: ONNX Runtime's memory is native, outside the worker's heap
-    // (about 3.3 GiB for SAM2.1 tiny), so the heaps leave room for it next to the broker and s3proxy.
-    INGEST("ingest-service", List.of("-Xmx1g", "-XX:+UseSerialGC")),
-    AXIS_WORKER("axis-worker", List.of("-Xmx4g", "-XX:+UseParallelGC")),
-    FUSION("fusion-service", List.of("-Xmx3g", "-XX:+UseParallelGC")),
-    METRICS("metrics-service", List.of("-Xmx2g", "-XX:+UseSerialGC"));
+    // Heaps are issue 12's budgets, which a clinical-size CT (512x512x300, 117 structures) must fit: they leave
+    // room on the 2-core, 24 GiB reference machine for ONNX Runtime's native memory outside the worker's heap
+    // (about 3.3 GiB for SAM2.1 tiny), the broker and s3proxy.
+    INGEST("ingest-service", "1g", "-XX:+UseSerialGC"),
+    AXIS_WORKER("axis-worker", "4g", "-XX:+UseParallelGC"),
+    FUSION("fusion-service", "2g", "-XX:+UseParallelGC"),
+    METRICS("metrics-service", "1g", "-XX:+UseSerialGC");
 
     private final String module;
-    private final List<String> jvmOptions;
+    private final String defaultHeap;
+    private final String collector;
 
-    Service(String module, List<String> jvmOptions) {
+    Service(String module, String defaultHeap, String collector) {
         this.module = module;
-        this.jvmOptions = jvmOptions;
+        this.defaultHeap = defaultHeap;
+        this.collector = collector;
     }
 
     /** Every service in start order, with {@code workers} axis-workers side by side (a consumer group). */
@@ -48,8 +51,14 @@ public enum Service {
         return repoRoot.resolve(module).resolve("target").resolve(module + ".jar");
     }
 
-    List<String> jvmOptions() {
-        return jvmOptions;
+    /** The maximum heap a launch gives the service unless {@link LaunchSettings#heaps()} names another. */
+    public String defaultHeap() {
+        return defaultHeap;
+    }
+
+    /** The JVM options of a local run: its heap ({@code settings}' or the default) and its collector. */
+    List<String> jvmOptions(LaunchSettings settings) {
+        return List.of("-Xmx" + settings.heaps().getOrDefault(this, defaultHeap), collector);
     }
 
     /** The service's own command-line properties for a local run (the stack's and the port come on top). */

@@ -55,9 +55,13 @@ public final class ServiceLauncher implements AutoCloseable {
                 // a second instance of a service (two workers) is named and logged apart: axis-worker-2
                 long instance = started.stream().filter(r -> r.service() == service).count() + 1;
                 String name = instance == 1 ? service.module() : service.module() + "-" + instance;
-                ChildJvm child = ChildJvm.startBootJar(name, service.jar(settings.repoRoot()),
-                        service.jvmOptions(), args, settings.dataDir().toAbsolutePath(), logs.resolve(name + ".log"));
-                started.add(new RunningService(service, child, port));
+                // the GC log shows how near its heap a service ran (the scale benchmark reads its peaks from it)
+                Path gcLog = logs.resolve(name + ".gc.log");
+                List<String> jvmOptions = new ArrayList<>(service.jvmOptions(settings));
+                jvmOptions.add("-Xlog:gc:file=" + gcLog);
+                ChildJvm child = ChildJvm.startBootJar(name, service.jar(settings.repoRoot()), jvmOptions, args,
+                        settings.dataDir().toAbsolutePath(), logs.resolve(name + ".log"));
+                started.add(new RunningService(service, child, port, gcLog));
             }
             long deadline = System.nanoTime() + readyTimeout.toNanos();
             for (RunningService service : started) {

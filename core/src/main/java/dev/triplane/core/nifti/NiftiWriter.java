@@ -1,5 +1,6 @@
 package dev.triplane.core.nifti;
 
+import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.core.volume.InvalidVolumeException.Reason;
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.IntUnaryOperator;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -48,44 +50,91 @@ public final class NiftiWriter {
      */
     public static void write(OutputStream out, String object, LabelVolume labels, NiftiHeader template, boolean gzip)
             throws IOException {
-        NiftiImage.requireSameGrid(template.grid(), labels.grid(), object);
         int[] v = labels.labels();
+        writeLabelIds(out, object, labels.grid(), v.length, i -> v[i], template, gzip);
+    }
+
+    /**
+     * Writes label ids held as shorts (a label map of up to 32767 structures in half the memory of a
+     * {@link LabelVolume}) to {@code path}, gzip-compressed when the name ends with {@code .gz}; stored as
+     * {@link #write(OutputStream, String, LabelVolume, NiftiHeader, boolean)} stores them.
+     *
+     * @param grid the grid {@code ids} lie on, x fastest
+     */
+    public static void writeLabels(Path path, Grid grid, short[] ids, NiftiHeader template) throws IOException {
+        requireVoxelCount(grid, ids.length, path);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(path), CHUNK_BYTES)) {
+            writeLabelIds(out, path.toString(), grid, ids.length, i -> ids[i], template, isGzipName(path));
+        }
+    }
+
+    /**
+     * Writes int16 values as they are, unscaled (the type CT scanners store Hounsfield units in), to {@code path},
+     * gzip-compressed when the name ends with {@code .gz}.
+     *
+     * @param grid the grid {@code values} lie on, x fastest
+     */
+    public static void writeInt16(Path path, Grid grid, short[] values, NiftiHeader template) throws IOException {
+        requireVoxelCount(grid, values.length, path);
+        NiftiImage.requireSameGrid(template.grid(), grid, path.toString());
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(path), CHUNK_BYTES)) {
+            writeIntegers(out, template, grid, NiftiDatatype.INT16, values.length, i -> values[i], isGzipName(path));
+        }
+    }
+
+    private static void writeLabelIds(OutputStream out, String object, Grid grid, int count, IntUnaryOperator id,
+                                      NiftiHeader template, boolean gzip) throws IOException {
+        NiftiImage.requireSameGrid(template.grid(), grid, object);
         int min = 0;
         int max = 0;
-        for (int id : v) {
-            min = Math.min(min, id);
-            max = Math.max(max, id);
+        for (int i = 0; i < count; i++) {
+            int v = id.applyAsInt(i);
+            min = Math.min(min, v);
+            max = Math.max(max, v);
         }
         if (min < 0) {
             throw new InvalidVolumeException(object, Reason.NOT_A_LABEL_MAP, "negative label id " + min);
         }
         NiftiDatatype type = max <= 255 ? NiftiDatatype.UINT8 : max <= Short.MAX_VALUE ? NiftiDatatype.INT16 : NiftiDatatype.INT32;
+        writeIntegers(out, template, grid, type, count, id, gzip);
+    }
+
+    /** Writes the header for {@code type} and {@code count} integer voxels, converted chunk by chunk. */
+    private static void writeIntegers(OutputStream out, NiftiHeader template, Grid grid, NiftiDatatype type,
+                                      int count, IntUnaryOperator value, boolean gzip) throws IOException {
         OutputStream target = gzip ? new GZIPOutputStream(out, CHUNK_BYTES) : out;
-        target.write(template.encodeFor(labels.grid(), type));
+        target.write(template.encodeFor(grid, type));
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(template.byteOrder());
         int perChunk = CHUNK_BYTES / type.bytes();
-        for (int from = 0; from < v.length; from += perChunk) {
-            int to = Math.min(v.length, from + perChunk);
+        for (int from = 0; from < count; from += perChunk) {
+            int to = Math.min(count, from + perChunk);
             chunk.clear();
             switch (type) {
                 case UINT8 -> {
                     for (int i = from; i < to; i++) {
-                        chunk.put((byte) v[i]);
+                        chunk.put((byte) value.applyAsInt(i));
                     }
                 }
                 case INT16 -> {
                     for (int i = from; i < to; i++) {
-                        chunk.putShort((short) v[i]);
+                        chunk.putShort((short) value.applyAsInt(i));
                     }
                 }
                 default -> {
-                    chunk.asIntBuffer().put(v, from, to - from);
-                    chunk.position((to - from) * 4);
+                    for (int i = from; i < to; i++) {
+                        chunk.putInt(value.applyAsInt(i));
+                    }
                 }
             }
             target.write(chunk.array(), 0, chunk.position());
         }
         finish(target, gzip);
+    }
+
+    private static void requireVoxelCount(Grid grid, int count, Path path) {
+        if (count != grid.voxelCount()) {
+            throw new IllegalArgumentException(path + ": " + count + " voxels for " + grid);
+        }
     }
 
     /**

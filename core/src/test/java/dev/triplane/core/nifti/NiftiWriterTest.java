@@ -94,6 +94,34 @@ class NiftiWriterTest {
     }
 
     @Test
+    void shortLabelIdsAndInt16ValuesAreStoredAsTheyAreInTheTemplatesByteOrder() throws IOException {
+        NiftiHeader template = reader.read(NIFTI.file("bigendian_nifti2_float64.nii.gz")).header();
+        Grid grid = template.grid();
+        short[] values = new short[grid.voxelCount()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (short) (i * 37 - 1000);
+        }
+        Path image = dir.resolve("hu.nii.gz");
+        NiftiWriter.writeInt16(image, grid, values, template);
+        NiftiImage back = reader.read(image);
+        assertThat(back.header().byteOrder()).isEqualTo(ByteOrder.BIG_ENDIAN);
+        assertThat(back.datatype()).isEqualTo(NiftiDatatype.INT16);
+        for (int[] c : new int[][] {{255, NiftiDatatype.UINT8.code()}, {256, NiftiDatatype.INT16.code()}}) {
+            short[] ids = new short[grid.voxelCount()];
+            ids[1] = (short) c[0];
+            Path labels = dir.resolve("ids-" + c[0] + ".nii");
+            NiftiWriter.writeLabels(labels, grid, ids, template);
+            NiftiImage labelsBack = reader.read(labels);
+            assertThat(labelsBack.header().datatypeCode()).as("max id %d", c[0]).isEqualTo(c[1]);
+            assertThat(labelsBack.voxel(1)).isEqualTo(c[0]);
+            assertThat(labelsBack.voxel(0)).isZero();
+        }
+        for (int i = 0; i < values.length; i++) {
+            assertThat(back.voxel(i)).isEqualTo(values[i]);
+        }
+    }
+
+    @Test
     void imageRoundTripsExactlyInTheTemplatesVersionAndByteOrder() throws IOException {
         NiftiImage input = reader.read(NIFTI.file("bigendian_nifti2_float64.nii.gz"));
         ImageVolume image = input.toImageVolume();
