@@ -410,7 +410,7 @@ public final class ScaleBenchmark {
                 + "the AxisResult timings; end-to-end = upload to metrics event; NaN = not reached");
     }
 
-    private static int[] parseShape(String text) {
+    static int[] parseShape(String text) {
         String[] parts = text.toLowerCase(Locale.ROOT).split("x");
         if (parts.length != 3) {
             throw new IllegalArgumentException("shape must be NXxNYxNZ (e.g. 512x512x300), got " + text);

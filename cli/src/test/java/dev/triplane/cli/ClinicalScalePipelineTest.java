@@ -92,7 +92,6 @@ class ClinicalScalePipelineTest {
         SegmentationReady segmentation = outcome.segmentation();
         assertThat(segmentation.axes()).containsExactly(Axis.values());
         assertThat(segmentation.structures()).hasSize(STRUCTURES);
-        assertThat(segmentation.structures()).filteredOn(s -> s.voxels() > 0).hasSizeGreaterThan(STRUCTURES / 2);
         assertThat(outcome.metrics().structures()).hasSize(STRUCTURES);
         String volumeId = submitted.volumeId();
         assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId, volumeId))
