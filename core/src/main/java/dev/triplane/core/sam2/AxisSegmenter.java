@@ -110,7 +110,7 @@ public final class AxisSegmenter {
                             }
                         }
                     });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             logits.close();
             throw e;
         }
