@@ -237,7 +237,8 @@ class NiftiBadInputTest {
         assertThatThrownBy(reader.read(new ByteArrayInputStream(b.array()), OBJECT)::requireImageValues)
                 .hasMessageContaining("voxel 17 (i=3, j=2, k=0) is NaN")
                 .extracting(e -> ((InvalidVolumeException) e).reason()).isEqualTo(Reason.NON_FINITE_VOXELS);
-        ByteBuffer f64 = ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("dtype_float64.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer f64 = ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("dtype_float64.nii")))
+                .order(ByteOrder.LITTLE_ENDIAN);
         f64.putDouble(352 + 8 * 9, 1e300);
         assertThatThrownBy(reader.read(new ByteArrayInputStream(f64.array()), OBJECT)::requireImageValues)
                 .hasMessageContaining("beyond float32");
