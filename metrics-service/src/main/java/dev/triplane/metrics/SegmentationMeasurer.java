@@ -104,8 +104,7 @@ class SegmentationMeasurer {
         try (JobMeters.Job job = jobs.start(Stage.METRICS)) {
             if (seg.labelsKey() == null) {
                 events.await(seg.segmentationKey(), List.of(events.publish(Topic.STATUS, seg.volumeId(),
-                        status(seg, VolumeStatus.State.COMPLETED,
-                        "no reference labels: no metrics"))));
+                        status(seg, VolumeStatus.State.COMPLETED, "no reference labels: no metrics"))));
                 job.outcome(NO_LABELS);
                 return null;
             }
@@ -165,7 +164,7 @@ class SegmentationMeasurer {
                 metricsKey, seg.datasetTag(), structures, doc.aggregate(), volumes.size(), AggregateMetrics.of(all));
         events.await(metricsKey, List.of(events.publish(Topic.METRICS, seg.volumeId(), ready),
                 events.publish(Topic.STATUS, seg.volumeId(), status(seg, VolumeStatus.State.COMPLETED,
-                "metrics stored: " + metricsKey))));
+                        "metrics stored: " + metricsKey))));
         published.increment();
         LOG.info("{}: {} structures measured, dataset '{}' has {} volumes", metricsKey, structures.size(),
                 seg.datasetTag(), volumes.size());
