@@ -22,6 +22,7 @@ import dev.triplane.core.sam2.Sam2Model;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
@@ -60,7 +61,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>A redelivered job whose logits object is already stored and readable on the volume's grid is not computed
  * again: the result is re-published from the stored object. Bad input publishes an {@link ErrorEvent} and a
- * FAILED status, then the record goes to the DLT; store and broker faults are retried by the error handler.
+ * FAILED status, then the record goes to the DLT; so does a job that runs out of memory (reason
+ * {@code RESOURCE_LIMIT}), and the worker takes the next one. Store and broker faults are retried by the error
+ * handler, which ends a job failing on every attempt through {@link #failRecord}.
  */
 @Component
 class AxisJobHandler {
@@ -71,6 +74,8 @@ class AxisJobHandler {
     static final String REPUBLISHED = "REPUBLISHED";
     /** Job outcome: an error event published and the record dead-lettered. */
     static final String BAD_INPUT = "BAD_INPUT";
+    /** Job outcome: out of memory, an error event published and the record dead-lettered. */
+    static final String RESOURCE_LIMIT = Reason.RESOURCE_LIMIT.name();
 
     private static final Logger LOG = LoggerFactory.getLogger(AxisJobHandler.class);
 
@@ -118,9 +123,10 @@ class AxisJobHandler {
 
     /**
      * Runs one job and publishes its result; timed as an {@code AXIS_WORKER} job with outcome {@value #SEGMENTED},
-     * {@value #REPUBLISHED} or {@value #BAD_INPUT}.
+     * {@value #REPUBLISHED}, {@value #BAD_INPUT} or {@code RESOURCE_LIMIT}.
      *
-     * @throws BadInputException after publishing the error event and the FAILED status
+     * @throws BadInputException after publishing the error event and the FAILED status, for bad input or when the
+     *     job ran out of memory
      */
     AxisResult run(AxisJob job) {
         long start = System.nanoTime();
@@ -139,11 +145,30 @@ class AxisJobHandler {
                 meter.outcome(SEGMENTED);
                 return result;
             } catch (BadInputException e) {
-                fail(job, e);
+                fail(job, e.object(), e.reason(), false, e.getMessage());
                 meter.outcome(BAD_INPUT);
                 throw e;
+            } catch (OutOfMemoryError e) {
+                // the cached volumes may be what filled the heap; the job's own buffers are unreachable by now
+                images.clear();
+                labels.clear();
+                BadInputException limit = new BadInputException(job.imageKey(), RESOURCE_LIMIT, "out of memory on"
+                        + " volume " + job.volumeId() + ", axis " + job.axis().id() + ", " + job.structures().size()
+                        + " structures (max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)", e);
+                fail(job, limit.object(), limit.reason(), false, limit.getMessage());
+                meter.outcome(RESOURCE_LIMIT);
+                throw limit;
             }
         }
+    }
+
+    /**
+     * Ends the job of a record the error handler gives up on with an error event and a FAILED status (the error
+     * handler skips records that do not read as a job: they name no request).
+     */
+    void failRecord(String value, String reason, boolean retryable, String detail) {
+        AxisJob job = json.readValue(value, AxisJob.class);
+        fail(job, job.imageKey(), reason, retryable, detail);
     }
 
     private AxisResult compute(AxisJob job, ImageVolume ct, String logitsKey, long start) {
@@ -226,14 +251,13 @@ class AxisJobHandler {
                         detail))));
     }
 
-    private void fail(AxisJob job, BadInputException e) {
-        LOG.warn("{}: job {} {} failed ({}): {}", e.object(), job.requestId(), job.axis().id(), e.reason(),
-                e.getMessage());
-        events.await(e.object(), List.of(events.publish(Topic.ERRORS, job.volumeId(), new ErrorEvent(
-                        ErrorEvent.CURRENT_VERSION, e.object(), Stage.AXIS_WORKER, e.reason(), false, e.getMessage(),
+    private void fail(AxisJob job, String object, String reason, boolean retryable, String detail) {
+        LOG.warn("{}: job {} {} failed ({}): {}", object, job.requestId(), job.axis().id(), reason, detail);
+        events.await(object, List.of(events.publish(Topic.ERRORS, job.volumeId(), new ErrorEvent(
+                        ErrorEvent.CURRENT_VERSION, object, Stage.AXIS_WORKER, reason, retryable, detail,
                         job.volumeId(), job.requestId())),
                 events.publish(Topic.STATUS, job.volumeId(), status(job, VolumeStatus.State.FAILED, List.of(),
-                        "axis " + job.axis().id() + ": " + e.reason() + ": " + e.getMessage()))));
+                        "axis " + job.axis().id() + ": " + reason + ": " + detail))));
     }
 
     private static VolumeStatus status(AxisJob job, VolumeStatus.State state, List<VolumeStatus.AxisProgress> axes,

@@ -31,4 +31,9 @@ final class LruCache<V> {
         }
         return value;
     }
+
+    /** Drops every entry. */
+    synchronized void clear() {
+        entries.clear();
+    }
 }

@@ -30,13 +30,15 @@ class WorkerConfiguration {
     }
 
     /**
-     * The listener's error policy: a failure (the store or the broker briefly down) is retried with backoff from
-     * 1 s doubling up to 30 s for at most 2 min, then the record goes to {@code triplane.axis-jobs.dlt}; bad input
-     * ({@link BadInputException}, an invalid job, a record that is not JSON) goes there at once.
+     * The listener's error policy: a store or broker outage is retried with backoff from 1 s doubling up to 30 s
+     * for at most 2 min, any other failure {@code max-attempts} times; then the job ends FAILED and the record
+     * goes to {@code triplane.axis-jobs.dlt}. Bad input ({@link BadInputException}, out of memory included, an
+     * invalid job, a record that is not JSON) goes there at once.
      */
     @Bean
-    DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
-        return deadLetters.create(Topic.AXIS_JOBS, DeadLetterErrorHandlers.outageBackOff(), BadInputException.class,
+    DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters, WorkerProperties properties,
+            AxisJobHandler jobs) {
+        return deadLetters.createForRequests(Topic.AXIS_JOBS, properties.maxAttempts(), jobs::failRecord,
                 IllegalArgumentException.class);
     }
 

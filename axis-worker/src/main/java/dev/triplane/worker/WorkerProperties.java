@@ -27,13 +27,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param preload          models loaded at startup, before the first job, so no job's time includes loading one
  * @param workDir          where a job's logits are spilled frame by frame and encoded before the upload (deleted
  *                         after); empty for {@code java.io.tmpdir/triplane-worker}
+ * @param maxAttempts      attempts of a job failing for another reason than a store or broker outage before it
+ *                         ends FAILED; an outage is retried with backoff for at most 2 min
  */
 @ConfigurationProperties("triplane.worker")
 public record WorkerProperties(@DefaultValue("models") String modelsDir, String modelCacheDir,
         @DefaultValue("cpu") String device, @DefaultValue("0") int threads,
         @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
         @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize,
-        @DefaultValue List<String> preload, String workDir) {
+        @DefaultValue List<String> preload, String workDir, @DefaultValue("3") int maxAttempts) {
 
     /** Added to {@code maxJobDuration} for the poll interval: publishing and committing after the job. */
     static final Duration POLL_MARGIN = Duration.ofMinutes(1);
@@ -45,6 +47,9 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
                 : Path.of(System.getProperty("java.io.tmpdir"), "triplane-worker").toString();
         if (threads < 0 || volumeCacheSize < 0) {
             throw new IllegalArgumentException("triplane.worker.threads and volume-cache-size must be >= 0");
+        }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("triplane.worker.max-attempts must be >= 1");
         }
         if (maxJobDuration.isNegative() || maxJobDuration.isZero() || progressInterval.isNegative()) {
             throw new IllegalArgumentException("triplane.worker.max-job-duration must be > 0 and progress-interval"

@@ -3,6 +3,7 @@ package dev.triplane.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
+import static org.mockito.Mockito.doThrow;
 
 import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.AxisResult;
@@ -52,6 +53,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -60,8 +62,9 @@ import tools.jackson.databind.json.JsonMapper;
  * (30 axial slices): a job gives one {@code AxisResult} whose logits object decodes to the job's structures and
  * frames, with progress statuses on the way; the same job delivered again is re-published from the stored
  * logits without computing; labels lacking a structure and a missing image give an {@code ErrorEvent} naming the
- * object, a FAILED status and the record on the DLT, while the next valid job completes; health, the job
- * durations and the Kafka consumer metrics are served.
+ * object, a FAILED status and the record on the DLT, while the next valid job completes; so do a job that runs
+ * out of memory ({@code RESOURCE_LIMIT}) and one failing on every attempt; health, the job durations and the Kafka
+ * consumer metrics are served. The store is the real one, spied on only to inject those two failures.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "triplane.worker.models-dir=../models", "triplane.worker.threads=2", "triplane.worker.progress-interval=0s"})
@@ -87,7 +90,7 @@ class AxisWorkerTest {
     private static KafkaProducer<String, String> producer;
     private static Grid ras;
 
-    @Autowired
+    @MockitoSpyBean
     private ObjectStore store;
     @Autowired
     private ObjectKeys keys;
@@ -300,6 +303,40 @@ class AxisWorkerTest {
 
         assertThat(prompts).hasSize(SyntheticScan.STRUCTURES.length * Axis.values().length);
         assertThat(prompts).allSatisfy(p -> assertThat(p.frames()).isNotEmpty());
+    }
+
+    @Test
+    @Order(8)
+    void aJobOutOfMemoryOrFailingOnEveryAttemptEndsFailedAndTheNextJobCompletes() throws Exception {
+        AxisJob outOfMemory = storeVolume(id('7'), PRESENT);
+        AxisJob failing = storeVolume(id('8'), PRESENT);
+        AxisJob valid = storeVolume(id('9'), List.of(1));
+        doThrow(new OutOfMemoryError("Java heap space")).when(store).get(outOfMemory.imageKey());
+        doThrow(new IllegalStateException("a bug")).when(store).get(failing.imageKey());
+        publish(outOfMemory);
+        publish(failing);
+        publish(valid);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(valid.volumeId())).hasSize(1));
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(errors.poll()).filteredOn(e -> e.volumeId().equals(id('7'))).singleElement().satisfies(e -> {
+                assertThat(e.reason()).isEqualTo("RESOURCE_LIMIT");
+                assertThat(e.object()).isEqualTo(outOfMemory.imageKey());
+                assertThat(e.detail()).contains("volume " + id('7'), "axis " + AXIS.id(), "2 structures");
+            });
+            assertThat(errors.poll()).filteredOn(e -> e.volumeId().equals(id('8'))).singleElement().satisfies(e -> {
+                assertThat(e.reason()).isEqualTo("RETRIES_EXHAUSTED");
+                assertThat(e.detail()).contains("failed 3 times", "a bug");
+            });
+        });
+        for (String volumeId : List.of(id('7'), id('8'))) {
+            await().atMost(WAIT).untilAsserted(() -> {
+                assertThat(statusesOf(volumeId)).singleElement()
+                        .satisfies(s -> assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED));
+                assertThat(deadLettersOf(volumeId)).hasSize(1);
+            });
+            assertThat(ofVolume(volumeId)).isEmpty();
+        }
     }
 
     private static String job(String outcome) {

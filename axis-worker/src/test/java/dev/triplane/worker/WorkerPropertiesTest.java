@@ -13,8 +13,13 @@ import org.junit.jupiter.api.Test;
 class WorkerPropertiesTest {
 
     private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob) {
+        return with(device, threads, encoding, maxJob, 3);
+    }
+
+    private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob,
+            int maxAttempts) {
         return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2,
-                List.of(), null);
+                List.of(), null, maxAttempts);
     }
 
     @Test
@@ -42,5 +47,12 @@ class WorkerPropertiesTest {
                 .isEqualTo(Duration.ofHours(2).plus(WorkerProperties.POLL_MARGIN).toMillis());
         assertThatThrownBy(() -> with("cpu", 0, "float16", Duration.ZERO))
                 .hasMessageContaining("max-job-duration");
+    }
+
+    @Test
+    void aJobIsTriedAtLeastOnce() {
+        assertThat(with("cpu", 0, "float16", Duration.ofMinutes(30), 1).maxAttempts()).isEqualTo(1);
+        assertThatThrownBy(() -> with("cpu", 0, "float16", Duration.ofMinutes(30), 0))
+                .hasMessageContaining("max-attempts");
     }
 }

@@ -3,11 +3,13 @@ package dev.triplane.ingest;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.prompts.PromptKind;
 import dev.triplane.core.prompts.SliceSelector;
+import dev.triplane.core.volume.MemoryModel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of the ingest-service under {@code triplane.ingest}; every default is declared here. The S3
@@ -18,9 +20,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param request    the request emitted for a volume when the drop or upload names no other
  * @param labelTable JSON table of structure ids and names ({@code {"1": "spleen", ...}}); empty for
  *                   TotalSegmentator v2 ({@code samples/labels-total-v2.json})
+ * @param memory     the heaps of the later services, against which a request's memory is estimated at the door
  */
 @ConfigurationProperties("triplane.ingest")
-public record IngestProperties(@DefaultValue Inbox inbox, @DefaultValue Request request, Path labelTable) {
+public record IngestProperties(@DefaultValue Inbox inbox, @DefaultValue Request request, Path labelTable,
+        @DefaultValue Memory memory) {
 
     /**
      * The reconciliation scanner: lists the inbox prefix and ingests every scan it has not seen.
@@ -57,5 +61,46 @@ public record IngestProperties(@DefaultValue Inbox inbox, @DefaultValue Request 
             @DefaultValue("is+sps") String memoryPolicy, @DefaultValue("sam2-micro") String model,
             @DefaultValue("2") int promptBudget, @DefaultValue("EXTENT_ENDS") SliceSelector selector,
             @DefaultValue("BOX") List<PromptKind> promptKinds, @DefaultValue("inbox") String datasetTag) {
+    }
+
+    /**
+     * The heaps of the services a request goes through: a request whose {@link MemoryModel} estimate exceeds
+     * {@code usableFraction} of a service's heap is rejected with {@code RESOURCE_LIMIT} before any job is sent.
+     * The defaults are the services' default heaps ({@code -Xmx} of the local stack and the deployments).
+     *
+     * @param workerHeap       axis-worker's maximum heap
+     * @param fusionHeap       fusion-service's maximum heap
+     * @param metricsHeap      metrics-service's maximum heap
+     * @param usableFraction   share of a heap one request may take; the rest is the service's own (Spring, Kafka
+     *                         clients, caches, garbage not yet collected)
+     * @param bankPerStructure SAM2 memory bank of one structure on the worker; empty for SAM2.1 at 1024 px
+     *                         ({@link MemoryModel#SAM2_BANK_BYTES})
+     */
+    public record Memory(@DefaultValue("4GB") DataSize workerHeap, @DefaultValue("2GB") DataSize fusionHeap,
+            @DefaultValue("1GB") DataSize metricsHeap, @DefaultValue("0.8") double usableFraction,
+            DataSize bankPerStructure) {
+
+        public Memory {
+            if (!(usableFraction > 0 && usableFraction <= 1)) {
+                throw new IllegalArgumentException("triplane.ingest.memory.usable-fraction must be in (0, 1]: "
+                        + usableFraction);
+            }
+            bankPerStructure = bankPerStructure != null ? bankPerStructure
+                    : DataSize.ofBytes(MemoryModel.SAM2_BANK_BYTES);
+        }
+
+        /** The memory model of the workers' SAM2 export. */
+        public MemoryModel model() {
+            return new MemoryModel(bankPerStructure.toBytes());
+        }
+
+        /** What each service may spend on one request. */
+        public MemoryModel.Budgets budgets() {
+            return new MemoryModel.Budgets(usable(workerHeap), usable(fusionHeap), usable(metricsHeap));
+        }
+
+        private long usable(DataSize heap) {
+            return (long) (heap.toBytes() * usableFraction);
+        }
     }
 }

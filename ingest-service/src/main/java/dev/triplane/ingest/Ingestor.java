@@ -10,13 +10,17 @@ import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.Orientation;
 import dev.triplane.core.geometry.Reorientation;
 import dev.triplane.core.labels.LabelTable;
+import dev.triplane.core.nifti.NiftiDatatype;
 import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.prompts.PromptFile;
 import dev.triplane.core.prompts.PromptFileException;
 import dev.triplane.core.prompts.StructurePrompts;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.core.volume.InvalidVolumeException.Reason;
+import dev.triplane.core.volume.MemoryModel;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.EventPublisher;
 import dev.triplane.infra.service.JobMeters;
@@ -48,8 +52,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code core},
  * stores the canonical copies, publishes {@link VolumeAccepted}, one {@link AxisJob} per axis and a
  * {@link VolumeStatus}, then writes the request marker ({@link ObjectKeys#request}). A request whose marker exists
- * is not published again. Invalid input publishes an {@link ErrorEvent} and a {@code REJECTED} status and is never
- * retried; store failures throw {@link IngestUnavailableException}, broker failures {@link PublishException}, for
+ * is not published again. Invalid input, and a request whose {@link MemoryModel} estimate exceeds a later
+ * service's budget ({@code RESOURCE_LIMIT}), publishes an {@link ErrorEvent} and a {@code REJECTED} status and is
+ * never retried; store failures throw {@link IngestUnavailableException}, broker failures {@link PublishException}, for
  * the caller to retry.
  *
  * <p>Events are published before the marker is written, so a crash in between publishes the request again on
@@ -78,6 +83,8 @@ public class Ingestor {
     private final Counter accepted;
     private final MeterRegistry meters;
     private final JobMeters jobs;
+    private final MemoryModel memory;
+    private final MemoryModel.Budgets budgets;
 
     public Ingestor(ObjectStore store, ObjectKeys keys, NiftiReader reader, LabelTable table, EventPublisher events,
             JsonMapper json, IngestProperties properties, JobMeters jobs, MeterRegistry meters) {
@@ -90,6 +97,8 @@ public class Ingestor {
         this.workDir = properties.inbox().workDir();
         this.meters = meters;
         this.jobs = jobs;
+        this.memory = properties.memory().model();
+        this.budgets = properties.memory().budgets();
         this.accepted = Counter.builder("triplane.ingest.volumes").description("volumes accepted and published")
                 .register(meters);
     }
@@ -141,6 +150,12 @@ public class Ingestor {
                 LOG.info("{}: volume {} request {} already ingested", scan.imageSource(), volumeId, requestId);
                 return new IngestResult(IngestResult.Outcome.ALREADY_INGESTED, volumeId, requestId, null, null);
             }
+            List<String> over = memory.overBudget(grid, structures.length, checked.labelBytes(structures), budgets);
+            if (!over.isEmpty()) {
+                return reject(scan.imageSource(), volumeId, Reason.RESOURCE_LIMIT.name(), "volume " + volumeId + " ("
+                        + grid.nx() + "x" + grid.ny() + "x" + grid.nz() + ") with " + structures.length
+                        + " structures: " + String.join("; ", over));
+            }
             putCanonical(scan.image(), keys.image(volumeId));
             String labelsKey = null;
             if (scan.labels() != null) {
@@ -172,24 +187,39 @@ public class Ingestor {
     }
 
     /**
-     * The image grid and the ids the labels hold (null without labels).
+     * The image grid, the ids the labels hold (null without labels) and the labels' stored datatype.
      *
      * @throws InvalidVolumeException for an invalid image or labels, or labels on another grid
      */
     Checked check(Scan scan) {
         NiftiImage image = read(scan.image(), scan.imageSource());
-        image.toImageVolume(); // refuses bad spacing and NaN/Inf voxels
-        BitSet present = null;
-        if (scan.labels() != null) {
-            NiftiImage labels = read(scan.labels(), scan.labelsSource());
-            NiftiImage.requireSameGrid(image.grid(), labels.grid(), scan.labelsSource());
-            present = presentIds(labels.toLabelVolume().labels());
+        image.requireImageValues();
+        if (scan.labels() == null) {
+            return new Checked(image.grid(), null, null);
         }
-        return new Checked(image.grid(), present);
+        NiftiImage labels = read(scan.labels(), scan.labelsSource());
+        NiftiImage.requireSameGrid(image.grid(), labels.grid(), scan.labelsSource());
+        return new Checked(image.grid(), presentIds(labels.toLabelVolume().labels()), labels.datatype());
     }
 
-    /** What {@link #check} found in a valid scan. */
-    record Checked(Grid grid, BitSet present) {
+    /**
+     * What {@link #check} found in a valid scan.
+     *
+     * @param labels the reference labels' stored datatype, null without labels
+     */
+    record Checked(Grid grid, BitSet present, NiftiDatatype labels) {
+
+        /**
+         * Bytes per stored voxel of the widest label map metrics-service reads for these structures (the reference
+         * labels, or the segmentation fusion writes for them), 0 without reference labels: nothing is measured.
+         */
+        int labelBytes(int[] structures) {
+            if (labels == null) {
+                return 0;
+            }
+            int maxId = Arrays.stream(structures).max().orElse(0);
+            return Math.max(labels.bytes(), NiftiWriter.labelDatatype(maxId).bytes());
+        }
     }
 
     private void publish(VolumeAccepted event, RequestSpec request, PromptPolicy prompts, Grid grid) {

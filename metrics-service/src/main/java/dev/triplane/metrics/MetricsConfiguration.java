@@ -12,13 +12,15 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 class MetricsConfiguration {
 
     /**
-     * The listener's error policy: a failure (the store or the broker briefly down) is retried with backoff from
-     * 1 s doubling up to 30 s for at most 2 min, then the record goes to {@code triplane.segmentations.dlt}; bad
-     * input ({@link BadInputException}, an invalid event, a record that is not JSON) goes there at once.
+     * The listener's error policy: a store or broker outage is retried with backoff from 1 s doubling up to 30 s
+     * for at most 2 min, any other failure {@code max-attempts} times; then the request ends FAILED and the record
+     * goes to {@code triplane.segmentations.dlt}. Bad input ({@link BadInputException}, out of memory included, an
+     * invalid event, a record that is not JSON) goes there at once.
      */
     @Bean
-    DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
-        return deadLetters.create(Topic.SEGMENTATIONS, DeadLetterErrorHandlers.outageBackOff(),
-                BadInputException.class, IllegalArgumentException.class);
+    DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters, MetricsProperties properties,
+            SegmentationMeasurer measurer) {
+        return deadLetters.createForRequests(Topic.SEGMENTATIONS, properties.maxAttempts(), measurer::failRecord,
+                IllegalArgumentException.class);
     }
 }

@@ -12,10 +12,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param hd95Profile    how HD95 combines the two directions ({@code monai} or {@code pooled})
  * @param nsdToleranceMm NSD tolerance in mm
+ * @param maxAttempts    attempts of a segmentation failing for another reason than a store or broker outage
+ *                       before its request ends FAILED; an outage is retried with backoff for at most 2 min
  */
 @ConfigurationProperties("triplane.metrics")
 public record MetricsProperties(@DefaultValue("monai") String hd95Profile,
-        @DefaultValue("1.0") double nsdToleranceMm) {
+        @DefaultValue("1.0") double nsdToleranceMm, @DefaultValue("3") int maxAttempts) {
+
+    public MetricsProperties {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("triplane.metrics.max-attempts must be >= 1");
+        }
+    }
 
     /** The metric settings, validated. */
     public MetricOptions metricOptions() {

@@ -40,7 +40,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Listens on {@code triplane.segmentations}: for a segmentation whose volume has reference labels, reads both
  * label volumes, computes {@link SegmentationMetrics#perStructure} for the requested structures, stores
  * {@code metrics.json} and publishes {@link MetricsReady} and a COMPLETED {@link VolumeStatus}; without labels
- * only the status. Bad input publishes an {@link ErrorEvent} and goes to the DLT.
+ * only the status. Bad input, or running out of memory (reason {@code RESOURCE_LIMIT}), publishes an
+ * {@link ErrorEvent} and a FAILED status and goes to the DLT; the error handler ends a segmentation failing on
+ * every attempt the same way through {@link #failRecord}.
  *
  * <p>The dataset aggregate is recomputed from the stored {@code metrics.json} documents of the tag (listed in the
  * store) rather than kept as a running counter: a redelivered record overwrites its own document, so the aggregate
@@ -56,6 +58,8 @@ class SegmentationMeasurer {
     static final String NO_LABELS = "NO_LABELS";
     /** Job outcome: an error event published and the record dead-lettered. */
     static final String BAD_INPUT = "BAD_INPUT";
+    /** Job outcome: out of memory, an error event published and the record dead-lettered. */
+    static final String RESOURCE_LIMIT = InvalidVolumeException.Reason.RESOURCE_LIMIT.name();
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationMeasurer.class);
 
@@ -90,13 +94,17 @@ class SegmentationMeasurer {
 
     /**
      * Measures one segmentation and publishes its events; returns the metrics event, or null without labels. Timed
-     * as a {@code METRICS} job with outcome {@value #MEASURED}, {@value #NO_LABELS} or {@value #BAD_INPUT}.
+     * as a {@code METRICS} job with outcome {@value #MEASURED}, {@value #NO_LABELS}, {@value #BAD_INPUT} or
+     * {@code RESOURCE_LIMIT}.
+     *
+     * @throws BadInputException after publishing the error event and the FAILED status, for bad input or when the
+     *     measuring ran out of memory
      */
     MetricsReady measure(SegmentationReady seg) {
         try (JobMeters.Job job = jobs.start(Stage.METRICS)) {
             if (seg.labelsKey() == null) {
                 events.await(seg.segmentationKey(), List.of(events.publish(Topic.STATUS, seg.volumeId(),
-                        status(seg, "no reference labels: no metrics"))));
+                        status(seg, VolumeStatus.State.COMPLETED, "no reference labels: no metrics"))));
                 job.outcome(NO_LABELS);
                 return null;
             }
@@ -104,16 +112,39 @@ class SegmentationMeasurer {
             try {
                 structures = compute(seg);
             } catch (BadInputException e) {
-                events.await(e.object(), List.of(events.publish(Topic.ERRORS, seg.volumeId(), new ErrorEvent(
-                        ErrorEvent.CURRENT_VERSION, e.object(), Stage.METRICS, e.reason(), false, e.getMessage(),
-                        seg.volumeId(), seg.requestId()))));
+                fail(seg, e.object(), e.reason(), false, e.getMessage());
                 job.outcome(BAD_INPUT);
                 throw e;
+            } catch (OutOfMemoryError e) {
+                BadInputException limit = new BadInputException(seg.segmentationKey(), RESOURCE_LIMIT, "out of"
+                        + " memory on volume " + seg.volumeId() + ", " + seg.structures().size() + " structures (max"
+                        + " heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)", e);
+                fail(seg, limit.object(), limit.reason(), false, limit.getMessage());
+                job.outcome(RESOURCE_LIMIT);
+                throw limit;
             }
             MetricsReady ready = store(seg, structures);
             job.outcome(MEASURED);
             return ready;
         }
+    }
+
+    /**
+     * Ends the request of a record the error handler gives up on with an error event and a FAILED status (the
+     * error handler skips records that do not read as a segmentation: they name no request).
+     */
+    void failRecord(String value, String reason, boolean retryable, String detail) {
+        SegmentationReady seg = json.readValue(value, SegmentationReady.class);
+        fail(seg, seg.segmentationKey(), reason, retryable, detail);
+    }
+
+    private void fail(SegmentationReady seg, String object, String reason, boolean retryable, String detail) {
+        LOG.warn("{}: request {} failed ({}): {}", object, seg.requestId(), reason, detail);
+        events.await(object, List.of(events.publish(Topic.ERRORS, seg.volumeId(), new ErrorEvent(
+                        ErrorEvent.CURRENT_VERSION, object, Stage.METRICS, reason, retryable, detail, seg.volumeId(),
+                        seg.requestId())),
+                events.publish(Topic.STATUS, seg.volumeId(), status(seg, VolumeStatus.State.FAILED,
+                        reason + ": " + detail))));
     }
 
     /** Stores {@code metrics.json} and publishes the metrics event with the dataset aggregate, and the status. */
@@ -132,7 +163,8 @@ class SegmentationMeasurer {
         MetricsReady ready = new MetricsReady(MetricsReady.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
                 metricsKey, seg.datasetTag(), structures, doc.aggregate(), volumes.size(), AggregateMetrics.of(all));
         events.await(metricsKey, List.of(events.publish(Topic.METRICS, seg.volumeId(), ready),
-                events.publish(Topic.STATUS, seg.volumeId(), status(seg, "metrics stored: " + metricsKey))));
+                events.publish(Topic.STATUS, seg.volumeId(), status(seg, VolumeStatus.State.COMPLETED,
+                        "metrics stored: " + metricsKey))));
         published.increment();
         LOG.info("{}: {} structures measured, dataset '{}' has {} volumes", metricsKey, structures.size(),
                 seg.datasetTag(), volumes.size());
@@ -202,8 +234,8 @@ class SegmentationMeasurer {
         return docs;
     }
 
-    private static VolumeStatus status(SegmentationReady seg, String detail) {
-        return new VolumeStatus(VolumeStatus.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
-                VolumeStatus.State.COMPLETED, Stage.METRICS, List.of(), detail);
+    private static VolumeStatus status(SegmentationReady seg, VolumeStatus.State state, String detail) {
+        return new VolumeStatus(VolumeStatus.CURRENT_VERSION, seg.volumeId(), seg.requestId(), state, Stage.METRICS,
+                List.of(), detail);
     }
 }

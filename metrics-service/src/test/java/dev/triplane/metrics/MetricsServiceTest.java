@@ -3,6 +3,7 @@ package dev.triplane.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
+import static org.mockito.Mockito.doThrow;
 
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.MetricsReady;
@@ -45,6 +46,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -54,8 +56,10 @@ import tools.jackson.databind.json.JsonMapper;
  * HD for the removed one) and a {@code metrics.json}; the same record delivered twice counts the volume once in
  * the dataset aggregate; a segmentation that is not NIfTI gives one {@code ErrorEvent} naming it and the next
  * valid one still completes; a segmentation without labels completes with a status and no metrics; a
- * segmentation on another grid than its labels gives an {@code ErrorEvent} naming it and goes to the DLT while
- * the next is measured; a missing segmentation or labels object gives an {@code ErrorEvent} naming its key.
+ * segmentation on another grid than its labels gives an {@code ErrorEvent} naming it and a FAILED status and goes
+ * to the DLT while the next is measured; a missing segmentation or labels object gives an {@code ErrorEvent}
+ * naming its key; a segmentation that runs out of memory ends in {@code RESOURCE_LIMIT} and FAILED and the next
+ * is measured (the store is the real one, spied on only to inject that failure).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -79,7 +83,7 @@ class MetricsServiceTest {
     private static TopicReader<ErrorEvent> errors;
     private static KafkaProducer<String, String> producer;
 
-    @Autowired
+    @MockitoSpyBean
     private ObjectStore store;
     @Autowired
     private ObjectKeys keys;
@@ -205,6 +209,11 @@ class MetricsServiceTest {
                 });
         assertThat(ofVolume(id('e'))).isEmpty();
         assertThat(store.exists(keys.metrics(id('e'), "r1"))).isFalse();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(id('e'))).singleElement().satisfies(s -> {
+            assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED);
+            assertThat(s.stage()).isEqualTo(Stage.METRICS);
+            assertThat(s.detail()).startsWith("GRID_MISMATCH: ");
+        }));
     }
 
     @Test
@@ -245,6 +254,34 @@ class MetricsServiceTest {
                 .containsPattern(job("BAD_INPUT") + " 4")
                 .containsPattern("triplane_jobs_active\\{[^}]*stage=\"METRICS\"[^}]*} 0")
                 .containsPattern("triplane_metrics_published_total(\\{[^}]*})? 4.0");
+    }
+
+    @Test
+    @Order(7)
+    void aSegmentationOutOfMemoryEndsFailedAndTheNextIsMeasured() throws Exception {
+        SegmentationReady outOfMemory = storeVolume(id('7'));
+        SegmentationReady valid = storeVolume(id('8'));
+        doThrow(new OutOfMemoryError("Java heap space")).when(store).get(outOfMemory.segmentationKey());
+        publish(outOfMemory);
+        publish(valid);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(valid.volumeId())).hasSize(1));
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(errors.poll()).filteredOn(e -> e.volumeId().equals(id('7'))).singleElement().satisfies(e -> {
+                assertThat(e.reason()).isEqualTo("RESOURCE_LIMIT");
+                assertThat(e.object()).isEqualTo(outOfMemory.segmentationKey());
+                assertThat(e.detail()).contains("volume " + id('7'), "3 structures");
+            });
+            assertThat(statusesOf(id('7'))).singleElement()
+                    .satisfies(s -> assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED));
+            assertThat(deadLettersOf(id('7'))).hasSize(1);
+        });
+        assertThat(ofVolume(id('7'))).isEmpty();
+    }
+
+    private static List<VolumeStatus> statusesOf(String volumeId) {
+        return TopicReader.readAll(STACK.bootstrapServers(), TOPICS.name(Topic.STATUS), VolumeStatus.class).stream()
+                .filter(s -> s.volumeId().equals(volumeId)).toList();
     }
 
     private static String job(String outcome) {

@@ -16,7 +16,7 @@ class MetricsWarmupTest {
 
     @Test
     void aSegmentationOneVoxelOffScoresHighButNotPerfect() {
-        MetricsProperties properties = new MetricsProperties("monai", 1.0);
+        MetricsProperties properties = new MetricsProperties("monai", 1.0, 3);
         MetricsWarmup warmup = new MetricsWarmup(new NiftiReader(ReadLimits.defaults()), JsonMapper.builder().build(),
                 properties);
 

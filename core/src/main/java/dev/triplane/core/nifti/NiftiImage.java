@@ -82,11 +82,50 @@ public final class NiftiImage {
             return -1;
         });
         if (bad >= 0) {
-            double v = voxel(bad);
-            throw new InvalidVolumeException(object, Reason.NON_FINITE_VOXELS,
-                    "voxel " + describe(bad) + " is " + v + (Double.isFinite(v) ? " (beyond float32)" : ""));
+            throw nonFinite(bad);
         }
         return new ImageVolume(grid, out);
+    }
+
+    /**
+     * Refuses what {@link #toImageVolume()} refuses without making its float32 copy: integer voxels cannot be NaN
+     * or infinite, so they are scanned only when the scaling may carry them beyond float32; float voxels are
+     * checked where they are stored.
+     *
+     * @throws InvalidVolumeException as {@link #toImageVolume()}
+     */
+    public void requireImageValues() {
+        requirePositiveSpacing();
+        if (!mayExceedFloat32()) {
+            return;
+        }
+        int bad = convertSlices((from, to) -> {
+            for (int i = from; i < to; i++) {
+                if (!Float.isFinite((float) voxel(i))) {
+                    return i;
+                }
+            }
+            return -1;
+        });
+        if (bad >= 0) {
+            throw nonFinite(bad);
+        }
+    }
+
+    private boolean mayExceedFloat32() {
+        NiftiDatatype type = datatype();
+        if (type == NiftiDatatype.FLOAT32 || type == NiftiDatatype.FLOAT64) {
+            return true;
+        }
+        double largest = Math.pow(2, type.bitpix()); // beyond any stored integer of the type, signed or not
+        double bound = scaled ? largest * Math.abs(slope) + Math.abs(inter) : largest;
+        return !(bound <= Float.MAX_VALUE);
+    }
+
+    private InvalidVolumeException nonFinite(int index) {
+        double v = voxel(index);
+        return new InvalidVolumeException(object, Reason.NON_FINITE_VOXELS,
+                "voxel " + describe(index) + " is " + v + (Double.isFinite(v) ? " (beyond float32)" : ""));
     }
 
     /**

@@ -95,8 +95,13 @@ public final class NiftiWriter {
         if (min < 0) {
             throw new InvalidVolumeException(object, Reason.NOT_A_LABEL_MAP, "negative label id " + min);
         }
-        NiftiDatatype type = max <= 255 ? NiftiDatatype.UINT8 : max <= Short.MAX_VALUE ? NiftiDatatype.INT16 : NiftiDatatype.INT32;
-        writeIntegers(out, template, grid, type, count, id, gzip);
+        writeIntegers(out, template, grid, labelDatatype(max), count, id, gzip);
+    }
+
+    /** The narrowest datatype label maps are written in when their largest id is {@code maxId}. */
+    public static NiftiDatatype labelDatatype(int maxId) {
+        return maxId <= 255 ? NiftiDatatype.UINT8 : maxId <= Short.MAX_VALUE ? NiftiDatatype.INT16
+                : NiftiDatatype.INT32;
     }
 
     /** Writes the header for {@code type} and {@code count} integer voxels, converted chunk by chunk. */

@@ -19,7 +19,9 @@ public final class InvalidVolumeException extends RuntimeException {
         BAD_SPACING,
         NOT_A_LABEL_MAP,
         GRID_MISMATCH,
-        IO_ERROR
+        IO_ERROR,
+        /** Larger than a service's memory budget, or ran out of memory: not retried, the same input fails again. */
+        RESOURCE_LIMIT
     }
 
     private final String object;

@@ -231,6 +231,29 @@ class NiftiBadInputTest {
     }
 
     @Test
+    void imageValuesAreCheckedWithoutAFloatCopyAsToImageVolumeChecksThem() throws IOException {
+        ByteBuffer b = nifti1();
+        b.putFloat(352 + 4 * 17, Float.NaN);
+        assertThatThrownBy(reader.read(new ByteArrayInputStream(b.array()), OBJECT)::requireImageValues)
+                .hasMessageContaining("voxel 17 (i=3, j=2, k=0) is NaN")
+                .extracting(e -> ((InvalidVolumeException) e).reason()).isEqualTo(Reason.NON_FINITE_VOXELS);
+        ByteBuffer f64 = ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("dtype_float64.nii")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        f64.putDouble(352 + 8 * 9, 1e300);
+        assertThatThrownBy(reader.read(new ByteArrayInputStream(f64.array()), OBJECT)::requireImageValues)
+                .hasMessageContaining("beyond float32");
+
+        reader.read(NIFTI.file("dtype_int16.nii")).requireImageValues();
+        reader.read(NIFTI.file("dtype_float64.nii")).requireImageValues();
+        // integers are finite, but a scaling can carry them beyond float32
+        ByteBuffer scaled = ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("dtype_int16.nii")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        scaled.putFloat(112, 1e36f);
+        assertThatThrownBy(reader.read(new ByteArrayInputStream(scaled.array()), OBJECT)::requireImageValues)
+                .hasMessageContaining("beyond float32");
+    }
+
+    @Test
     void zeroOrNegativeSpacing() throws IOException {
         for (float spacing : new float[] {0f, -1.5f, Float.NaN}) {
             ByteBuffer b = nifti1();
