@@ -11,6 +11,7 @@ import dev.triplane.cli.stack.ModelChoice;
 import dev.triplane.cli.stack.Service;
 import dev.triplane.cli.stack.ServiceLauncher;
 import dev.triplane.cli.stack.StackInfo;
+import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.MetricsReady;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.geometry.Axis;
@@ -66,6 +67,9 @@ class ClinicalScalePipelineTest {
         phantom.write(image, labels);
         Map<String, String> properties = new HashMap<>(stack.serviceProperties());
         properties.put("triplane.worker.progress-interval", "1s");
+        // ingest estimates each request against the heaps the services really have
+        properties.put("triplane.ingest.memory.worker-heap", "1GB");
+        properties.put("triplane.ingest.memory.fusion-heap", "512MB");
         launcher = ServiceLauncher.start(Service.pipeline(1), properties,
                 new LaunchSettings(ROOT, work, ModelChoice.of(ROOT, null), tag,
                         Map.of(Service.AXIS_WORKER, "1g", Service.FUSION, "512m")), Duration.ofMinutes(5));
@@ -97,6 +101,24 @@ class ClinicalScalePipelineTest {
         assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId, volumeId))
                 .isEqualTo(1);
         assertThat(countFor(Topic.METRICS, MetricsReady.class, MetricsReady::volumeId, volumeId)).isEqualTo(1);
+    }
+
+    @Test
+    void aScanOverTheFusionBudgetIsRejectedAtTheDoorWithResourceLimit() throws Exception {
+        // 400 x 400 x 160 voxels: fusion's 20 bytes a voxel are more than 80% of its 512 MB
+        Path work = image.getParent();
+        Path big = work.resolve("big.nii.gz");
+        Path bigLabels = work.resolve("big_seg.nii.gz");
+        ClinicalPhantom.generate(400, 400, 160, 2, 5).write(big, bigLabels);
+
+        Submitted submitted = client.submit(new Submission(big, bigLabels, null, "present", null, null, tag, null,
+                null, null, null));
+
+        assertThat(submitted.rejected()).as(submitted.toString()).isTrue();
+        assertThat(submitted.reason()).isEqualTo("RESOURCE_LIMIT");
+        assertThat(submitted.detail()).contains("fusion");
+        assertThat(TopicReader.readAll(stack.bootstrapServers(), topics.name(Topic.AXIS_JOBS), AxisJob.class))
+                .noneMatch(job -> job.volumeId().equals(submitted.volumeId()));
     }
 
     private <T> long countFor(Topic topic, Class<T> type, Function<T, String> volume, String volumeId) {
