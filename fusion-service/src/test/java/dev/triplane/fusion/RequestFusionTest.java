@@ -139,7 +139,7 @@ class RequestFusionTest {
                 });
     }
 
-    private static RequestFusion fusion(FusionRule rule) {
+    private RequestFusion fusion(FusionRule rule) {
         return new RequestFusion(READER, KEYS, rule, 1 << 20, work);
     }
 

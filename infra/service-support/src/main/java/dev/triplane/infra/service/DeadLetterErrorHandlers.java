@@ -44,13 +44,23 @@ public class DeadLetterErrorHandlers {
     @SafeVarargs
     public final DefaultErrorHandler create(Topic source, BackOff backOff,
             Class<? extends Exception>... notRetryable) {
-        String deadLetter = topics.deadLetter(source)
-                .orElseThrow(() -> new IllegalArgumentException(source + " has no dead-letter topic in the layout"))
-                .name();
-        DefaultErrorHandler handler = new DefaultErrorHandler(new DeadLetterPublishingRecoverer(template,
-                (record, e) -> new TopicPartition(deadLetter, record.partition())), backOff);
+        DefaultErrorHandler handler = new DefaultErrorHandler(recoverer(source), backOff);
         handler.addNotRetryableExceptions(JacksonException.class);
         handler.addNotRetryableExceptions(notRetryable);
         return handler;
+    }
+
+    /**
+     * Publishes a failed record of {@code source} to {@code <source>.dlt} on its source partition; for a listener
+     * whose own recoverer ends most failures itself and sends only undecodable records there.
+     *
+     * @param source the consumed topic; the layout must give it a DLT
+     */
+    public DeadLetterPublishingRecoverer recoverer(Topic source) {
+        String deadLetter = topics.deadLetter(source)
+                .orElseThrow(() -> new IllegalArgumentException(source + " has no dead-letter topic in the layout"))
+                .name();
+        return new DeadLetterPublishingRecoverer(template,
+                (record, e) -> new TopicPartition(deadLetter, record.partition()));
     }
 }
