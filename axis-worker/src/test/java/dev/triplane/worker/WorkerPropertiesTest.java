@@ -14,7 +14,7 @@ class WorkerPropertiesTest {
 
     private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob) {
         return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2,
-                List.of());
+                List.of(), null);
     }
 
     @Test
