@@ -17,6 +17,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.KStream;
 import org.slf4j.Logger;
@@ -54,8 +55,9 @@ class FusionConfiguration {
 
     /**
      * Spring's {@code spring.kafka.streams.*} settings (application id {@code triplane-fusion} in application.yml)
-     * plus what fusion relies on: exactly-once v2, the state directory and undecodable records logged and sent to
-     * the dead-letter topic. Transaction and poll timeouts stay Streams' defaults: the topology only collects.
+     * plus what fusion relies on: exactly-once v2, the state directory, and undecodable records, or records whose
+     * processing throws, logged and sent to the dead-letter topic, so no record is processed again forever.
+     * Transaction and poll timeouts stay Streams' defaults: the topology only collects.
      */
     @Bean(name = KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
     KafkaStreamsConfiguration streamsConfiguration(KafkaProperties kafka, KafkaConnectionDetails connection,
@@ -66,15 +68,16 @@ class FusionConfiguration {
         config.put(StreamsConfig.STATE_DIR_CONFIG, fusion.stateDir().toString());
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 LogAndContinueExceptionHandler.class);
+        config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueProcessingExceptionHandler.class);
         config.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
                 topics.deadLetter(Topic.AXIS_RESULTS).orElseThrow().name());
         return new KafkaStreamsConfiguration(config);
     }
 
     /**
-     * A stream thread that died of an exception (the broker unreachable) is replaced: its task's transaction is
-     * aborted and the record processed again by the new thread. The collector reads no object, so nothing in a
-     * record itself makes it fail again.
+     * A stream thread that died of an exception (the broker unreachable; a record's own failure goes to the DLT)
+     * is replaced: its task's transaction is aborted and the record processed again by the new thread.
      */
     @Bean
     StreamsBuilderFactoryBeanConfigurer replaceDeadThreads() {
