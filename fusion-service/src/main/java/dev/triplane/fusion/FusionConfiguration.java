@@ -4,22 +4,27 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
+import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.TriplaneProperties;
 import dev.triplane.infra.storage.ObjectStore;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.KStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -29,31 +34,30 @@ import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
 import org.springframework.kafka.config.KafkaStreamsConfiguration;
 import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The fusion-service's Kafka Streams wiring, on Spring Kafka's {@link EnableKafkaStreams} (its
+ * The fusion-service's wiring: the collecting topology on Spring Kafka's {@link EnableKafkaStreams} (its
  * {@link StreamsBuilderFactoryBean} runs the topology with the application context, and Boot adds the Micrometer
- * listener); the layout, store, reader and job meters come from service-support.
+ * listener), and the fusion step as a listener of Boot's container factory with its own transactional producer;
+ * the layout, store, reader, dead-letter publisher and job meters come from service-support.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableKafkaStreams
 class FusionConfiguration {
 
-    /**
-     * Transactions and polls must outlast the fusion of a large volume (reading three logit volumes, fusing every
-     * structure, writing two NIfTI files: minutes on a big CT): the stream thread does not poll meanwhile, and the
-     * transaction opened by the records before it stays open. 15 min is the broker's default
-     * {@code transaction.max.timeout.ms}, the most a transaction may ask for.
-     */
-    static final int LONG_STEP_MS = 15 * 60 * 1000;
-
     private static final Logger LOG = LoggerFactory.getLogger(FusionConfiguration.class);
 
     /**
      * Spring's {@code spring.kafka.streams.*} settings (application id {@code triplane-fusion} in application.yml)
-     * plus what fusion relies on: exactly-once v2, the state directory, the long-step timeouts and undecodable
-     * records logged and sent to the dead-letter topic.
+     * plus what fusion relies on: exactly-once v2, the state directory, and undecodable records, or records whose
+     * processing throws, logged and sent to the dead-letter topic, so no record is processed again forever.
+     * Transaction and poll timeouts stay Streams' defaults: the topology only collects.
      */
     @Bean(name = KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
     KafkaStreamsConfiguration streamsConfiguration(KafkaProperties kafka, KafkaConnectionDetails connection,
@@ -62,18 +66,18 @@ class FusionConfiguration {
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getStreams().getBootstrapServers());
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.STATE_DIR_CONFIG, fusion.stateDir().toString());
-        config.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), LONG_STEP_MS);
-        config.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), LONG_STEP_MS);
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 LogAndContinueExceptionHandler.class);
+        config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueProcessingExceptionHandler.class);
         config.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
                 topics.deadLetter(Topic.AXIS_RESULTS).orElseThrow().name());
         return new KafkaStreamsConfiguration(config);
     }
 
     /**
-     * A stream thread that died of an exception (the store or broker unreachable during a fusion) is replaced:
-     * its task's transaction is aborted and the record processed again by the new thread.
+     * A stream thread that died of an exception (the broker unreachable; a record's own failure goes to the DLT)
+     * is replaced: its task's transaction is aborted and the record processed again by the new thread.
      */
     @Bean
     StreamsBuilderFactoryBeanConfigurer replaceDeadThreads() {
@@ -91,9 +95,68 @@ class FusionConfiguration {
     }
 
     @Bean
-    KStream<String, Outbound> fusionStream(StreamsBuilder builder, Topics topics, RequestFusion fusion,
-            ObjectStore store, ObjectKeys keys, FusionProperties properties, JobMeters jobs, JsonMapper json) {
-        return FusionTopology.build(builder, topics, fusion, store, keys, properties, jobs, json);
+    KStream<String, Outbound> fusionStream(StreamsBuilder builder, Topics topics, ObjectKeys keys,
+            FusionProperties properties, JobMeters jobs, JsonMapper json) {
+        return FusionTopology.build(builder, topics, keys, properties, jobs, json);
+    }
+
+    @Bean
+    FusionStep fusionStep(RequestFusion fusion, ObjectStore store, ObjectKeys keys, FusionProperties properties,
+            JobMeters jobs, JsonMapper json) {
+        return new FusionStep(fusion::fuse, store, keys, properties, jobs, json);
+    }
+
+    /**
+     * Boot's producer settings with a transactional id of this instance's own: instances share the consumer group,
+     * and fencing between them comes from the group metadata sent with the offsets, not from the id.
+     */
+    @Bean(destroyMethod = "close")
+    FusionTransactions fusionTransactions(KafkaProperties kafka, KafkaConnectionDetails connection, Topics topics,
+            JsonMapper json) {
+        Map<String, Object> config = kafka.buildProducerProperties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getProducer().getBootstrapServers());
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        DefaultKafkaProducerFactory<String, String> producers = new DefaultKafkaProducerFactory<>(config);
+        producers.setTransactionIdPrefix("triplane-fusion-" + UUID.randomUUID() + "-");
+        return new FusionTransactions(producers, topics, json);
+    }
+
+    @Bean
+    FusionJobListener fusionJobListener(FusionStep step, FusionTransactions transactions,
+            DeadLetterErrorHandlers deadLetters, JsonMapper json) {
+        return new FusionJobListener(step, transactions, deadLetters.recoverer(Topic.FUSION_JOBS), json);
+    }
+
+    /**
+     * One job per poll, a poll interval longer than the longest fusion (the consumer does not poll while fusing; a
+     * rebalance then would hand the job to another instance), and only committed jobs: the topology writes them in
+     * transactions. Applied to Boot's consumer factory, which keeps its Micrometer listener.
+     */
+    @Bean
+    DefaultKafkaConsumerFactoryCustomizer oneFusionPerPoll(FusionProperties properties) {
+        return factory -> factory.updateConfigs(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, properties.maxPollIntervalMs(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
+    }
+
+    /**
+     * The fusion step's error policy: a job failing with an exception (the store or broker briefly down, or
+     * anything else) is attempted {@code max-attempts} times in all, waiting {@code retry-backoff} doubled each
+     * time (at most 30 s), then {@link FusionJobListener#recover} ends it. No job is retried forever. A record that
+     * is not a fusion job is not retried. Bad input and an OutOfMemoryError never reach here: {@link FusionStep}
+     * ends their request at once.
+     */
+    @Bean
+    DefaultErrorHandler errorHandler(FusionJobListener listener, FusionProperties properties) {
+        ExponentialBackOffWithMaxRetries backOff = new ExponentialBackOffWithMaxRetries(properties.maxAttempts() - 1);
+        backOff.setInitialInterval(properties.retryBackoff().toMillis());
+        backOff.setMultiplier(2);
+        backOff.setMaxInterval(30_000);
+        DefaultErrorHandler handler = new DefaultErrorHandler((ConsumerAwareRecordRecoverer) listener::recover,
+                backOff);
+        handler.addNotRetryableExceptions(JacksonException.class);
+        return handler;
     }
 
     /** UP while the streams run or rebalance; DOWN otherwise (not started, failed or stopped), with the state. */

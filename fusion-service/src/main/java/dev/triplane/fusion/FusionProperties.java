@@ -9,18 +9,30 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Configuration of the fusion-service under {@code triplane.fusion}; every default is declared here. The S3
  * server, volume limits and topic replicas are shared by every service ({@code TriplaneProperties} under
- * {@code triplane}); the Kafka Streams application id is Spring's {@code spring.kafka.streams.application-id}.
+ * {@code triplane}); the Kafka Streams application id is Spring's {@code spring.kafka.streams.application-id},
+ * the fusion step's consumer group Spring's {@code spring.kafka.consumer.group-id}.
  *
- * @param rule        fusion rule, {@link FusionRule#parse} syntax
- * @param axisTimeout how long after the first axis result of a request the rest may arrive
- * @param onTimeout   what a request whose axes did not all arrive in time becomes
- * @param stateDir    Kafka Streams state directory; empty for {@code triplane-fusion} in the system's temp folder
- * @param workDir     where a request's logits and outputs are kept while it is fused (deleted after); empty for
- *                    {@code triplane-fusion-work} in the system's temp folder
+ * @param rule              fusion rule, {@link FusionRule#parse} syntax
+ * @param axisTimeout       how long after the first axis result of a request the rest may arrive
+ * @param onTimeout         what a request whose axes did not all arrive in time becomes
+ * @param stateDir          Kafka Streams state directory; empty for {@code triplane-fusion} in the system's temp
+ *                          folder
+ * @param workDir           where a request's logits and outputs are kept while it is fused (deleted after); empty
+ *                          for {@code triplane-fusion-work} in the system's temp folder
+ * @param maxAttempts       attempts at one fusion job that fails with an exception before its request ends FAILED
+ * @param retryBackoff      wait before the second attempt, doubled before each further one (at most 30 s), so a
+ *                          store or broker briefly down is waited for
+ * @param maxFusionDuration longest one fusion may take; the step's consumer {@code max.poll.interval.ms} is
+ *                          derived from it so a long fusion never triggers a rebalance
  */
 @ConfigurationProperties("triplane.fusion")
 public record FusionProperties(@DefaultValue("mean-logit") String rule, @DefaultValue("30m") Duration axisTimeout,
-        @DefaultValue("fuse-partial") OnTimeout onTimeout, Path stateDir, Path workDir) {
+        @DefaultValue("fuse-partial") OnTimeout onTimeout, Path stateDir, Path workDir,
+        @DefaultValue("3") int maxAttempts, @DefaultValue("1s") Duration retryBackoff,
+        @DefaultValue("15m") Duration maxFusionDuration) {
+
+    /** Added to {@code maxFusionDuration} for the poll interval: the transaction and the marker after a fusion. */
+    static final Duration POLL_MARGIN = Duration.ofMinutes(1);
 
     /** The end of a request whose axes did not all arrive within {@code axis-timeout}. */
     public enum OnTimeout {
@@ -35,11 +47,23 @@ public record FusionProperties(@DefaultValue("mean-logit") String rule, @Default
         if (axisTimeout.isNegative() || axisTimeout.isZero()) {
             throw new IllegalArgumentException("triplane.fusion.axis-timeout must be positive: " + axisTimeout);
         }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("triplane.fusion.max-attempts must be >= 1: " + maxAttempts);
+        }
+        if (retryBackoff.isNegative() || maxFusionDuration.isNegative() || maxFusionDuration.isZero()) {
+            throw new IllegalArgumentException("triplane.fusion.retry-backoff must be >= 0 and max-fusion-duration"
+                    + " > 0: " + retryBackoff + ", " + maxFusionDuration);
+        }
         stateDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"), "triplane-fusion");
         workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "triplane-fusion-work");
     }
 
     public FusionRule fusionRule() {
         return FusionRule.parse(rule);
+    }
+
+    /** The fusion step consumer's {@code max.poll.interval.ms}. */
+    int maxPollIntervalMs() {
+        return Math.toIntExact(maxFusionDuration.plus(POLL_MARGIN).toMillis());
     }
 }

@@ -5,8 +5,6 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.JobMeters;
-import dev.triplane.infra.storage.ObjectStore;
-import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -18,10 +16,10 @@ import org.apache.kafka.streams.state.Stores;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The fusion topology: {@code triplane.axis-results} (JSON {@link AxisResult}; a value that is not one goes to
- * {@code triplane.axis-results.dlt} by the deserialization handler) -> {@link FusionProcessor} with the persistent
- * store {@value #STORE} -> {@code triplane.segmentations}, {@code triplane.status} and {@code triplane.errors}
- * (keyed by volumeId, each event to its own topic).
+ * The collecting topology: {@code triplane.axis-results} (JSON {@link AxisResult}; a value that is not one goes to
+ * {@code triplane.axis-results.dlt} by the deserialization handler) -> {@link RequestCollector} with the
+ * persistent store {@value #STORE} -> {@code triplane.fusion-jobs}, and {@code triplane.status} and
+ * {@code triplane.errors} for requests failed here (keyed by volumeId, each event to its own topic).
  */
 final class FusionTopology {
 
@@ -32,20 +30,24 @@ final class FusionTopology {
     }
 
     /** Adds the store and the topology to {@code builder}; returns the stream of outbound events. */
-    static KStream<String, Outbound> build(StreamsBuilder builder, Topics topics, RequestFusion fusion,
-            ObjectStore store, ObjectKeys keys, FusionProperties properties, JobMeters jobs, JsonMapper json) {
+    static KStream<String, Outbound> build(StreamsBuilder builder, Topics topics, ObjectKeys keys,
+            FusionProperties properties, JobMeters jobs, JsonMapper json) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                Serdes.String()));
-        Serde<AxisResult> results = Serdes.serdeFrom((topic, value) -> json.writeValueAsBytes(value),
-                (topic, bytes) -> bytes == null ? null : json.readValue(bytes, AxisResult.class));
-        Serde<Outbound> outbound = Serdes.serdeFrom(
-                (topic, value) -> value.json().getBytes(StandardCharsets.UTF_8), (topic, bytes) -> {
+                json(json, PendingRequest.class)));
+        Serde<Outbound> outbound = Serdes.serdeFrom((topic, value) -> json.writeValueAsBytes(value.event()),
+                (topic, bytes) -> {
                     throw new UnsupportedOperationException("outbound events are only written");
                 });
         KStream<String, Outbound> events = builder.stream(topics.name(Topic.AXIS_RESULTS),
-                Consumed.with(Serdes.String(), results)).process(() -> new FusionProcessor(fusion, store, keys,
-                        properties, jobs, json), Named.as("fusion"), STORE);
+                Consumed.with(Serdes.String(), json(json, AxisResult.class))).process(
+                        () -> new RequestCollector(keys, properties, jobs), Named.as("collect"), STORE);
         events.to((key, value, context) -> topics.name(value.topic()), Produced.with(Serdes.String(), outbound));
         return events;
+    }
+
+    /** A serde of {@code type} as JSON; the store's entries are read as records, not scanned as strings. */
+    static <T> Serde<T> json(JsonMapper json, Class<T> type) {
+        return Serdes.serdeFrom((topic, value) -> value == null ? null : json.writeValueAsBytes(value),
+                (topic, bytes) -> bytes == null ? null : json.readValue(bytes, type));
     }
 }

@@ -3,10 +3,11 @@ package dev.triplane.fusion;
 import dev.triplane.infra.Topic;
 
 /**
- * An event the topology writes: its topic and its JSON value (the record key is the volume id).
+ * An event fusion writes, by the topology or by the fusion step: its topic and the event (the record key is the
+ * volume id).
  *
  * @param topic the layout topic
- * @param json  the event as JSON
+ * @param event the event record
  */
-record Outbound(Topic topic, String json) {
+record Outbound(Topic topic, java.lang.Record event) {
 }

@@ -2,20 +2,22 @@ package dev.triplane.fusion;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.geometry.Axis;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * A request's entry in the fusion store (JSON): the axis results that arrived and when the first did, or, once
- * the request is finished (fused, failed or timed out), a small marker with no results, so a duplicate or late
- * result does not start it again.
+ * A request's entry in the collecting topology's store {@value FusionTopology#STORE}: the axis results that
+ * arrived and when the first did, or, once the request's fusion job is emitted (or it failed), a small marker with
+ * no results, so a duplicate or late result does not start it again.
  *
  * @param firstArrivedMs wall-clock time the first result arrived
  * @param results        the results that arrived, one per axis; empty once finished
- * @param finishedMs     wall-clock time the request finished, 0 while it waits
+ * @param finishedMs     wall-clock time the request's job was emitted (or it failed), 0 while it waits
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record PendingRequest(long firstArrivedMs, List<AxisResult> results, long finishedMs) {
@@ -51,6 +53,15 @@ record PendingRequest(long firstArrivedMs, List<AxisResult> results, long finish
         Set<Axis> axes = EnumSet.noneOf(Axis.class);
         results.forEach(r -> axes.add(r.axis()));
         return axes;
+    }
+
+    /** The fusion job of what arrived; partial when axes are missing. */
+    FusionJob job() {
+        AxisResult first = results.get(0);
+        List<AxisResult> byAxis = results.stream().sorted(Comparator.comparing(AxisResult::axis)).toList();
+        List<Axis> missing = missing();
+        return new FusionJob(FusionJob.CURRENT_VERSION, first.volumeId(), first.requestId(), byAxis,
+                !missing.isEmpty(), missing);
     }
 
     /** Axes of the request that have not arrived, in {@link Axis} order. */

@@ -11,15 +11,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The real store, except that the first read of an object whose key contains {@link #FLAKY} fails as a store
- * briefly down does (a retryable {@link ObjectStoreException}).
+ * briefly down does (a retryable {@link ObjectStoreException}), every read of one under {@link #BROKEN} fails so,
+ * and a read under {@link #OOM} throws an {@link OutOfMemoryError} as a fusion too large for the heap does.
  */
 final class FlakyObjectStore implements ObjectStore {
 
     /** Request id whose first object read fails. */
     static final String FLAKY = "r-flaky";
+    /** Request id whose every object read fails. */
+    static final String BROKEN = "r-broken";
+    /** Request id whose object reads run out of memory. */
+    static final String OOM = "r-oom";
 
     private final ObjectStore delegate;
     private final AtomicInteger failures = new AtomicInteger();
+    private final AtomicInteger brokenReads = new AtomicInteger();
 
     FlakyObjectStore(ObjectStore delegate) {
         this.delegate = delegate;
@@ -30,10 +36,22 @@ final class FlakyObjectStore implements ObjectStore {
         return failures.get();
     }
 
+    /** Reads of {@link #BROKEN}'s objects, all failed. */
+    int brokenReads() {
+        return brokenReads.get();
+    }
+
     @Override
     public InputStream get(String key) {
         if (key.contains("/" + FLAKY + "/") && failures.compareAndSet(0, 1)) {
             throw new ObjectStoreException(key + ": injected: connection reset", null, true);
+        }
+        if (key.contains("/" + BROKEN + "/")) {
+            brokenReads.incrementAndGet();
+            throw new ObjectStoreException(key + ": injected: connection refused", null, true);
+        }
+        if (key.contains("/" + OOM + "/")) {
+            throw new OutOfMemoryError("injected: Java heap space");
         }
         return delegate.get(key);
     }

@@ -12,7 +12,6 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.local.TopicReader;
 import dev.triplane.infra.storage.ObjectStore;
-import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,7 @@ class FusionFailPolicyTest {
 
     @DynamicPropertySource
     static void stack(DynamicPropertyRegistry registry) {
-        FusionServiceTest.STACK.serviceProperties().forEach((name, value) -> registry.add(name, () -> value));
-        registry.add("spring.kafka.streams.application-id", () -> "fusion-test-" + UUID.randomUUID());
+        FusionServiceTest.ownStack(registry);
     }
 
     @Test
@@ -61,7 +59,7 @@ class FusionFailPolicyTest {
             await().atMost(FusionServiceTest.WAIT).untilAsserted(() -> assertThat(errors.poll())
                     .filteredOn(e -> requestObject.equals(e.object())).singleElement().satisfies(e -> {
                         assertThat(e.stage()).isEqualTo(Stage.FUSION);
-                        assertThat(e.reason()).isEqualTo(FusionProcessor.AXIS_TIMEOUT);
+                        assertThat(e.reason()).isEqualTo(RequestCollector.AXIS_TIMEOUT);
                         assertThat(e.retryable()).isFalse();
                         assertThat(e.detail()).contains("coronal, sagittal");
                     }));
@@ -70,7 +68,7 @@ class FusionFailPolicyTest {
                     .singleElement().satisfies(s -> {
                         assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED);
                         assertThat(s.requestId()).isEqualTo("r-timeout");
-                        assertThat(s.detail()).contains(FusionProcessor.AXIS_TIMEOUT);
+                        assertThat(s.detail()).contains(RequestCollector.AXIS_TIMEOUT);
                     });
             assertThat(segmentations.readToEnd()).noneMatch(s -> s.volumeId().equals(request.volumeId));
             assertThat(store.exists(keys.segmentation(request.volumeId, "r-timeout"))).isFalse();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
@@ -48,10 +49,12 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The service against a real KRaft broker and a real S3 server, with the {@code fuse-partial} policy and a short
  * axis timeout: three axis results give exactly one {@code SegmentationReady} whose NIfTI is on the input's grid
- * with the expected labels, and a duplicate result after it gives no second one; two of three axes give a partial
- * segmentation after the timeout; a corrupt logits object gives an {@code ErrorEvent} naming it and a FAILED
- * status while the next request still fuses; a record that is not an axis result goes to the DLT; a store failure
- * during a fusion replaces the stream thread and the request is fused again and published once.
+ * with the expected labels, and neither a duplicate result nor a redelivered fusion job after it gives a second
+ * one; two of three axes give a partial segmentation after the timeout; a corrupt logits object gives an
+ * {@code ErrorEvent} naming it and a FAILED status while the next request still fuses; records that are not an
+ * axis result or a fusion job go to their DLTs; a store failure during a fusion is retried and the request
+ * published once; a fusion that always fails ends FAILED after {@code max-attempts}, and one out of memory ends
+ * FAILED with {@code RESOURCE_LIMIT}, each while the next request still fuses.
  *
  * <p>Every request of a test is published with the volume id as key, so a later request of the same volume sits
  * after the earlier records on the same partition: once its segmentation appears, the earlier records have been
@@ -59,9 +62,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "triplane.fusion.axis-timeout=3s", "triplane.fusion.on-timeout=fuse-partial",
-        // a replaced stream thread gets its partitions back once the dead one's session expires (45 s by default)
-        "spring.kafka.streams.properties.session.timeout.ms=6000",
-        "spring.kafka.streams.properties.heartbeat.interval.ms=1500"})
+        "triplane.fusion.max-attempts=3", "triplane.fusion.retry-backoff=200ms"})
 @DirtiesContext
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FusionServiceTest {
@@ -85,7 +86,6 @@ class FusionServiceTest {
     @Autowired
     private Environment environment;
 
-    /** The stack, and an application id of this context's own: another context's streams must not share work. */
     /** The store of the service and of the test: the real one, failing once for {@link FlakyObjectStore#FLAKY}. */
     @TestConfiguration(proxyBeanMethods = false)
     static class FlakyStore {
@@ -96,10 +96,17 @@ class FusionServiceTest {
         }
     }
 
+    /** The stack, and an application id and group of this context's own: another context must not share work. */
     @DynamicPropertySource
     static void stack(DynamicPropertyRegistry registry) {
+        ownStack(registry);
+    }
+
+    static void ownStack(DynamicPropertyRegistry registry) {
         STACK.serviceProperties().forEach((name, value) -> registry.add(name, () -> value));
-        registry.add("spring.kafka.streams.application-id", () -> "fusion-test-" + UUID.randomUUID());
+        String id = "fusion-test-" + UUID.randomUUID();
+        registry.add("spring.kafka.streams.application-id", () -> id);
+        registry.add("spring.kafka.consumer.group-id", () -> id + "-step");
     }
 
     @BeforeAll
@@ -141,12 +148,19 @@ class FusionServiceTest {
                 .anySatisfy(s -> assertThat(s.state()).isEqualTo(VolumeStatus.State.SEGMENTED)));
 
         publish(request.result(Axis.CORONAL));
+        // a second job of the finished request (its topology marker expired, or a duplicate): the done marker holds
+        FusionJob again = new FusionJob(FusionJob.CURRENT_VERSION, request.volumeId, request.requestId,
+                List.of(request.result(Axis.AXIAL), request.result(Axis.CORONAL), request.result(Axis.SAGITTAL)),
+                false, List.of());
+        producer.send(new ProducerRecord<>(TOPICS.name(Topic.FUSION_JOBS), request.volumeId,
+                JSON.writeValueAsString(again)));
         FusionFixture next = stored(new FusionFixture(request.volumeId, "r-after-duplicate"));
         for (Axis axis : Axis.values()) {
             publish(next.result(axis));
         }
         await().atMost(WAIT).untilAsserted(() -> assertThat(segmentationsOf(next)).hasSize(1));
         assertThat(segmentationsOf(request)).hasSize(1);
+        assertThat(store.exists(keys.fusionDone(request.volumeId, request.requestId))).isTrue();
     }
 
     @Test
@@ -177,6 +191,7 @@ class FusionServiceTest {
             publish(bad.result(axis));
         }
         producer.send(new ProducerRecord<>(TOPICS.name(Topic.AXIS_RESULTS), bad.volumeId, "not an axis result"));
+        producer.send(new ProducerRecord<>(TOPICS.name(Topic.FUSION_JOBS), bad.volumeId, "not a fusion job"));
         FusionFixture next = stored(new FusionFixture(bad.volumeId, "r-after-corrupt"));
         for (Axis axis : Axis.values()) {
             publish(next.result(axis));
@@ -196,6 +211,10 @@ class FusionServiceTest {
         try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
                 TOPICS.deadLetter(Topic.AXIS_RESULTS).orElseThrow().name(), String.class)) {
             await().atMost(WAIT).untilAsserted(() -> assertThat(deadLetters.poll()).contains("not an axis result"));
+        }
+        try (TopicReader<String> deadLetters = new TopicReader<>(STACK.bootstrapServers(),
+                TOPICS.deadLetter(Topic.FUSION_JOBS).orElseThrow().name(), String.class)) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(deadLetters.poll()).contains("not a fusion job"));
         }
     }
 
@@ -220,19 +239,76 @@ class FusionServiceTest {
 
     @Test
     @Order(5)
+    void aFusionThatAlwaysFailsEndsFailedAfterMaxAttemptsAndTheNextStillFuses() {
+        FusionFixture broken = stored(new FusionFixture(FlakyObjectStore.BROKEN));
+        for (Axis axis : Axis.values()) {
+            publish(broken.result(axis));
+        }
+        FusionFixture next = stored(new FusionFixture(broken.volumeId, "r-after-broken"));
+        for (Axis axis : Axis.values()) {
+            publish(next.result(axis));
+        }
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(segmentationsOf(next)).hasSize(1));
+        assertThat(((FlakyObjectStore) store).brokenReads()).isEqualTo(3);
+        assertThat(segmentationsOf(broken)).isEmpty();
+        String request = keys.request(broken.volumeId, FlakyObjectStore.BROKEN);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> request.equals(e.object())).singleElement().satisfies(e -> {
+                    assertThat(e.reason()).isEqualTo("ObjectStoreException");
+                    assertThat(e.detail()).contains("failed 3 times").contains("connection refused");
+                    assertThat(e.stage()).isEqualTo(Stage.FUSION);
+                }));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(broken))
+                .anySatisfy(s -> assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED)));
+    }
+
+    @Test
+    @Order(6)
+    void aFusionOutOfMemoryEndsFailedWithAResourceLimitAndTheNextStillFuses() {
+        FusionFixture oom = stored(new FusionFixture(FlakyObjectStore.OOM));
+        for (Axis axis : Axis.values()) {
+            publish(oom.result(axis));
+        }
+        FusionFixture next = stored(new FusionFixture(oom.volumeId, "r-after-oom"));
+        for (Axis axis : Axis.values()) {
+            publish(next.result(axis));
+        }
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(segmentationsOf(next)).hasSize(1));
+        assertThat(segmentationsOf(oom)).isEmpty();
+        String request = keys.request(oom.volumeId, FlakyObjectStore.OOM);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> request.equals(e.object())).singleElement()
+                .satisfies(e -> assertThat(e.reason()).isEqualTo(FusionStep.RESOURCE_LIMIT)));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(oom)).anySatisfy(s -> {
+            assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED);
+            assertThat(s.detail()).startsWith(FusionStep.RESOURCE_LIMIT);
+        }));
+    }
+
+    @Test
+    @Order(7)
     void healthAndJobDurationsAreServed() {
         RestClient http = RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
         String health = http.get().uri("/actuator/health").retrieve().body(String.class);
         String prometheus = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
 
         assertThat(health).contains("\"status\":\"UP\"");
-        // at least r-full, r-after-duplicate, r-after-corrupt, r-flaky, r-after-flaky fused; r-partial partial;
-        // r-corrupt bad input; r-flaky's first attempt failed
+        // at least r-full, r-after-duplicate, r-after-corrupt, r-flaky, r-after-flaky, r-after-broken, r-after-oom
+        // fused; r-partial partial; r-corrupt bad input; r-full's second job already done; r-flaky's first attempt
+        // and r-broken's three failed; r-oom out of memory
         assertThat(prometheus)
-                .containsPattern(job("FUSED") + " [5-9]").containsPattern(job("PARTIAL") + " [1-9]")
-                .containsPattern(job("BAD_INPUT") + " [1-9]").containsPattern(job("FAILED") + " [1-9]")
+                .containsPattern(job("FUSED") + atLeast(7)).containsPattern(job("PARTIAL") + atLeast(1))
+                .containsPattern(job("BAD_INPUT") + atLeast(1)).containsPattern(job("FAILED") + atLeast(4))
+                .containsPattern(job("ALREADY_DONE") + atLeast(1)).containsPattern(job("RESOURCE_LIMIT") + atLeast(1))
                 .containsPattern("triplane_jobs_active\\{[^}]*stage=\"FUSION\"[^}]*} 0")
                 .contains("kafka_stream");
+    }
+
+    /** A count of at least {@code n} (below 10): jobs of earlier runs on the shared stack may add to it. */
+    private static String atLeast(int n) {
+        return " (?:[" + n + "-9]|[1-9][0-9]+)(?![0-9])";
     }
 
     private static String job(String outcome) {

@@ -38,6 +38,7 @@ public final class ObjectKeys {
     private final String logits;
     private final String segmentation;
     private final String uncertainty;
+    private final String fusionDone;
     private final String metrics;
     private final String model;
 
@@ -55,6 +56,7 @@ public final class ObjectKeys {
         logits = template(keys, "logits", AXIS);
         segmentation = template(keys, "segmentation", REQUEST);
         uncertainty = template(keys, "uncertainty", REQUEST);
+        fusionDone = template(keys, "fusionDone", REQUEST);
         metrics = template(keys, "metrics", REQUEST);
         model = template(keys, "model", Set.of("name"));
         if (!model.endsWith("/")) {
@@ -137,6 +139,11 @@ public final class ObjectKeys {
     /** Axis-disagreement uncertainty map of a request. */
     public String uncertainty(String volumeId, String requestId) {
         return fill(uncertainty, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** Marker that the fusion of a request was announced, so a redelivered fusion job does not announce it again. */
+    public String fusionDone(String volumeId, String requestId) {
+        return fill(fusionDone, checkVolumeId(volumeId), checkRequestId(requestId), null);
     }
 
     /** Per-structure metrics of a request. */

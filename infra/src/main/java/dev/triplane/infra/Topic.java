@@ -11,6 +11,7 @@ public enum Topic {
     VOLUMES,
     AXIS_JOBS,
     AXIS_RESULTS,
+    FUSION_JOBS,
     SEGMENTATIONS,
     METRICS,
     STATUS,

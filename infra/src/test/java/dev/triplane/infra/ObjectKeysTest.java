@@ -44,6 +44,7 @@ class ObjectKeysTest {
         assertThat(keys.logits(ABC, "r1", Axis.CORONAL)).isEqualTo("logits/" + ABC + "/r1/coronal.bin");
         assertThat(keys.segmentation(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/segmentation.nii.gz");
         assertThat(keys.uncertainty(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/uncertainty.nii.gz");
+        assertThat(keys.fusionDone(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/fusion-done.json");
         assertThat(keys.metrics(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/metrics.json");
     }
 

@@ -19,6 +19,7 @@ class TopicsTest {
         assertThat(topics.name(Topic.VOLUMES)).isEqualTo("triplane.volumes");
         assertThat(topics.name(Topic.AXIS_JOBS)).isEqualTo("triplane.axis-jobs");
         assertThat(topics.name(Topic.AXIS_RESULTS)).isEqualTo("triplane.axis-results");
+        assertThat(topics.name(Topic.FUSION_JOBS)).isEqualTo("triplane.fusion-jobs");
         assertThat(topics.name(Topic.SEGMENTATIONS)).isEqualTo("triplane.segmentations");
         assertThat(topics.name(Topic.METRICS)).isEqualTo("triplane.metrics");
         assertThat(topics.name(Topic.STATUS)).isEqualTo("triplane.status");
@@ -36,7 +37,8 @@ class TopicsTest {
 
     @Test
     void consumedTopicsHaveDeadLetterTopicsWithTheSamePartitions() {
-        for (Topic topic : List.of(Topic.INBOX_EVENTS, Topic.AXIS_JOBS, Topic.AXIS_RESULTS, Topic.SEGMENTATIONS)) {
+        for (Topic topic : List.of(Topic.INBOX_EVENTS, Topic.AXIS_JOBS, Topic.AXIS_RESULTS, Topic.FUSION_JOBS,
+                Topic.SEGMENTATIONS)) {
             TopicSpec dlt = topics.deadLetter(topic).orElseThrow();
             assertThat(dlt.name()).isEqualTo(topics.name(topic) + ".dlt");
             assertThat(dlt.partitions()).isEqualTo(topics.spec(topic).partitions());
@@ -49,7 +51,7 @@ class TopicsTest {
     @Test
     void allListsMainTopicsThenDeadLettersWithoutDuplicates() {
         List<String> names = topics.all().stream().map(TopicSpec::name).toList();
-        assertThat(names).hasSize(Topic.values().length + 4).doesNotHaveDuplicates();
+        assertThat(names).hasSize(Topic.values().length + 5).doesNotHaveDuplicates();
         assertThat(names.get(0)).isEqualTo("triplane.inbox-events");
         assertThat(names.get(names.size() - 1)).endsWith(".dlt");
     }

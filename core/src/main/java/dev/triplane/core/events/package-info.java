@@ -1,7 +1,8 @@
 /**
  * The event records of the pipeline's Kafka topics (METHOD.md §4), one record per topic value, all keyed by
  * {@code volumeId}: {@link VolumeAccepted} ({@code triplane.volumes}), {@link AxisJob}
- * ({@code triplane.axis-jobs}), {@link AxisResult} ({@code triplane.axis-results}), {@link SegmentationReady}
+ * ({@code triplane.axis-jobs}), {@link AxisResult} ({@code triplane.axis-results}), {@link FusionJob}
+ * ({@code triplane.fusion-jobs}), {@link SegmentationReady}
  * ({@code triplane.segmentations}), {@link MetricsReady} ({@code triplane.metrics}), {@link VolumeStatus}
  * ({@code triplane.status}) and {@link ErrorEvent} ({@code triplane.errors}).
  *

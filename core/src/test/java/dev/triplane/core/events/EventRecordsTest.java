@@ -79,10 +79,31 @@ class EventRecordsTest {
     }
 
     @Test
+    void aFusionJobIsPartialExactlyWhenAxesAreMissingAndHoldsOnlyItsRequestsResults() {
+        AxisResult axial = result("r1", Axis.AXIAL);
+
+        assertThat(new FusionJob(FusionJob.CURRENT_VERSION, VOLUME, "r1", List.of(axial), true,
+                List.of(Axis.CORONAL, Axis.SAGITTAL)).partial()).isTrue();
+        assertThatThrownBy(() -> new FusionJob(FusionJob.CURRENT_VERSION, VOLUME, "r1", List.of(axial), false,
+                List.of(Axis.CORONAL))).hasMessageContaining("partial is false with missing axes");
+        assertThatThrownBy(() -> new FusionJob(FusionJob.CURRENT_VERSION, VOLUME, "r1", List.of(), false, List.of()))
+                .hasMessageContaining("results must not be empty");
+        assertThatThrownBy(() -> new FusionJob(FusionJob.CURRENT_VERSION, VOLUME, "r1",
+                List.of(axial, result("r2", Axis.CORONAL)), true, List.of(Axis.SAGITTAL)))
+                .hasMessageContaining("in the job of");
+    }
+
+    @Test
     void enumsAreWrittenByConstantName() {
         String json = JsonMapper.builder().build().writeValueAsString(job("np", FROM_LABELS, "lab"));
 
         assertThat(json).contains("\"axis\":\"SAGITTAL\"", "\"selector\":\"AREA_QUANTILES\"", "\"kinds\":[\"POINT\"]");
+    }
+
+    private static AxisResult result(String requestId, Axis axis) {
+        return new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, requestId, axis, List.of(Axis.values()),
+                "logits/x/" + requestId + "/" + axis.id() + ".bin", "volumes/x/image.nii.gz", null, List.of(1), 10,
+                new AxisResult.Timings(0, 0, 0, 0), "w", "t");
     }
 
     private static AxisJob job(String policy, PromptPolicy prompts, String labelsKey) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.events.MetricsReady;
 import dev.triplane.core.events.PromptPolicy;
 import dev.triplane.core.events.SegmentationReady;
@@ -58,6 +59,11 @@ class EventSchemasTest {
                 Arguments.of("axis-result", new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.SAGITTAL, List.of(Axis.CORONAL, Axis.SAGITTAL),
                         "logits/" + VOLUME + "/r1/sagittal.bin", "volumes/" + VOLUME + "/image.nii.gz", null,
                         List.of(1, 5), 122, new AxisResult.Timings(40, 900, 12, 960), "host-1/4242", "inbox")),
+                Arguments.of("fusion-job", new FusionJob(FusionJob.CURRENT_VERSION, VOLUME, "r1", List.of(
+                        new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL, List.of(Axis.values()),
+                                "logits/" + VOLUME + "/r1/axial.bin", "volumes/" + VOLUME + "/image.nii.gz", null,
+                                List.of(1, 5), 30, new AxisResult.Timings(40, 900, 12, 960), "host-1/4242", "inbox")),
+                        true, List.of(Axis.CORONAL, Axis.SAGITTAL))),
                 Arguments.of("segmentation-ready", new SegmentationReady(SegmentationReady.CURRENT_VERSION, VOLUME, "r1",
                         "results/" + VOLUME + "/r1/segmentation.nii.gz", "results/" + VOLUME + "/r1/uncertainty.nii.gz",
                         "volumes/" + VOLUME + "/image.nii.gz", "volumes/" + VOLUME + "/labels.nii.gz", "mean-logit",

@@ -71,7 +71,13 @@ public class DeadLetterErrorHandlers {
         return handler;
     }
 
-    private DeadLetterPublishingRecoverer recoverer(Topic source) {
+    /**
+     * Publishes a failed record of {@code source} to {@code <source>.dlt} on its source partition; for a listener
+     * whose own recoverer ends most failures itself and sends only undecodable records there.
+     *
+     * @param source the consumed topic; the layout must give it a DLT
+     */
+    public DeadLetterPublishingRecoverer recoverer(Topic source) {
         String deadLetter = topics.deadLetter(source)
                 .orElseThrow(() -> new IllegalArgumentException(source + " has no dead-letter topic in the layout"))
                 .name();

@@ -1,0 +1,45 @@
+package dev.triplane.core.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.triplane.core.geometry.Axis;
+import java.util.List;
+
+/**
+ * Every axis result of a request has arrived, or the axis timeout passed under {@code fuse-partial}
+ * ({@code triplane.fusion-jobs}, fusion's collecting topology -> fusion's consumer step). The collecting and the
+ * fusing are split so a long fusion never runs inside a Kafka Streams transaction.
+ *
+ * @param version      {@link #CURRENT_VERSION} when written
+ * @param volumeId     SHA-256 of the image file
+ * @param requestId    the request
+ * @param results      the axis results that arrived, one per axis, in {@link Axis} order
+ * @param partial      true when axes of the request are missing (fused after the timeout)
+ * @param missingAxes  the request's axes that did not arrive, in {@link Axis} order; empty unless partial
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record FusionJob(int version, String volumeId, String requestId, List<AxisResult> results, boolean partial,
+        List<Axis> missingAxes) {
+
+    public static final int CURRENT_VERSION = 1;
+
+    public FusionJob {
+        String e = "FusionJob";
+        EventChecks.version(e, version);
+        EventChecks.text(e, "volumeId", volumeId);
+        EventChecks.text(e, "requestId", requestId);
+        results = EventChecks.list(e, "results", results);
+        if (results.isEmpty()) {
+            throw new IllegalArgumentException(e + ": results must not be empty");
+        }
+        for (AxisResult r : results) {
+            if (!r.volumeId().equals(volumeId) || !r.requestId().equals(requestId)) {
+                throw new IllegalArgumentException(e + ": result of " + r.volumeId() + "/" + r.requestId()
+                        + " in the job of " + volumeId + "/" + requestId);
+            }
+        }
+        missingAxes = EventChecks.list(e, "missingAxes", missingAxes);
+        if (partial == missingAxes.isEmpty()) {
+            throw new IllegalArgumentException(e + ": partial is " + partial + " with missing axes " + missingAxes);
+        }
+    }
+}

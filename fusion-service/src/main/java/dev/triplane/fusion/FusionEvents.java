@@ -1,0 +1,45 @@
+package dev.triplane.fusion;
+
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.infra.Topic;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The status and error events of a request, as both the collecting topology and the fusion step write them. */
+final class FusionEvents {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FusionEvents.class);
+
+    private FusionEvents() {
+    }
+
+    /** An {@link ErrorEvent} (stage FUSION, not retryable) and a FAILED status ending the request. */
+    static List<Outbound> failed(List<AxisResult> results, String object, String reason, String detail) {
+        AxisResult first = results.get(0);
+        LOG.warn("{}/{} failed: {}: {}", first.volumeId(), first.requestId(), reason, detail);
+        return List.of(new Outbound(Topic.ERRORS, new ErrorEvent(ErrorEvent.CURRENT_VERSION, object, Stage.FUSION,
+                        reason, false, detail, first.volumeId(), first.requestId())),
+                new Outbound(Topic.STATUS, status(results, VolumeStatus.State.FAILED, reason + ": " + detail)));
+    }
+
+    /** The request's status at the fusion stage, every arrived axis complete. */
+    static VolumeStatus status(List<AxisResult> results, VolumeStatus.State state, String detail) {
+        AxisResult first = results.get(0);
+        List<VolumeStatus.AxisProgress> axes = results.stream().sorted(Comparator.comparing(AxisResult::axis))
+                .map(r -> new VolumeStatus.AxisProgress(r.axis(), r.frames(), r.frames())).toList();
+        return new VolumeStatus(VolumeStatus.CURRENT_VERSION, first.volumeId(), first.requestId(), state,
+                Stage.FUSION, axes, detail);
+    }
+
+    static String ids(Collection<Axis> axes) {
+        return axes.stream().map(Axis::id).collect(Collectors.joining(", "));
+    }
+}

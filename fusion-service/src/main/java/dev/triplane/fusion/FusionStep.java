@@ -1,0 +1,155 @@
+package dev.triplane.fusion;
+
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.SegmentationReady;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.BadInputException;
+import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.storage.ObjectStore;
+import java.io.InputStream;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The fusion of one {@link FusionJob}, without Kafka: fuses with {@link RequestFusion}, stores the segmentation and
+ * the uncertainty map under the request's keys and returns the events to publish (SegmentationReady and a
+ * SEGMENTED status, or an error event and a FAILED status for bad input or a fusion out of memory). The caller
+ * publishes them with the job's offset in one transaction, then calls {@link #published}.
+ *
+ * <p>A request is announced once: after its SegmentationReady is committed, a done marker is stored under
+ * {@link ObjectKeys#fusionDone}, and a later job of the same request (the topology emits one again when a
+ * result arrives after its finished marker expired) publishes nothing. The marker is written after the commit, not
+ * before: a marker whose transaction then failed would swallow the request (no SegmentationReady, no FAILED),
+ * while a crash between the commit and the marker only matters if a second job of the request follows. A failed
+ * request gets no marker, so it may be fused again once its cause is fixed.
+ */
+final class FusionStep {
+
+    /** Job outcomes of the {@code FUSION} stage. */
+    static final String FUSED = "FUSED";
+    static final String PARTIAL = "PARTIAL";
+    static final String BAD_INPUT = "BAD_INPUT";
+    static final String ALREADY_DONE = "ALREADY_DONE";
+    /** Job outcome and error reason of a fusion that ran out of memory. */
+    static final String RESOURCE_LIMIT = "RESOURCE_LIMIT";
+
+    private static final Logger LOG = LoggerFactory.getLogger(FusionStep.class);
+
+    /** {@link RequestFusion#fuse}; an interface so a unit test can make it fail. */
+    @FunctionalInterface
+    interface Fuser {
+        RequestFusion.Fused fuse(List<AxisResult> results, Function<String, InputStream> objects);
+    }
+
+    /**
+     * What a fusion job ends with.
+     *
+     * @param events the events to publish with the job's offset; empty when the request was already announced
+     * @param ready  the SegmentationReady among them, null when the request failed or was already announced
+     */
+    record Outcome(List<Outbound> events, SegmentationReady ready) {
+    }
+
+    private final Fuser fusion;
+    private final ObjectStore store;
+    private final ObjectKeys keys;
+    private final FusionProperties properties;
+    private final JobMeters jobs;
+    private final JsonMapper json;
+
+    FusionStep(Fuser fusion, ObjectStore store, ObjectKeys keys, FusionProperties properties, JobMeters jobs,
+            JsonMapper json) {
+        this.fusion = fusion;
+        this.store = store;
+        this.keys = keys;
+        this.properties = properties;
+        this.jobs = jobs;
+        this.json = json;
+    }
+
+    /**
+     * Fuses the job's results and stores the outputs; timed as a {@code FUSION} job with outcome {@value #FUSED},
+     * {@value #PARTIAL}, {@value #BAD_INPUT}, {@value #RESOURCE_LIMIT} or {@value #ALREADY_DONE}.
+     *
+     * @throws RuntimeException when the store fails in a way a retry may cure (the caller's error handler retries)
+     */
+    Outcome run(FusionJob job) {
+        try (JobMeters.Job meter = jobs.start(Stage.FUSION)) {
+            if (store.exists(keys.fusionDone(job.volumeId(), job.requestId()))) {
+                LOG.info("{}/{}: already fused and announced, nothing published", job.volumeId(), job.requestId());
+                meter.outcome(ALREADY_DONE);
+                return new Outcome(List.of(), null);
+            }
+            try {
+                Outcome outcome = fuse(job);
+                meter.outcome(job.partial() ? PARTIAL : FUSED);
+                return outcome;
+            } catch (BadInputException e) {
+                meter.outcome(BAD_INPUT);
+                return failed(job, e.object(), e.reason(), e.getMessage());
+            } catch (IllegalArgumentException e) {
+                meter.outcome(BAD_INPUT);
+                return failed(job, job.results().get(0).logitsKey(), RequestCollector.BAD_RECORD, e.getMessage());
+            } catch (OutOfMemoryError e) {
+                // the fusion's buffers are unreachable once it unwound; the listener container would stop on an
+                // Error (it hands only exceptions to its error handler), so it ends here as a request failure
+                meter.outcome(RESOURCE_LIMIT);
+                return failed(job, keys.request(job.volumeId(), job.requestId()), RESOURCE_LIMIT,
+                        "out of memory fusing " + FusionEvents.ids(job.results().stream().map(AxisResult::axis)
+                                .toList()) + " (" + e.getMessage() + "); give fusion a larger heap");
+            }
+        }
+    }
+
+    /**
+     * The end of a job that failed {@code triplane.fusion.max-attempts} times: an error event (the reason of a
+     * {@link BadInputException} in the chain, otherwise the exception's class name) and a FAILED status.
+     */
+    Outcome gaveUp(FusionJob job, Throwable failure) {
+        Throwable root = failure;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof BadInputException bad) {
+                return failed(job, bad.object(), bad.reason(), bad.getMessage());
+            }
+            root = t;
+        }
+        return failed(job, keys.request(job.volumeId(), job.requestId()), root.getClass().getSimpleName(),
+                "failed " + properties.maxAttempts() + " times: " + root);
+    }
+
+    /** Leaves the done marker of a request whose SegmentationReady was committed. */
+    void published(Outcome outcome) {
+        SegmentationReady ready = outcome.ready();
+        if (ready != null) {
+            store.put(keys.fusionDone(ready.volumeId(), ready.requestId()), json.writeValueAsBytes(ready),
+                    "application/json");
+        }
+    }
+
+    private Outcome fuse(FusionJob job) {
+        SegmentationReady event;
+        try (RequestFusion.Fused fused = fusion.fuse(job.results(), store::get)) {
+            event = fused.event();
+            store.put(event.segmentationKey(), fused.segmentation(), "application/gzip");
+            store.put(event.uncertaintyKey(), fused.uncertainty(), "application/gzip");
+        }
+        String fusedWith = "fused " + FusionEvents.ids(event.axes()) + " with " + event.fusionRule() + ": "
+                + event.segmentationKey();
+        String detail = job.partial() ? "partial: axes " + FusionEvents.ids(job.missingAxes())
+                + " did not arrive within " + properties.axisTimeout() + "; " + fusedWith : fusedWith;
+        LOG.info("{}/{}: {}", job.volumeId(), job.requestId(), detail);
+        return new Outcome(List.of(new Outbound(Topic.SEGMENTATIONS, event), new Outbound(Topic.STATUS,
+                FusionEvents.status(job.results(), VolumeStatus.State.SEGMENTED, detail))), event);
+    }
+
+    private static Outcome failed(FusionJob job, String object, String reason, String detail) {
+        return new Outcome(FusionEvents.failed(job.results(), object, reason, detail), null);
+    }
+}

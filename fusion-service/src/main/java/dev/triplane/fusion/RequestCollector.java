@@ -1,0 +1,143 @@
+package dev.triplane.fusion;
+
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.Stage;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.JobMeters;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Collects the axis results of each request in the {@value FusionTopology#STORE} store (key
+ * {@code volumeId/requestId}) and, once every axis of its {@code requestAxes} is there, emits one
+ * {@link FusionJob}; the entry becomes a finished marker. A wall-clock punctuator ends requests waiting longer than
+ * {@code axis-timeout}: a partial job under {@code fuse-partial}, an {@code AXIS_TIMEOUT} error and a FAILED
+ * status under {@code fail}; it drops markers older than twice that.
+ *
+ * <p>Nothing here reads an object or takes long: the fusion runs in the consumer step ({@link FusionJobListener}),
+ * so the Streams transaction of a record stays short and Streams' default transaction and poll timeouts hold.
+ */
+final class RequestCollector implements Processor<String, AxisResult, String, Outbound> {
+
+    /** Job outcome of a request failed by the {@code fail} timeout policy. */
+    static final String TIMED_OUT = "TIMED_OUT";
+    /** Error reason of a request whose axes did not arrive in time under the {@code fail} policy. */
+    static final String AXIS_TIMEOUT = "AXIS_TIMEOUT";
+    /** Error reason of an axis result that cannot be fused (ids that make no object key). */
+    static final String BAD_RECORD = "BAD_RECORD";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestCollector.class);
+
+    private final ObjectKeys keys;
+    private final FusionProperties properties;
+    private final JobMeters jobs;
+    private ProcessorContext<String, Outbound> context;
+    private KeyValueStore<String, PendingRequest> requests;
+
+    RequestCollector(ObjectKeys keys, FusionProperties properties, JobMeters jobs) {
+        this.keys = keys;
+        this.properties = properties;
+        this.jobs = jobs;
+    }
+
+    /** How often waiting requests are checked: a quarter of the timeout, at most 30 s. */
+    static Duration punctuateInterval(Duration axisTimeout) {
+        long quarterMs = axisTimeout.toMillis() / 4;
+        return Duration.ofMillis(Math.max(1, Math.min(quarterMs, 30_000)));
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Outbound> context) {
+        this.context = context;
+        this.requests = context.getStateStore(FusionTopology.STORE);
+        context.schedule(punctuateInterval(properties.axisTimeout()), PunctuationType.WALL_CLOCK_TIME,
+                this::expire);
+    }
+
+    @Override
+    public void process(Record<String, AxisResult> record) {
+        AxisResult result = record.value();
+        if (result == null) {
+            return;
+        }
+        if (!ObjectKeys.isVolumeId(result.volumeId()) || !ObjectKeys.isRequestId(result.requestId())) {
+            // no object key can be made for it: refused here rather than failing every later step
+            forward(result.volumeId(), FusionEvents.failed(List.of(result), result.logitsKey(), BAD_RECORD,
+                    "volumeId or requestId is not well-formed: " + result.volumeId() + ", " + result.requestId()));
+            return;
+        }
+        String key = result.volumeId() + "/" + result.requestId();
+        PendingRequest entry = requests.get(key);
+        if (entry != null && entry.finished()) {
+            LOG.info("{}: {} result arrived after the request's job was emitted, ignored", key, result.axis().id());
+            return;
+        }
+        entry = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs()) : entry.with(result);
+        if (entry.missing().isEmpty()) {
+            finish(key, entry, false);
+        } else {
+            requests.put(key, entry);
+        }
+    }
+
+    /** Ends requests waiting past the timeout and drops finished markers older than twice the timeout. */
+    private void expire(long now) {
+        long timeout = properties.axisTimeout().toMillis();
+        List<KeyValue<String, PendingRequest>> due = new ArrayList<>();
+        try (KeyValueIterator<String, PendingRequest> all = requests.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, PendingRequest> e = all.next();
+                boolean expired = e.value.finished() ? now - e.value.finishedMs() > 2 * timeout
+                        : now - e.value.firstArrivedMs() > timeout;
+                if (expired) {
+                    due.add(e);
+                }
+            }
+        }
+        for (KeyValue<String, PendingRequest> e : due) {
+            if (e.value.finished()) {
+                requests.delete(e.key);
+            } else {
+                finish(e.key, e.value, true);
+            }
+        }
+    }
+
+    /** Emits the request's job (or, timed out under the {@code fail} policy, fails it) and leaves its marker. */
+    private void finish(String key, PendingRequest entry, boolean timedOut) {
+        AxisResult first = entry.results().get(0);
+        if (timedOut && properties.onTimeout() == FusionProperties.OnTimeout.FAIL) {
+            try (JobMeters.Job job = jobs.start(Stage.FUSION)) {
+                String detail = "axes " + FusionEvents.ids(entry.missing()) + " did not arrive within "
+                        + properties.axisTimeout() + " (arrived: " + FusionEvents.ids(entry.arrived()) + ")";
+                forward(first.volumeId(), FusionEvents.failed(entry.results(),
+                        keys.request(first.volumeId(), first.requestId()), AXIS_TIMEOUT, detail));
+                job.outcome(TIMED_OUT);
+            }
+        } else {
+            FusionJob job = entry.job();
+            LOG.info("{}: {}job emitted with {}", key, job.partial() ? "partial " : "",
+                    FusionEvents.ids(entry.arrived()));
+            forward(first.volumeId(), List.of(new Outbound(Topic.FUSION_JOBS, job)));
+        }
+        requests.put(key, entry.finish(context.currentSystemTimeMs()));
+    }
+
+    private void forward(String volumeId, List<Outbound> events) {
+        for (Outbound event : events) {
+            context.forward(new Record<>(volumeId, event, context.currentSystemTimeMs()));
+        }
+    }
+}

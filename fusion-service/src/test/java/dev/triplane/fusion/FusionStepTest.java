@@ -1,0 +1,169 @@
+package dev.triplane.fusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.SegmentationReady;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.fusion.FusionRule;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.storage.ObjectStoreException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The fusion step without Kafka, on an in-memory store: outputs stored and events returned, the done marker after
+ * publishing, bad input and an OutOfMemoryError ending the request with an error event and a FAILED status, and
+ * the end of a job that kept failing.
+ */
+class FusionStepTest {
+
+    private static final ObjectKeys KEYS = ObjectKeys.load();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    Path work;
+
+    private final MemoryObjectStore store = new MemoryObjectStore();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @Test
+    void aJobIsFusedStoredAndAnnouncedOnceItsMarkerIsThere() {
+        FusionFixture request = stored(new FusionFixture("r-step"));
+        FusionStep step = step(real());
+
+        FusionStep.Outcome outcome = step.run(job(request, Axis.values()));
+
+        assertThat(outcome.events()).extracting(Outbound::topic).containsExactly(Topic.SEGMENTATIONS, Topic.STATUS);
+        SegmentationReady ready = outcome.ready();
+        assertThat(ready.partial()).isFalse();
+        assertThat(store.exists(ready.segmentationKey())).isTrue();
+        assertThat(store.exists(ready.uncertaintyKey())).isTrue();
+        assertThat(((VolumeStatus) outcome.events().get(1).event()).state()).isEqualTo(VolumeStatus.State.SEGMENTED);
+        String marker = KEYS.fusionDone(request.volumeId, "r-step");
+        assertThat(store.exists(marker)).isFalse();
+
+        step.published(outcome);
+        assertThat(JSON.readValue(store.objects.get(marker), SegmentationReady.class)).isEqualTo(ready);
+        FusionStep.Outcome again = step.run(job(request, Axis.values()));
+        assertThat(again.events()).isEmpty();
+        assertThat(again.ready()).isNull();
+        assertThat(count(FusionStep.FUSED)).isEqualTo(1);
+        assertThat(count(FusionStep.ALREADY_DONE)).isEqualTo(1);
+    }
+
+    @Test
+    void aPartialJobNamesTheMissingAxes() {
+        FusionFixture request = stored(new FusionFixture("r-part"));
+
+        FusionStep.Outcome outcome = step(real()).run(job(request, Axis.AXIAL, Axis.SAGITTAL));
+
+        assertThat(outcome.ready().partial()).isTrue();
+        assertThat(((VolumeStatus) outcome.events().get(1).event()).detail()).contains("partial").contains("coronal");
+        assertThat(count(FusionStep.PARTIAL)).isEqualTo(1);
+    }
+
+    @Test
+    void aCorruptLogitsObjectEndsTheRequestAtOnceWithoutMarker() {
+        FusionFixture request = new FusionFixture("r-corrupt");
+        String corrupt = KEYS.logits(request.volumeId, "r-corrupt", Axis.AXIAL);
+        request.objects.put(corrupt, "not a logit volume".getBytes());
+        stored(request);
+        FusionStep step = step(real());
+
+        FusionStep.Outcome outcome = step.run(job(request, Axis.values()));
+        step.published(outcome);
+
+        assertFailed(outcome, corrupt, "BAD_MAGIC");
+        assertThat(store.exists(KEYS.fusionDone(request.volumeId, "r-corrupt"))).isFalse();
+        assertThat(count(FusionStep.BAD_INPUT)).isEqualTo(1);
+    }
+
+    @Test
+    void anOutOfMemoryErrorEndsTheRequestWithAResourceLimitError() {
+        FusionFixture request = stored(new FusionFixture("r-oom"));
+        FusionStep step = step((results, objects) -> {
+            throw new OutOfMemoryError("Java heap space");
+        });
+
+        FusionStep.Outcome outcome = step.run(job(request, Axis.values()));
+
+        assertFailed(outcome, KEYS.request(request.volumeId, "r-oom"), FusionStep.RESOURCE_LIMIT);
+        assertThat(((ErrorEvent) outcome.events().get(0).event()).detail()).contains("Java heap space");
+        assertThat(count(FusionStep.RESOURCE_LIMIT)).isEqualTo(1);
+        assertThat(store.objects).doesNotContainKey(KEYS.segmentation(request.volumeId, "r-oom"));
+    }
+
+    @Test
+    void aStoreFailureLeavesTheStepForTheErrorHandlerAndGivingUpNamesTheException() {
+        FusionFixture request = stored(new FusionFixture("r-down"));
+        ObjectStoreException down = new ObjectStoreException("store down", null, true);
+        FusionStep step = step((results, objects) -> {
+            throw down;
+        });
+        FusionJob job = job(request, Axis.values());
+
+        assertThatThrownBy(() -> step.run(job)).isSameAs(down);
+        assertThat(count(JobMeters.FAILED)).isEqualTo(1);
+
+        FusionStep.Outcome outcome = step.gaveUp(job, new RuntimeException("listener failed", down));
+        assertFailed(outcome, KEYS.request(request.volumeId, "r-down"), "ObjectStoreException");
+        assertThat(((ErrorEvent) outcome.events().get(0).event()).detail()).contains("failed 3 times")
+                .contains("store down");
+    }
+
+    private void assertFailed(FusionStep.Outcome outcome, String object, String reason) {
+        assertThat(outcome.ready()).isNull();
+        assertThat(outcome.events()).extracting(Outbound::topic).containsExactly(Topic.ERRORS, Topic.STATUS);
+        ErrorEvent error = (ErrorEvent) outcome.events().get(0).event();
+        assertThat(error.object()).isEqualTo(object);
+        assertThat(error.reason()).isEqualTo(reason);
+        assertThat(error.stage()).isEqualTo(Stage.FUSION);
+        assertThat(error.retryable()).isFalse();
+        VolumeStatus status = (VolumeStatus) outcome.events().get(1).event();
+        assertThat(status.state()).isEqualTo(VolumeStatus.State.FAILED);
+        assertThat(status.detail()).startsWith(reason + ": ");
+    }
+
+    private FusionStep step(FusionStep.Fuser fuser) {
+        FusionProperties properties = new FusionProperties("mean-logit", Duration.ofMinutes(30),
+                FusionProperties.OnTimeout.FUSE_PARTIAL, work, work, 3, Duration.ofSeconds(1), Duration.ofMinutes(15));
+        return new FusionStep(fuser, store, KEYS, properties, new JobMeters(registry), JSON);
+    }
+
+    private FusionStep.Fuser real() {
+        return new RequestFusion(new NiftiReader(ReadLimits.defaults()), KEYS, FusionRule.MEAN_LOGIT, 1 << 20,
+                work)::fuse;
+    }
+
+    private FusionFixture stored(FusionFixture fixture) {
+        fixture.objects.forEach((key, bytes) -> store.put(key, bytes, null));
+        return fixture;
+    }
+
+    private static FusionJob job(FusionFixture request, Axis... axes) {
+        List<AxisResult> results = Arrays.stream(axes).map(request::result).toList();
+        List<Axis> missing = Arrays.stream(Axis.values()).filter(a -> !List.of(axes).contains(a)).toList();
+        return new FusionJob(FusionJob.CURRENT_VERSION, request.volumeId, request.requestId, results,
+                !missing.isEmpty(), missing);
+    }
+
+    private long count(String outcome) {
+        return registry.get(JobMeters.DURATION).tag("stage", "FUSION").tag("outcome", outcome).timer().count();
+    }
+}

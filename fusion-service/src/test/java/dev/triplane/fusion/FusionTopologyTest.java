@@ -1,0 +1,193 @@
+package dev.triplane.fusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.geometry.Axis;
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Topic;
+import dev.triplane.infra.Topics;
+import dev.triplane.infra.service.JobMeters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The collecting topology in a {@link TopologyTestDriver}: it emits one {@link FusionJob} per request once its
+ * axes are there, and on the driver's wall clock a partial job or an {@code AXIS_TIMEOUT} failure at the timeout.
+ */
+class FusionTopologyTest {
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+    private static final Topics TOPICS = Topics.load();
+    private static final ObjectKeys KEYS = ObjectKeys.load();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    Path state;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, String> results;
+    private TestOutputTopic<String, String> jobs;
+    private TestOutputTopic<String, String> errors;
+    private TestOutputTopic<String, String> statuses;
+
+    @AfterEach
+    void close() {
+        driver.close();
+    }
+
+    @Test
+    void threeAxesGiveOneCompleteJobAndADuplicateNoSecond() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        FusionFixture request = new FusionFixture("r-full");
+        publish(request.result(Axis.SAGITTAL));
+        publish(request.result(Axis.AXIAL));
+        assertThat(jobs.isEmpty()).isTrue();
+        publish(request.result(Axis.CORONAL));
+
+        List<FusionJob> emitted = read(jobs, FusionJob.class);
+        assertThat(emitted).singleElement().satisfies(job -> {
+            assertThat(job.volumeId()).isEqualTo(request.volumeId);
+            assertThat(job.requestId()).isEqualTo("r-full");
+            assertThat(job.results()).extracting(AxisResult::axis).containsExactly(Axis.values());
+            assertThat(job.partial()).isFalse();
+            assertThat(job.missingAxes()).isEmpty();
+        });
+        assertThat(jobs.readKeyValuesToList()).isEmpty();
+
+        publish(request.result(Axis.CORONAL));
+        driver.advanceWallClockTime(TIMEOUT.plusMinutes(1));
+        assertThat(jobs.isEmpty()).isTrue();
+        assertThat(errors.isEmpty()).isTrue();
+        assertThat(statuses.isEmpty()).isTrue();
+    }
+
+    @Test
+    void theStoreHoldsTypedEntriesAndAFinishedMarkerWithoutResults() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        FusionFixture request = new FusionFixture("r-typed");
+        KeyValueStore<String, PendingRequest> store = driver.getKeyValueStore(FusionTopology.STORE);
+        String key = request.volumeId + "/r-typed";
+
+        publish(request.result(Axis.AXIAL));
+        assertThat(store.get(key).arrived()).containsExactly(Axis.AXIAL);
+        assertThat(store.get(key).finished()).isFalse();
+        publish(request.result(Axis.CORONAL));
+        publish(request.result(Axis.SAGITTAL));
+        assertThat(store.get(key).finished()).isTrue();
+        assertThat(store.get(key).results()).isEmpty();
+
+        // markers go twice the timeout after the request finished
+        driver.advanceWallClockTime(TIMEOUT.multipliedBy(2).plusMinutes(1));
+        assertThat(store.get(key)).isNull();
+    }
+
+    @Test
+    void twoOfThreeAxesGiveAPartialJobOnlyOnceTheTimeoutPassedOnTheWallClock() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        FusionFixture request = new FusionFixture("r-partial");
+        publish(request.result(Axis.AXIAL));
+        publish(request.result(Axis.SAGITTAL));
+
+        driver.advanceWallClockTime(TIMEOUT.minusMinutes(1));
+        assertThat(jobs.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofMinutes(2).plus(RequestCollector.punctuateInterval(TIMEOUT)));
+
+        assertThat(read(jobs, FusionJob.class)).singleElement().satisfies(job -> {
+            assertThat(job.partial()).isTrue();
+            assertThat(job.results()).extracting(AxisResult::axis).containsExactly(Axis.AXIAL, Axis.SAGITTAL);
+            assertThat(job.missingAxes()).containsExactly(Axis.CORONAL);
+        });
+        publish(request.result(Axis.CORONAL));
+        assertThat(jobs.isEmpty()).isTrue();
+        assertThat(errors.isEmpty()).isTrue();
+    }
+
+    @Test
+    void underTheFailPolicyATimedOutRequestFailsWithAnAxisTimeoutErrorAndNoJob() {
+        start(FusionProperties.OnTimeout.FAIL);
+        FusionFixture request = new FusionFixture("r-timeout");
+        publish(request.result(Axis.AXIAL));
+
+        driver.advanceWallClockTime(TIMEOUT.plus(RequestCollector.punctuateInterval(TIMEOUT)).plusSeconds(1));
+
+        assertThat(jobs.isEmpty()).isTrue();
+        assertThat(read(errors, ErrorEvent.class)).singleElement().satisfies(e -> {
+            assertThat(e.object()).isEqualTo(KEYS.request(request.volumeId, "r-timeout"));
+            assertThat(e.stage()).isEqualTo(Stage.FUSION);
+            assertThat(e.reason()).isEqualTo(RequestCollector.AXIS_TIMEOUT);
+            assertThat(e.retryable()).isFalse();
+            assertThat(e.detail()).contains("coronal, sagittal");
+        });
+        assertThat(read(statuses, VolumeStatus.class)).singleElement().satisfies(s -> {
+            assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED);
+            assertThat(s.requestId()).isEqualTo("r-timeout");
+            assertThat(s.detail()).contains(RequestCollector.AXIS_TIMEOUT);
+        });
+    }
+
+    @Test
+    void aResultWhoseIdsMakeNoObjectKeyFailsAtOnce() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        AxisResult valid = new FusionFixture("r-ok").result(Axis.AXIAL);
+        AxisResult bad = new AxisResult(valid.version(), "not-a-sha", "r-bad", valid.axis(), valid.requestAxes(),
+                valid.logitsKey(), valid.imageKey(), null, valid.structures(), valid.frames(), valid.timings(),
+                valid.worker(), valid.datasetTag());
+        publish(bad);
+
+        assertThat(read(errors, ErrorEvent.class)).singleElement()
+                .satisfies(e -> assertThat(e.reason()).isEqualTo(RequestCollector.BAD_RECORD));
+        assertThat(read(statuses, VolumeStatus.class)).singleElement()
+                .satisfies(s -> assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED));
+        assertThat(jobs.isEmpty()).isTrue();
+    }
+
+    private void start(FusionProperties.OnTimeout onTimeout) {
+        FusionProperties properties = new FusionProperties("mean-logit", TIMEOUT, onTimeout, state, state, 3,
+                Duration.ofSeconds(1), Duration.ofMinutes(15));
+        StreamsBuilder builder = new StreamsBuilder();
+        FusionTopology.build(builder, TOPICS, KEYS, properties, new JobMeters(new SimpleMeterRegistry()), JSON);
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "fusion-topology-test");
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        config.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        driver = new TopologyTestDriver(builder.build(), config, Instant.parse("2026-12-01T00:00:00Z"));
+        results = driver.createInputTopic(TOPICS.name(Topic.AXIS_RESULTS), new StringSerializer(),
+                new StringSerializer());
+        jobs = output(Topic.FUSION_JOBS);
+        errors = output(Topic.ERRORS);
+        statuses = output(Topic.STATUS);
+    }
+
+    private TestOutputTopic<String, String> output(Topic topic) {
+        return driver.createOutputTopic(TOPICS.name(topic), new StringDeserializer(), new StringDeserializer());
+    }
+
+    private void publish(AxisResult result) {
+        results.pipeInput(result.volumeId(), JSON.writeValueAsString(result));
+    }
+
+    private static <T> List<T> read(TestOutputTopic<String, String> topic, Class<T> type) {
+        return topic.readValuesToList().stream().map(v -> JSON.readValue(v, type)).toList();
+    }
+}
