@@ -10,13 +10,14 @@ import java.util.List;
  * arguments that differ per service. Start order is declaration order; stop order the reverse.
  */
 public enum Service {
-    // Heaps are issue 12's budgets, which a clinical-size CT (512x512x300, 117 structures) must fit: they leave
-    // room on the 2-core, 24 GiB reference machine for ONNX Runtime's native memory outside the worker's heap
-    // (about 3.3 GiB for SAM2.1 tiny), the broker and s3proxy.
+    // Heaps a clinical-size CT (512x512x300, 117 structures) fits (benchmarks/run scale): they leave room on the
+    // 2-core, 24 GiB reference machine for ONNX Runtime's native memory outside the worker's heap (about 3.3 GiB
+    // for SAM2.1 tiny), the broker and s3proxy. Metrics holds both label maps as int32 plus a box per core: 1 GB
+    // ran out of heap on that CT.
     INGEST("ingest-service", "1g", "-XX:+UseSerialGC"),
     AXIS_WORKER("axis-worker", "4g", "-XX:+UseParallelGC"),
     FUSION("fusion-service", "2g", "-XX:+UseParallelGC"),
-    METRICS("metrics-service", "1g", "-XX:+UseSerialGC");
+    METRICS("metrics-service", "2g", "-XX:+UseSerialGC");
 
     private final String module;
     private final String defaultHeap;
