@@ -77,7 +77,7 @@ public record IngestProperties(@DefaultValue Inbox inbox, @DefaultValue Request 
      *                         ({@link MemoryModel#SAM2_BANK_BYTES})
      */
     public record Memory(@DefaultValue("4GB") DataSize workerHeap, @DefaultValue("2GB") DataSize fusionHeap,
-            @DefaultValue("2GB") DataSize metricsHeap, @DefaultValue("0.8") double usableFraction,
+            @DefaultValue("1GB") DataSize metricsHeap, @DefaultValue("0.8") double usableFraction,
             DataSize bankPerStructure) {
 
         public Memory {

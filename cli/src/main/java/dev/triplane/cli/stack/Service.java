@@ -12,12 +12,13 @@ import java.util.List;
 public enum Service {
     // Heaps a clinical-size CT (512x512x300, 117 structures) fits (benchmarks/run scale): they leave room on the
     // 2-core, 24 GiB reference machine for ONNX Runtime's native memory outside the worker's heap (about 3.3 GiB
-    // for SAM2.1 tiny), the broker and s3proxy. Metrics holds both label maps as int32 plus a box per core: 1 GB
-    // ran out of heap on that CT.
+    // for SAM2.1 tiny), the broker and s3proxy. Metrics holds both label maps as int32 (315 MB each on that CT):
+    // G1 places such arrays in any free regions, where the serial collector's old generation, two thirds of 1 GB,
+    // could not hold them both.
     INGEST("ingest-service", "1g", "-XX:+UseSerialGC"),
     AXIS_WORKER("axis-worker", "4g", "-XX:+UseParallelGC"),
     FUSION("fusion-service", "2g", "-XX:+UseParallelGC"),
-    METRICS("metrics-service", "2g", "-XX:+UseSerialGC");
+    METRICS("metrics-service", "1g", "-XX:+UseG1GC");
 
     private final String module;
     private final String defaultHeap;

@@ -18,13 +18,13 @@ class ServiceHeapTest {
         assertThat(Service.INGEST.jvmOptions(defaults)).contains("-Xmx1g");
         assertThat(Service.AXIS_WORKER.jvmOptions(defaults)).contains("-Xmx4g");
         assertThat(Service.FUSION.jvmOptions(defaults)).contains("-Xmx2g");
-        assertThat(Service.METRICS.jvmOptions(defaults)).contains("-Xmx2g");
+        assertThat(Service.METRICS.jvmOptions(defaults)).contains("-Xmx1g", "-XX:+UseG1GC");
 
         LaunchSettings small = new LaunchSettings(ROOT, ROOT, ModelChoice.of(ROOT, null), null,
                 Map.of(Service.FUSION, "512m", Service.AXIS_WORKER, "1g"));
         assertThat(Service.FUSION.jvmOptions(small)).contains("-Xmx512m").doesNotContain("-Xmx2g");
         assertThat(Service.AXIS_WORKER.jvmOptions(small)).contains("-Xmx1g");
-        assertThat(Service.METRICS.jvmOptions(small)).contains("-Xmx2g");
+        assertThat(Service.METRICS.jvmOptions(small)).contains("-Xmx1g");
     }
 
     @Test
