@@ -717,7 +717,7 @@ IMAGE_STD = (0.229, 0.224, 0.225)
 
 
 def axial_frames(volume, size, window):
-    """METHOD.md §1 preprocessing of every axial slice: frame row = j, column = i; float32 throughout."""
+    """docs/method.md §1 preprocessing of every axial slice: frame row = j, column = i; float32 throughout."""
     lo, hi = np.float32(window[0]), np.float32(window[1])
     mean = torch.tensor(IMAGE_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
     std = torch.tensor(IMAGE_STD, dtype=torch.float32).view(1, 3, 1, 1)
@@ -935,7 +935,7 @@ def sine_pe_1d(positions, dim):
 
 
 class OnnxVideoEngine:
-    """Reference for the Java engine: the graphs of model_dir plus every rule METHOD.md §2 keeps outside them.
+    """Reference for the Java engine: the graphs of model_dir plus every rule docs/method.md §2 keeps outside them.
 
     Covers what the fixture exercises: all prompts are added before propagation (every prompted frame is an
     initial conditioning frame), max_cond_frames_in_attn = -1, memory_temporal_stride_for_eval = 1, one

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The bucket and the deterministic object keys of {@code triplane/layout.json} (METHOD.md §4): the same
+ * The bucket and the deterministic object keys of {@code triplane/layout.json} (docs/method.md §4): the same
  * inputs always give the same key, so every pipeline step can overwrite its output idempotently.
  *
  * <p>{@code volumeId} is the SHA-256 of the image file's bytes exactly as dropped or uploaded (compressed or

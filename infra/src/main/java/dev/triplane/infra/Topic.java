@@ -3,7 +3,7 @@ package dev.triplane.infra;
 import java.util.Locale;
 
 /**
- * The logical topics of the pipeline (METHOD.md §4). Names, partitions and retention are not here but in
+ * The logical topics of the pipeline (docs/method.md §4). Names, partitions and retention are not here but in
  * {@code triplane/layout.json}, read by {@link Topics}; {@link #id()} is the entry's key in that file.
  */
 public enum Topic {

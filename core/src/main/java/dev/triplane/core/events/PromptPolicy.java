@@ -8,7 +8,7 @@ import java.util.EnumSet;
 import java.util.List;
 
 /**
- * Where an axis job's prompts come from: derived from the reference labels (evaluation mode, METHOD.md §1)
+ * Where an axis job's prompts come from: derived from the reference labels (evaluation mode, docs/method.md §1)
  * with a budget, slice selector and prompt kinds, or a user prompt file ({@code docs/prompts.md}) in the store.
  *
  * @param source        {@link Source#LABELS} or {@link Source#FILE}

@@ -1,5 +1,5 @@
 /**
- * The event records of the pipeline's Kafka topics (METHOD.md §4), one record per topic value, all keyed by
+ * The event records of the pipeline's Kafka topics (docs/method.md §4), one record per topic value, all keyed by
  * {@code volumeId}: {@link VolumeAccepted} ({@code triplane.volumes}), {@link AxisJob}
  * ({@code triplane.axis-jobs}), {@link AxisResult} ({@code triplane.axis-results}), {@link FusionJob}
  * ({@code triplane.fusion-jobs}), {@link SegmentationReady}

@@ -4,7 +4,7 @@ import dev.triplane.core.geometry.Axis;
 import java.util.Locale;
 
 /**
- * How the per-axis logits of one structure become one mask (METHOD.md §1), and the score that decides
+ * How the per-axis logits of one structure become one mask (docs/method.md §1), and the score that decides
  * between structures claiming the same voxel. Logits are clamped to [-32, 32] first. With n axes present
  * (1..3):
  * <ul>

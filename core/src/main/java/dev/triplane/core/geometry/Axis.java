@@ -4,7 +4,7 @@ import dev.triplane.core.NamedOption;
 import java.util.Locale;
 
 /**
- * A viewing axis of a volume in RAS+ voxel order (METHOD.md §1): the axis a pseudo-video iterates.
+ * A viewing axis of a volume in RAS+ voxel order (docs/method.md §1): the axis a pseudo-video iterates.
  *
  * <p>Frames are 2D slices, row-major with width fastest. In-plane axes per view:
  * axial iterates k, width = i, height = j; coronal iterates j, width = i, height = k;

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 
 /**
  * Dice, IoU, HD, HD95, ASSD and NSD between a predicted and a reference segmentation on the same grid, in mm
- * using {@link Grid#spacing()} (METHOD.md §3).
+ * using {@link Grid#spacing()} (docs/method.md §3).
  *
  * <p>Surface of a mask: its voxels with at least one 6-connected neighbour outside it, outside the volume counting
  * as background (scipy {@code binary_erosion} XOR the mask, as MONAI and medpy do). Directed surface distances go
@@ -162,7 +162,7 @@ public final class SegmentationMetrics {
                 options.profile(), null);
     }
 
-    /** The empty-mask policy of METHOD.md §3. */
+    /** The empty-mask policy of docs/method.md §3. */
     private static StructureMetrics missing(int id, long predCount, long refCount, MetricOptions options) {
         double overlap;
         String note;

@@ -36,7 +36,7 @@ public record DerivationOptions(Set<PromptKind> kinds, int budget, SliceSelector
     }
 
     /**
-     * A box on the first and last frame of the extent (METHOD.md's reading of the paper's baseline), range
+     * A box on the first and last frame of the extent (docs/method.md's reading of the paper's baseline), range
      * margin 2, no negative points (their margin 5 pixels when turned on).
      */
     public static DerivationOptions defaults() {

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Prompts derived from a reference label volume in RAS+ voxel order, per structure and axis (METHOD.md §1,
+ * Prompts derived from a reference label volume in RAS+ voxel order, per structure and axis (docs/method.md §1,
  * evaluation mode): the prompted frames come from a {@link SliceSelector} over the structure's area per
  * frame, and each prompted frame gets the kinds asked for:
  * <ul>

@@ -3,7 +3,7 @@ package dev.triplane.core.prompts;
 import dev.triplane.core.NamedOption;
 import java.util.Locale;
 
-/** The prompt types derived from a reference label on a prompted frame (METHOD.md §1). */
+/** The prompt types derived from a reference label on a prompted frame (docs/method.md §1). */
 public enum PromptKind implements NamedOption {
     /** Tight bounding box of the structure in the frame. */
     BOX,

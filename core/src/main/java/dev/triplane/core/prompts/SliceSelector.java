@@ -5,7 +5,7 @@ import java.util.TreeSet;
 
 /**
  * Chooses the prompted (conditioning) frames of a structure along an axis from its area per frame, for a
- * prompt budget B >= 2 (METHOD.md §1). Only frames holding the structure are chosen; choices that land on
+ * prompt budget B >= 2 (docs/method.md §1). Only frames holding the structure are chosen; choices that land on
  * the same frame collapse, so a structure thinner than B frames gets fewer prompts. Results are ascending.
  */
 public enum SliceSelector implements NamedOption {

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A propagation strategy of METHOD.md §1 as parameters of SAM2's memory bank: the single place that defines
+ * A propagation strategy of docs/method.md §1 as parameters of SAM2's memory bank: the single place that defines
  * the presets {@code np}, {@code baseline}, {@code sps}, {@code is} and {@code is+sps}, used by the library,
  * the job events and the ablation alike.
  *

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The memories SAM2 attends when it segments one non-conditioning frame of a pass: the rules of the official
  * {@code SAM2Base._prepare_memory_conditioned_features} (sam2 1.1.0, SAM2.1 configs, evaluation mode,
- * {@code memory_temporal_stride_for_eval = 1}) with the SPS and IS policies of METHOD.md §1 applied.
+ * {@code memory_temporal_stride_for_eval = 1}) with the SPS and IS policies of docs/method.md §1 applied.
  *
  * <p>Frames are indexed 0..L-1 within the propagated range (the pseudo-video the engine builds).
  * <ul>

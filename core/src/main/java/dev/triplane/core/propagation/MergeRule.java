@@ -2,7 +2,7 @@ package dev.triplane.core.propagation;
 
 import dev.triplane.core.NamedOption;
 
-/** How the outputs of a frame visited by several propagation passes become one (METHOD.md §1). */
+/** How the outputs of a frame visited by several propagation passes become one (docs/method.md §1). */
 public enum MergeRule implements NamedOption {
     /** The official video predictor's behaviour: the pass that visits the frame last overwrites it. */
     LAST_PASS_WINS("official"),

@@ -3,7 +3,7 @@ package dev.triplane.core.propagation;
 import java.util.Arrays;
 
 /**
- * Multi-pass refinement (METHOD.md §1, our reading): which frames of one structure a finished propagation hands
+ * Multi-pass refinement (docs/method.md §1, our reading): which frames of one structure a finished propagation hands
  * to the next one as extra mask-conditioning frames, and their masks.
  *
  * <p>The structure's conditioning frames cut its frames into segments: before the first, between two consecutive

@@ -1,7 +1,7 @@
 package dev.triplane.core.sam2;
 
 /**
- * Turns a CT frame in Hounsfield units into the SAM2 image-encoder input (METHOD.md §1): clip to the window
+ * Turns a CT frame in Hounsfield units into the SAM2 image-encoder input (docs/method.md §1): clip to the window
  * [lo, hi], scale to 0..255, bilinear resize to S x S, divide by 255, normalise with the ImageNet mean and
  * standard deviation, three identical channels before normalisation.
  *

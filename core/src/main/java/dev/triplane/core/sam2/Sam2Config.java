@@ -34,7 +34,7 @@ public record Sam2Config(String model, int imageSize, int hiddenDim, int memDim,
         Map<String, List<String>> graphInputs, Map<String, String> graphFiles, Map<String, String> sha256,
         JsonNode flags) {
 
-    /** The four graphs of the ONNX contract (METHOD.md §2). */
+    /** The four graphs of the ONNX contract (docs/method.md §2). */
     public static final List<String> GRAPHS = List.of("image_encoder", "memory_attention", "sam_heads",
             "memory_encoder");
 

@@ -10,7 +10,7 @@ import java.util.List;
  * @param prompts the prompts, any order, all within {@code first..last}
  * @param first first frame the structure is tracked on
  * @param last last frame the structure is tracked on (beyond the video means its end); frames outside
- *     {@code first..last} are not segmented (METHOD.md §1: with prompts from labels, frames outside the extent
+ *     {@code first..last} are not segmented (docs/method.md §1: with prompts from labels, frames outside the extent
  *     plus a margin need not be propagated)
  */
 public record StructurePrompts(int id, List<FramePrompt> prompts, int first, int last) {

@@ -7,7 +7,7 @@ import dev.triplane.core.fixtures.Fixtures;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** Resizes, memory-encoder mask input (METHOD.md §2 item 3) and hole filling (item 8). */
+/** Resizes, memory-encoder mask input (docs/method.md §2 item 3) and hole filling (item 8). */
 class MaskPlumbingTest {
 
     private static final Fixtures SAM2 = Fixtures.of("sam2");

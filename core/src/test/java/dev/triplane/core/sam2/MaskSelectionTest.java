@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** METHOD.md §2 item 5: multimask choice, the stability fallback, -1024 and no_obj_ptr for absent objects. */
+/** docs/method.md §2 item 5: multimask choice, the stability fallback, -1024 and no_obj_ptr for absent objects. */
 class MaskSelectionTest {
 
     private static final Sam2Config CONFIG = MemoryTokensTest.CONFIG;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * METHOD.md §2 items 1-2 as the engine runs them: {@link MemorySelection} over a {@link MemoryBank}'s frames,
+ * docs/method.md §2 items 1-2 as the engine runs them: {@link MemorySelection} over a {@link MemoryBank}'s frames,
  * then {@link MemoryTokens}' temporal slots and encodings, pointers, their positions and split.
  */
 class MemoryTokensTest {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * METHOD.md §2 rules that need the graphs (micro model on CT frames): items 3, 4, 6 and 7, and the memory bound.
+ * docs/method.md §2 rules that need the graphs (micro model on CT frames): items 3, 4, 6 and 7, and the memory bound.
  * Frame-0 and frame-1 outputs are rebuilt step by step from the adapters and compared with the propagator.
  */
 class PropagationRulesTest {
