@@ -88,15 +88,16 @@ public final class FusionScaleBenchmark {
         }
         long fused = System.nanoTime();
         NiftiHeader header = NiftiHeader.forGrid(grid);
+        LabelVolume fusedLabels = fusion.labels();
         try (OutputStream out = Files.newOutputStream(work.resolve("segmentation.nii.gz"))) {
-            NiftiWriter.write(out, "segmentation", fusion.labels(), header, true);
+            NiftiWriter.write(out, "segmentation", fusedLabels, header, true);
         }
         try (OutputStream out = Files.newOutputStream(work.resolve("uncertainty.nii.gz"))) {
             NiftiWriter.write(out, "uncertainty", fusion.uncertainty(), header, true);
         }
         logits.values().forEach(AxisLogits::close);
         long peak = heapPools().stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-        int[] out = fusion.labels().labels();
+        int[] out = fusedLabels.labels();
         long agree = IntStream.range(0, out.length).parallel().filter(v -> out[v] == labels[v]).count();
         System.out.printf("fusion of %d structures: %.1f s (fusing %.1f s, writing both NIfTI %.1f s); heap %.0f MiB "
                         + "before, peak pools %.0f MiB during; labels equal to the phantom's on %.2f%% of voxels%n",

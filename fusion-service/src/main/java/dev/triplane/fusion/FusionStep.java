@@ -5,6 +5,7 @@ import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
@@ -38,7 +39,7 @@ final class FusionStep {
     static final String BAD_INPUT = "BAD_INPUT";
     static final String ALREADY_DONE = "ALREADY_DONE";
     /** Job outcome and error reason of a fusion that ran out of memory. */
-    static final String RESOURCE_LIMIT = "RESOURCE_LIMIT";
+    static final String RESOURCE_LIMIT = InvalidVolumeException.Reason.RESOURCE_LIMIT.name();
 
     private static final Logger LOG = LoggerFactory.getLogger(FusionStep.class);
 

@@ -5,6 +5,7 @@ import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.events.Stage;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.service.JobMeters;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
     /** Error reason of a request whose axes did not arrive in time under the {@code fail} policy. */
     static final String AXIS_TIMEOUT = "AXIS_TIMEOUT";
     /** Error reason of an axis result that cannot be fused (ids that make no object key). */
-    static final String BAD_RECORD = "BAD_RECORD";
+    static final String BAD_RECORD = DeadLetterErrorHandlers.BAD_RECORD;
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestCollector.class);
 
