@@ -135,7 +135,7 @@ public final class ScaleBenchmark {
                 Map<String, StageJobs> before = jobDurations(running);
                 PipelineClient client = new PipelineClient(new StackInfo(stack.bootstrapServers(), stack.s3(),
                         stack.bucket(), stack.bucketFolder().toString(), services.get(Service.INGEST).url(),
-                        Map.of(), Map.of()));
+                        services.ingestToken(), Map.of(), Map.of()));
                 long start = System.nanoTime();
                 Submitted submitted = client.submit(new Submission(image, labels, null, "present", null, null, tag,
                         null, null, null, null));

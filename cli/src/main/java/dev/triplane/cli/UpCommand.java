@@ -57,7 +57,7 @@ final class UpCommand implements Callable<Integer> {
         out.println("  kafka   " + info.bootstrapServers());
         out.println("  s3      " + info.s3().url() + "  bucket " + info.bucket() + "  (objects on disk: "
                 + info.bucketFolder() + ")");
-        out.println("  ingest  " + info.ingestUrl());
+        out.println("  ingest  " + info.ingestUrl() + "  (API token: ingestToken in stack.json)");
         info.logs().forEach((name, log) -> {
             if (info.pids().containsKey(name)) {
                 out.println("  " + name + "  pid " + info.pids().get(name) + "  log " + log);

@@ -63,7 +63,7 @@ class LocalServicesTest {
         launcher = ServiceLauncher.start(List.of(Service.INGEST, Service.METRICS), stack.serviceProperties(),
                 new LaunchSettings(ROOT, dataDir, ModelChoice.of(ROOT, null), null), Duration.ofMinutes(4));
         new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
-                launcher.get(Service.INGEST).url(), Map.of(), Map.of()).write(dataDir);
+                launcher.get(Service.INGEST).url(), launcher.ingestToken(), Map.of(), Map.of()).write(dataDir);
         client = new PipelineClient(StackInfo.read(dataDir));
     }
 

@@ -100,7 +100,8 @@ class PipelineEndToEndTest {
         launcher = ServiceLauncher.start(Service.pipeline(2), properties,
                 new LaunchSettings(ROOT, work, ModelChoice.of(ROOT, null), tag), Duration.ofMinutes(5));
         StackInfo info = new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(),
-                stack.bucketFolder().toString(), launcher.get(Service.INGEST).url(), Map.of(), Map.of());
+                stack.bucketFolder().toString(), launcher.get(Service.INGEST).url(), launcher.ingestToken(), Map.of(),
+                Map.of());
         client = new PipelineClient(info);
         store = new MinioObjectStore(stack.s3(), stack.bucket());
         sample = new NiftiReader(ReadLimits.defaults()).read(SAMPLE_IMAGE);
@@ -234,7 +235,7 @@ class PipelineEndToEndTest {
         store.put(prefix + "labels/example.nii.gz", SAMPLE_LABELS, "application/gzip");
         Path stackDir = Files.createDirectories(work.resolve("stack"));
         new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
-                launcher.get(Service.INGEST).url(), Map.of(), Map.of()).write(stackDir);
+                launcher.get(Service.INGEST).url(), launcher.ingestToken(), Map.of(), Map.of()).write(stackDir);
         Path out = work.resolve("ablate");
         CliRun run = CliRun.of("ablate", "--through-pipeline", "--stack", stackDir.toString(),
                 "--data", "s3://" + stack.bucket() + "/" + prefix, "--structures", "liver,spleen",

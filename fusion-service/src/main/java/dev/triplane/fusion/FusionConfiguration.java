@@ -91,7 +91,7 @@ class FusionConfiguration {
     RequestFusion requestFusion(NiftiReader reader, ObjectKeys keys, FusionProperties fusion,
             TriplaneProperties triplane) {
         return new RequestFusion(reader, keys, fusion.fusionRule(), triplane.limits().maxVoxelBytes().toBytes(),
-                fusion.workDir());
+                fusion.workDir(), triplane.privacy().scrubHeaderText());
     }
 
     @Bean

@@ -56,17 +56,22 @@ final class RequestFusion {
     private final FusionRule rule;
     private final long maxLogitBytes;
     private final Path workDir;
+    private final boolean scrubHeaderText;
 
     /**
-     * @param maxLogitBytes most bytes the decoded logits of one axis may take when stored whole (format 1)
-     * @param workDir       where the logits and the outputs of a request are kept while it is fused
+     * @param maxLogitBytes   most bytes the decoded logits of one axis may take when stored whole (format 1)
+     * @param workDir         where the logits and the outputs of a request are kept while it is fused
+     * @param scrubHeaderText whether the results' headers leave out the input's free text
+     *                        ({@code triplane.privacy.scrub-header-text})
      */
-    RequestFusion(NiftiReader reader, ObjectKeys keys, FusionRule rule, long maxLogitBytes, Path workDir) {
+    RequestFusion(NiftiReader reader, ObjectKeys keys, FusionRule rule, long maxLogitBytes, Path workDir,
+            boolean scrubHeaderText) {
         this.reader = reader;
         this.keys = keys;
         this.rule = rule;
         this.maxLogitBytes = maxLogitBytes;
         this.workDir = workDir;
+        this.scrubHeaderText = scrubHeaderText;
     }
 
     FusionRule rule() {
@@ -105,7 +110,8 @@ final class RequestFusion {
         AxisResult first = byAxis.get(0);
         String volumeId = first.volumeId();
         String requestId = first.requestId();
-        NiftiHeader image = readImageHeader(first.imageKey(), objects);
+        NiftiHeader input = readImageHeader(first.imageKey(), objects);
+        NiftiHeader image = scrubHeaderText ? input.withoutText() : input;
         Reorientation reorientation = Reorientation.toRas(image.grid());
         Map<Axis, AxisLogits> logits = new EnumMap<>(Axis.class);
         List<Path> work = new ArrayList<>();

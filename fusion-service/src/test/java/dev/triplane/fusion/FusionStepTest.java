@@ -148,7 +148,7 @@ class FusionStepTest {
 
     private FusionStep.Fuser real() {
         return new RequestFusion(new NiftiReader(ReadLimits.defaults()), KEYS, FusionRule.MEAN_LOGIT, 1 << 20,
-                work)::fuse;
+                work, true)::fuse;
     }
 
     private FusionFixture stored(FusionFixture fixture) {

@@ -26,7 +26,7 @@ class FusionWarmupTest {
     void fusesTheSyntheticScanBackToItsLabelsOnItsGrid() {
         SyntheticScan scan = SyntheticScan.create();
         FusionWarmup warmup = new FusionWarmup(new RequestFusion(READER, ObjectKeys.load(), FusionRule.MEAN_LOGIT,
-                Long.MAX_VALUE, work), ObjectKeys.load());
+                Long.MAX_VALUE, work, true), ObjectKeys.load());
 
         RequestFusion.Fused fused = warmup.fuse(scan);
 

@@ -55,6 +55,10 @@ class RequestFusionTest {
         assertThat(segmentation.header().qformCode()).isEqualTo(template.header().qformCode());
         assertThat(segmentation.header().sformCode()).isEqualTo(template.header().sformCode());
         assertThat(segmentation.header().quaternion()).containsExactly(template.header().quaternion());
+        // triplane.privacy.scrub-header-text: the input's free text stays out of the results
+        assertThat(template.header().descrip()).isNotEmpty();
+        assertThat(segmentation.header().descrip()).isEmpty();
+        assertThat(READER.read(fused.uncertainty()).header().descrip()).isEmpty();
         assertThat(segmentation.toLabelVolume().labels()).containsExactly(FusionFixture.expectedLabels());
 
         float[] uncertainty = READER.read(fused.uncertainty())
@@ -140,7 +144,7 @@ class RequestFusionTest {
     }
 
     private RequestFusion fusion(FusionRule rule) {
-        return new RequestFusion(READER, KEYS, rule, 1 << 20, work);
+        return new RequestFusion(READER, KEYS, rule, 1 << 20, work, true);
     }
 
     private List<AxisResult> results(Axis... axes) {

@@ -3,10 +3,13 @@ package dev.triplane.infra;
 import dev.triplane.core.geometry.Axis;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,6 +24,9 @@ import tools.jackson.databind.JsonNode;
  * is 1 to 64 characters of {@code [A-Za-z0-9._-]} starting with a letter or digit, so keys need no escaping.
  */
 public final class ObjectKeys {
+
+    /** Longest key S3 stores, in bytes of UTF-8. */
+    public static final int MAX_KEY_BYTES = 1024;
 
     private static final Pattern VOLUME_ID = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -157,6 +163,41 @@ public final class ObjectKeys {
             throw new IllegalArgumentException("model name must match " + REQUEST_ID.pattern() + ": " + name);
         }
         return model.replace("{name}", name);
+    }
+
+    /**
+     * Why a key or file name that a user chose is refused, or empty when it is fine: a {@code ..} path segment
+     * (it climbs out of its folder wherever keys become paths: file-system S3 servers, sync tools, downstream
+     * consumers), a control character (it forges log lines and breaks tools), or more than {@link #MAX_KEY_BYTES}
+     * bytes of UTF-8.
+     */
+    public static Optional<String> unsafeName(String name) {
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            return Optional.of("longer than " + MAX_KEY_BYTES + " bytes of UTF-8");
+        }
+        if (name.chars().anyMatch(Character::isISOControl)) {
+            return Optional.of("holds a control character");
+        }
+        if (Arrays.asList(name.split("[/\\\\]", -1)).contains("..")) {
+            return Optional.of("has a '..' path segment");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * {@code name} as errors and logs may show it: control characters as Java unicode escapes (a backslash, u and
+     * four hex digits), cut after 200 characters.
+     */
+    public static String printable(String name) {
+        StringBuilder shown = new StringBuilder();
+        name.codePoints().limit(200).forEach(c -> {
+            if (Character.isISOControl(c)) {
+                shown.append(String.format("\\u%04x", c));
+            } else {
+                shown.appendCodePoint(c);
+            }
+        });
+        return name.codePointCount(0, name.length()) > 200 ? shown + "..." : shown.toString();
     }
 
     /** Whether {@code id} is a well-formed volume id. */

@@ -33,6 +33,21 @@ class ObjectKeysTest {
     }
 
     @Test
+    void userNamesWithParentSegmentsControlCharactersOrOver1024BytesAreRefused() {
+        assertThat(ObjectKeys.unsafeName("inbox/ct/scan..v2/a..b.nii.gz")).isEmpty();
+        assertThat(ObjectKeys.unsafeName("inbox/\u00e9t\u00e9/" + "x".repeat(1000))).isEmpty(); // 1012 bytes
+        assertThat(ObjectKeys.unsafeName("inbox/../volumes/x.nii.gz")).contains("has a '..' path segment");
+        assertThat(ObjectKeys.unsafeName("..")).contains("has a '..' path segment");
+        assertThat(ObjectKeys.unsafeName("inbox\\..\\x.nii")).contains("has a '..' path segment");
+        assertThat(ObjectKeys.unsafeName("inbox/a\nFAKE LOG LINE.nii")).contains("holds a control character");
+        assertThat(ObjectKeys.unsafeName("inbox/a\u0085.nii")).contains("holds a control character");
+        assertThat(ObjectKeys.unsafeName("inbox/" + "\u00e9".repeat(510))).contains("longer than 1024 bytes of UTF-8");
+
+        assertThat(ObjectKeys.printable("inbox/a\nb\u0000.nii")).isEqualTo("inbox/a\\u000ab\\u0000.nii");
+        assertThat(ObjectKeys.printable("y".repeat(300))).isEqualTo("y".repeat(200) + "...");
+    }
+
+    @Test
     void keysFollowTheMethodLayout() {
         assertThat(keys.bucket()).isEqualTo("triplane");
         assertThat(keys.inboxPrefix()).isEqualTo("inbox/");

@@ -7,10 +7,10 @@ import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -120,9 +120,10 @@ public class InboxScanner {
         Path labelsFile = null;
         Path promptsFile = null;
         try {
-            imageFile = download(image);
-            labelsFile = download(labels);
-            promptsFile = download(prompts);
+            imageFile = download(image, Long.MAX_VALUE);
+            labelsFile = download(labels, Long.MAX_VALUE);
+            // enough of an oversized prompt file for the ingestor to see it is too large, not all of it
+            promptsFile = download(prompts, properties.uploads().maxPromptFileSize().toBytes() + 1);
             ingestor.ingest(new Scan(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(),
                     promptsFile, prompts == null ? null : prompts.key()), defaults);
         } finally {
@@ -134,14 +135,20 @@ public class InboxScanner {
         }
     }
 
-    /** A local copy of an object, or null for none. */
-    private Path download(ObjectInfo object) throws IOException {
+    /** A local copy of the first {@code maxBytes} of an object, or null for none. */
+    private Path download(ObjectInfo object, long maxBytes) throws IOException {
         if (object == null) {
             return null;
         }
         Path file = Files.createTempFile(properties.inbox().workDir(), "inbox", ".part");
-        try (InputStream in = store.get(object.key())) {
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        try (InputStream in = store.get(object.key()); OutputStream out = Files.newOutputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            long left = maxBytes;
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
+                out.write(buffer, 0, n);
+                left -= n;
+            }
             return file;
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(file);

@@ -21,10 +21,54 @@ import org.springframework.util.unit.DataSize;
  * @param labelTable JSON table of structure ids and names ({@code {"1": "spleen", ...}}); empty for
  *                   TotalSegmentator v2 ({@code samples/labels-total-v2.json})
  * @param memory     the heaps of the later services, against which a request's memory is estimated at the door
+ * @param auth       who may call the HTTP API
+ * @param uploads    size limits of what is uploaded or dropped
  */
 @ConfigurationProperties("triplane.ingest")
 public record IngestProperties(@DefaultValue Inbox inbox, @DefaultValue Request request, Path labelTable,
-        @DefaultValue Memory memory) {
+        @DefaultValue Memory memory, @DefaultValue Auth auth, @DefaultValue Uploads uploads) {
+
+    /**
+     * Authentication of the HTTP API (everything but {@code /actuator/health}); there is no open mode.
+     *
+     * @param mode  {@code JWT}: OAuth2 bearer tokens checked against Spring's
+     *              {@code spring.security.oauth2.resourceserver.jwt.*} ({@code issuer-uri}, {@code jwk-set-uri} or
+     *              {@code public-key-location}); with none of them set every request is refused. {@code TOKEN}: one
+     *              static bearer token, the local stack's
+     * @param token the bearer token of mode {@code TOKEN}, at least 32 characters
+     */
+    public record Auth(@DefaultValue("JWT") Mode mode, String token) {
+
+        /** Shortest static token accepted: 32 characters of a random token carry enough entropy to not be guessed. */
+        static final int MIN_TOKEN_LENGTH = 32;
+
+        /** How callers authenticate. */
+        public enum Mode { JWT, TOKEN }
+
+        public Auth {
+            if (mode == Mode.TOKEN && (token == null || token.length() < MIN_TOKEN_LENGTH)) {
+                throw new IllegalArgumentException("triplane.ingest.auth.mode=token needs triplane.ingest.auth.token"
+                        + " of at least " + MIN_TOKEN_LENGTH + " characters");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Auth[mode=" + mode + "]"; // never the token
+        }
+    }
+
+    /**
+     * What ingest takes in: larger uploads are answered 413, a larger prompt file is rejected like an invalid one.
+     *
+     * @param maxFileSize       largest file of a {@code POST /volumes}
+     * @param maxRequestSize    largest {@code POST /volumes} body, all files together
+     * @param maxPromptFileSize largest prompt file, uploaded or dropped (a prompt file names a few boxes and points
+     *                          per structure: kilobytes)
+     */
+    public record Uploads(@DefaultValue("2GB") DataSize maxFileSize, @DefaultValue("3GB") DataSize maxRequestSize,
+            @DefaultValue("1MB") DataSize maxPromptFileSize) {
+    }
 
     /**
      * The reconciliation scanner: lists the inbox prefix and ingests every scan it has not seen.

@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
@@ -69,6 +70,8 @@ public class Ingestor {
     public static final String BAD_PROMPTS = "BAD_PROMPTS";
     /** Reason of structures that select nothing, or an unknown structure or group. */
     public static final String BAD_REQUEST = "BAD_REQUEST";
+    /** Reason of a dropped object whose key {@link ObjectKeys#unsafeName} refuses; the error shows it printable. */
+    public static final String BAD_OBJECT_KEY = "BAD_OBJECT_KEY";
 
     private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
     private static final String GZIP = "application/gzip";
@@ -80,6 +83,7 @@ public class Ingestor {
     private final EventPublisher events;
     private final JsonMapper json;
     private final Path workDir;
+    private final long maxPromptFileBytes;
     private final Counter accepted;
     private final MeterRegistry meters;
     private final JobMeters jobs;
@@ -95,6 +99,7 @@ public class Ingestor {
         this.events = events;
         this.json = json;
         this.workDir = properties.inbox().workDir();
+        this.maxPromptFileBytes = properties.uploads().maxPromptFileSize().toBytes();
         this.meters = meters;
         this.jobs = jobs;
         this.memory = properties.memory().model();
@@ -120,6 +125,17 @@ public class Ingestor {
     private IngestResult validateAndPublish(Scan scan, RequestSpec request) {
         String volumeId = digest(scan.image(), scan.imageSource());
         try {
+            for (String name : new String[] {scan.imageSource(), scan.labelsSource(), scan.promptsSource()}) {
+                Optional<String> unsafe = name == null ? Optional.empty() : ObjectKeys.unsafeName(name);
+                if (unsafe.isPresent()) {
+                    String shown = ObjectKeys.printable(name);
+                    return reject(shown, volumeId, BAD_OBJECT_KEY, "the key " + unsafe.get());
+                }
+            }
+            if (scan.prompts() != null && Files.size(scan.prompts()) > maxPromptFileBytes) {
+                return reject(scan.promptsSource(), volumeId, Reason.TOO_LARGE.name(), "a prompt file may hold at most "
+                        + maxPromptFileBytes + " bytes (triplane.ingest.uploads.max-prompt-file-size)");
+            }
             Checked checked = check(scan);
             Grid grid = checked.grid();
             BitSet present = checked.present();

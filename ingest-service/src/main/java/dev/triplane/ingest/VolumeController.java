@@ -1,6 +1,7 @@
 package dev.triplane.ingest;
 
 import dev.triplane.core.events.VolumeStatus;
+import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.service.VolumeStatusView;
@@ -17,6 +18,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartFile;
 
 /**
@@ -24,8 +26,11 @@ import org.springframework.web.multipart.MultipartFile;
  * {@link Ingestor#ingest}), optional {@code structures},
  * {@code policy}, {@code model}, {@code datasetTag}, {@code axes} (comma-separated), {@code budget},
  * {@code selector} and {@code promptKinds} (comma-separated) overriding the configured request; answers 202 with the
- * volumeId and requestId (also for a volume ingested before), 422 with the reason for invalid input, 400 for bad
- * parameters, 503 when the store or broker is unavailable.
+ * volumeId and requestId (also for a volume ingested before), 422 with the reason for invalid input, 413 for a
+ * file over {@link IngestProperties.Uploads} (a prompt file or volume too large is also an error event), 400 for bad
+ * parameters (a file name {@link ObjectKeys#unsafeName} refuses too), 503 when the store or broker is unavailable.
+ * Events name an upload's files {@code upload:image}, {@code upload:labels} and {@code upload:prompts}: the user's
+ * file names, which often name the patient, never leave this request.
  *
  * <p>{@code GET /volumes/{id}}: the volume's latest {@link VolumeStatus} from the {@link VolumeStatusView} (its
  * latest request, per-axis progress merged); 404 for a volume the status topic never named, 503 while the view
@@ -62,6 +67,14 @@ class VolumeController {
             @RequestParam(value = "budget", required = false) Integer budget,
             @RequestParam(value = "selector", required = false) String selector,
             @RequestParam(value = "promptKinds", required = false) String promptKinds) throws IOException {
+        for (MultipartFile part : new MultipartFile[] {image, labels, prompts}) {
+            String name = part == null ? null : part.getOriginalFilename();
+            if (name != null && ObjectKeys.unsafeName(name).isPresent()) {
+                return ResponseEntity.badRequest().body(new Submitted(null, null, IngestResult.Outcome.REJECTED,
+                        Ingestor.BAD_OBJECT_KEY, "the file name of '" + part.getName() + "' "
+                                + ObjectKeys.unsafeName(name).get()));
+            }
+        }
         RequestSpec request = defaults.with(structures, policy, model, datasetTag).withAxes(axes)
                 .withPrompts(budget, selector, promptKinds);
         Path imageFile = null;
@@ -73,8 +86,9 @@ class VolumeController {
             promptsFile = copy(prompts);
             IngestResult result = ingestor.ingest(new Scan(imageFile, source(image), labelsFile, source(labels),
                     promptsFile, source(prompts)), request);
-            HttpStatus status = result.outcome() == IngestResult.Outcome.REJECTED
-                    ? HttpStatus.UNPROCESSABLE_CONTENT : HttpStatus.ACCEPTED;
+            HttpStatus status = result.outcome() != IngestResult.Outcome.REJECTED ? HttpStatus.ACCEPTED
+                    : Reason.TOO_LARGE.name().equals(result.reason()) ? HttpStatus.CONTENT_TOO_LARGE
+                    : HttpStatus.UNPROCESSABLE_CONTENT;
             return ResponseEntity.status(status).body(new Submitted(result.volumeId(), result.requestId(),
                     result.outcome(), result.reason(), result.detail()));
         } finally {
@@ -105,6 +119,15 @@ class VolumeController {
         return ResponseEntity.badRequest().body(Map.of("error", e.getMessage()));
     }
 
+    /** A file or body over the multipart limits, found while Spring reads the parts (lazily, so it lands here). */
+    @ExceptionHandler(MaxUploadSizeExceededException.class)
+    ResponseEntity<Map<String, String>> tooLarge(MaxUploadSizeExceededException e) {
+        IngestProperties.Uploads uploads = properties.uploads();
+        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(Map.of("reason", Reason.TOO_LARGE.name(),
+                "error", "an upload may hold files of at most " + uploads.maxFileSize() + " and " + uploads
+                        .maxRequestSize() + " in all (triplane.ingest.uploads)"));
+    }
+
     @ExceptionHandler({IngestUnavailableException.class, PublishException.class, ObjectStoreException.class})
     ResponseEntity<Map<String, String>> unavailable(RuntimeException e) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("error", e.getMessage()));
@@ -121,6 +144,6 @@ class VolumeController {
     }
 
     private static String source(MultipartFile part) {
-        return part == null ? null : "upload:" + part.getOriginalFilename();
+        return part == null ? null : "upload:" + part.getName();
     }
 }

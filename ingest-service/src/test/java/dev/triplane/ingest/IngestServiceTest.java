@@ -66,6 +66,8 @@ class IngestServiceTest {
     private static final Path SAMPLE_LABELS = Path.of("..", "samples", "example_seg.nii.gz");
     private static final Path PROMPTS = Path.of("..", "samples", "prompts-example.json");
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** The static bearer token the API takes in this test (mode TOKEN, as the local stack runs it). */
+    private static final String TOKEN = "ingest-service-test-token-0123456789abcdef";
     /** Structures with voxels in the sample labels (nibabel: numpy.unique of example_seg.nii.gz). */
     private static final int SAMPLE_STRUCTURES = 41;
 
@@ -90,6 +92,10 @@ class IngestServiceTest {
         STACK.serviceProperties().forEach((name, value) -> registry.add(name, () -> value));
         registry.add("triplane.ingest.inbox.scan-interval", () -> "300ms");
         registry.add("triplane.ingest.inbox.work-dir", () -> "target");
+        registry.add("triplane.ingest.auth.mode", () -> "token");
+        registry.add("triplane.ingest.auth.token", () -> TOKEN);
+        registry.add("triplane.ingest.uploads.max-file-size", () -> "1MB");
+        registry.add("triplane.ingest.uploads.max-prompt-file-size", () -> "4KB");
     }
 
     @BeforeAll
@@ -251,7 +257,8 @@ class IngestServiceTest {
                 .isEqualTo(Ingestor.BAD_REQUEST);
         JsonNode refused = upload(SAMPLE, null, badPrompts, null, 422);
         assertThat(refused.get("reason").asString()).isEqualTo(Ingestor.BAD_PROMPTS);
-        assertThat(refused.get("detail").asString()).contains("upload:bad.prompts.json");
+        // an upload's files are named by their part: the user's file name stays out of every event
+        assertThat(refused.get("detail").asString()).contains("upload:prompts").doesNotContain("bad.prompts.json");
         int notFound = http().get().uri("/volumes/{id}", "0".repeat(64))
                 .exchange((request, response) -> response.getStatusCode().value());
         assertThat(notFound).isEqualTo(404);
@@ -263,7 +270,7 @@ class IngestServiceTest {
     @Test
     @Order(7)
     void healthAndPrometheusCountersAreServed() {
-        String health = http().get().uri("/actuator/health").retrieve().body(String.class);
+        String health = RestClient.create(baseUrl()).get().uri("/actuator/health").retrieve().body(String.class);
         String prometheus = http().get().uri("/actuator/prometheus").retrieve().body(String.class);
 
         assertThat(health).contains("\"status\":\"UP\"");
@@ -316,8 +323,13 @@ class IngestServiceTest {
         return jobs.poll().stream().filter(j -> j.volumeId().equals(volumeId)).toList();
     }
 
+    private String baseUrl() {
+        return "http://127.0.0.1:" + environment.getProperty("local.server.port");
+    }
+
+    /** The API with the right token. */
     private RestClient http() {
-        return RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
+        return RestClient.builder().baseUrl(baseUrl()).defaultHeader("Authorization", "Bearer " + TOKEN).build();
     }
 
     private JsonNode upload(Path image, Path labels, Path prompts, String structures, int expectedStatus)

@@ -69,7 +69,7 @@ public final class PipelineClient {
         body.field("budget", submission.budget() == null ? null : submission.budget().toString());
         body.field("selector", submission.selector());
         body.field("promptKinds", submission.promptKinds());
-        HttpRequest request = HttpRequest.newBuilder(URI.create(ingestUrl() + "/volumes"))
+        HttpRequest request = authorized(URI.create(ingestUrl() + "/volumes"))
                 .timeout(HTTP_TIMEOUT)
                 .header("Content-Type", "multipart/form-data; boundary=" + body.boundary)
                 .POST(body.publisher()).build();
@@ -82,7 +82,7 @@ public final class PipelineClient {
 
     /** The volume's merged status as ingest's status view has it, or empty for a volume it never saw. */
     public Optional<VolumeStatus> status(String volumeId) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(ingestUrl() + "/volumes/"
+        HttpRequest request = authorized(URI.create(ingestUrl() + "/volumes/"
                 + URLEncoder.encode(volumeId, StandardCharsets.UTF_8))).timeout(HTTP_TIMEOUT).GET().build();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
@@ -199,6 +199,12 @@ public final class PipelineClient {
             throw new IOException("the running stack has no ingest-service");
         }
         return stack.ingestUrl();
+    }
+
+    /** A request to ingest's API with the stack's bearer token, when it has one. */
+    private HttpRequest.Builder authorized(URI uri) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+        return stack.ingestToken() == null ? request : request.header("Authorization", "Bearer " + stack.ingestToken());
     }
 
     private HttpResponse<String> send(HttpRequest request) throws IOException {

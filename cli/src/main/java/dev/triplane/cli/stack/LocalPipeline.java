@@ -49,7 +49,8 @@ public final class LocalPipeline implements AutoCloseable {
             logs.put("s3", stack.s3Log().toString());
             StackInfo info = new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(),
                     stack.bucketFolder().toString(),
-                    services.contains(Service.INGEST) ? launcher.get(Service.INGEST).url() : null, pids, logs);
+                    services.contains(Service.INGEST) ? launcher.get(Service.INGEST).url() : null,
+                    launcher.ingestToken(), pids, logs);
             info.write(dataDir);
             return new LocalPipeline(dataDir, stack, launcher, info);
         } catch (IOException | RuntimeException e) {

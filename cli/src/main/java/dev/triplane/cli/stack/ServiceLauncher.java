@@ -8,8 +8,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,9 +30,11 @@ public final class ServiceLauncher implements AutoCloseable {
     private static final long STOP_GRACE_SECONDS = 30;
 
     private final List<RunningService> running;
+    private final String ingestToken;
 
-    private ServiceLauncher(List<RunningService> running) {
+    private ServiceLauncher(List<RunningService> running, String ingestToken) {
         this.running = running;
+        this.ingestToken = ingestToken;
     }
 
     /**
@@ -44,7 +48,7 @@ public final class ServiceLauncher implements AutoCloseable {
         requireJars(services, settings.repoRoot());
         Path logs = Files.createDirectories(settings.dataDir().toAbsolutePath().resolve("logs"));
         List<RunningService> started = new ArrayList<>();
-        ServiceLauncher launcher = new ServiceLauncher(started);
+        ServiceLauncher launcher = new ServiceLauncher(started, newToken());
         try {
             for (Service service : services) {
                 int port = ChildJvm.freePort();
@@ -59,8 +63,12 @@ public final class ServiceLauncher implements AutoCloseable {
                 Path gcLog = logs.resolve(name + ".gc.log");
                 List<String> jvmOptions = new ArrayList<>(service.jvmOptions(settings));
                 jvmOptions.add("-Xlog:gc:file=" + gcLog);
+                // ingest's API takes this run's token only; it travels in the environment, never on a command line
+                Map<String, String> environment = service != Service.INGEST ? Map.of()
+                        : Map.of("TRIPLANE_INGEST_AUTH_MODE", "token", "TRIPLANE_INGEST_AUTH_TOKEN",
+                                launcher.ingestToken);
                 ChildJvm child = ChildJvm.startBootJar(name, service.jar(settings.repoRoot()), jvmOptions, args,
-                        settings.dataDir().toAbsolutePath(), logs.resolve(name + ".log"));
+                        environment, settings.dataDir().toAbsolutePath(), logs.resolve(name + ".log"));
                 started.add(new RunningService(service, child, port, gcLog));
             }
             long deadline = System.nanoTime() + readyTimeout.toNanos();
@@ -85,6 +93,14 @@ public final class ServiceLauncher implements AutoCloseable {
         }
     }
 
+    /**
+     * The bearer token ingest-service's API takes in this run ({@code Authorization: Bearer <token>}): 256 random
+     * bits, new for every launch.
+     */
+    public String ingestToken() {
+        return ingestToken;
+    }
+
     /** The services, in start order. */
     public List<RunningService> running() {
         return List.copyOf(running);
@@ -101,6 +117,12 @@ public final class ServiceLauncher implements AutoCloseable {
         for (int i = running.size() - 1; i >= 0; i--) {
             running.get(i).process().stop(STOP_GRACE_SECONDS);
         }
+    }
+
+    private static String newToken() {
+        byte[] bits = new byte[32];
+        new SecureRandom().nextBytes(bits);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
     }
 
     private static void awaitUp(RunningService service, long deadline, Duration timeout) throws IOException {

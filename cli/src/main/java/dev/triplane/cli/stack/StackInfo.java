@@ -3,10 +3,12 @@ package dev.triplane.cli.stack;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.triplane.infra.storage.S3Endpoint;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,19 +21,25 @@ import tools.jackson.databind.json.JsonMapper;
  * @param bucket           the pipeline's bucket
  * @param bucketFolder     where the S3 server keeps the bucket's objects on disk
  * @param ingestUrl        ingest-service's base URL
+ * @param ingestToken      the bearer token ingest-service's API takes ({@code ServiceLauncher#ingestToken}); the
+ *                         file is readable by its owner only
  * @param pids             process id per service module, and {@code triplane} for the launching CLI
  * @param logs             log file per service module
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record StackInfo(String bootstrapServers, S3Endpoint s3, String bucket, String bucketFolder, String ingestUrl,
-                        Map<String, Long> pids, Map<String, String> logs) {
+                        String ingestToken, Map<String, Long> pids, Map<String, String> logs) {
 
     public static final String FILE = "stack.json";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    /** Writes {@code dataDir/stack.json} atomically. */
+    /** Writes {@code dataDir/stack.json} atomically, readable by its owner only where the file system has owners. */
     public void write(Path dataDir) throws IOException {
         Path tmp = dataDir.resolve(FILE + ".tmp");
+        Files.deleteIfExists(tmp);
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
         JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
         Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -97,6 +97,18 @@ public final class NiftiHeader {
             return wide() ? 4 : 1;
         }
 
+        /**
+         * Offset and length of each free-text field: descrip, aux_file, intent_name, and in NIfTI-1 the unused
+         * ANALYZE data_type and db_name.
+         */
+        int[][] textFields() {
+            int[][] nifti = {{descrip, 80}, {auxFile, 24}, {intentName, 16}};
+            if (wide()) {
+                return nifti;
+            }
+            return new int[][] {nifti[0], nifti[1], nifti[2], {4, 10}, {14, 18}};
+        }
+
         byte[] magicBytes() {
             return wide() ? new byte[] {'n', '+', '2', 0, '\r', '\n', 0x1a, '\n'} : new byte[] {'n', '+', '1', 0};
         }
@@ -344,6 +356,24 @@ public final class NiftiHeader {
      *
      * @return the header followed by the 4 extension bytes
      */
+    /**
+     * This header with its free-text fields blanked: {@code descrip}, {@code aux_file}, {@code intent_name} and,
+     * in NIfTI-1, the unused ANALYZE {@code data_type} and {@code db_name}. Converters write names, dates and
+     * protocol notes there; no voxel grid or value depends on them.
+     */
+    public NiftiHeader withoutText() {
+        byte[] blank = raw.clone();
+        for (int[] field : layout.textFields()) {
+            Arrays.fill(blank, field[0], field[0] + field[1], (byte) 0);
+        }
+        return new NiftiHeader(layout, order, blank, "header without text");
+    }
+
+    /** The header's bytes as read ({@link #size()} of them). */
+    byte[] bytes() {
+        return raw.clone();
+    }
+
     byte[] encodeFor(Grid grid, NiftiDatatype type) {
         byte[] out = Arrays.copyOf(raw, layout.size + 4);
         ByteBuffer b = ByteBuffer.wrap(out).order(order);

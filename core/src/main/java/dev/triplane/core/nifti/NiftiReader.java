@@ -125,7 +125,8 @@ public final class NiftiReader {
         return new NiftiImage(object, header, voxels);
     }
 
-    private static NiftiHeader header(InputStream in, String object) throws IOException {
+    /** Reads the header from the start of an uncompressed stream, nothing more. */
+    static NiftiHeader header(InputStream in, String object) throws IOException {
         byte[] first = in.readNBytes(4);
         if (first.length < 4) {
             throw new InvalidVolumeException(object, Reason.TRUNCATED, "file has " + first.length + " bytes, no header");

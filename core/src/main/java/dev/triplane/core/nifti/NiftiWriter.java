@@ -7,6 +7,7 @@ import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -162,6 +163,31 @@ public final class NiftiWriter {
             target.write(chunk.array(), 0, n * 4);
         }
         finish(target, gzip);
+    }
+
+    /**
+     * Copies an uncompressed single-file NIfTI with no free text: the header's text fields blanked
+     * ({@link NiftiHeader#withoutText}) and the bytes between the header and {@code vox_offset} zeroed, which
+     * clears the extension flag and every extension (DICOM tags, JSON sidecars) while the voxel data stays where
+     * it was. The copy reads back to the same volume. The input is read to its end; neither stream is closed.
+     *
+     * @param object what errors name
+     * @throws InvalidVolumeException for a malformed header, or {@code vox_offset} inside it
+     */
+    public static void copyWithoutText(InputStream nifti, OutputStream out, String object) throws IOException {
+        NiftiHeader header = NiftiReader.header(nifti, object);
+        long gap = header.voxOffset() - header.size();
+        if (gap < 0) {
+            throw new InvalidVolumeException(object, Reason.BAD_HEADER,
+                    "vox_offset " + header.voxOffset() + " lies inside the " + header.size() + "-byte header");
+        }
+        out.write(header.withoutText().bytes());
+        nifti.skipNBytes(gap);
+        byte[] zeros = new byte[(int) Math.min(gap, CHUNK_BYTES)];
+        for (long left = gap; left > 0; left -= zeros.length) {
+            out.write(zeros, 0, (int) Math.min(left, zeros.length));
+        }
+        nifti.transferTo(out);
     }
 
     private static boolean isGzipName(Path path) {

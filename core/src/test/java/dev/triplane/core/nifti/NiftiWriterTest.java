@@ -12,7 +12,9 @@ import dev.triplane.core.volume.LabelVolume;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -22,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 class NiftiWriterTest {
 
     private static final Fixtures NIFTI = Fixtures.of("nifti");
+
+    /** Text a converter might leave in a header: any of it in a result is a leak. */
+    private static final String MARKER = "PATIENT DOE^JANE 1970-01-01 ACC-4711";
 
     private final NiftiReader reader = new NiftiReader(ReadLimits.defaults());
 
@@ -53,6 +58,60 @@ class NiftiWriterTest {
         assertThat(written.descrip()).isEqualTo(in.descrip());
         assertThat(back.grid()).isEqualTo(ct.grid());
         assertThat(back.toLabelVolume().labels()).isEqualTo(labels.labels());
+    }
+
+    @Test
+    void copyWithoutTextBlanksEveryTextFieldAndExtensionAndKeepsTheVolume() throws IOException {
+        byte[] plain = Files.readAllBytes(NIFTI.file("dtype_int16.nii"));
+        NiftiImage original = reader.read(new ByteArrayInputStream(plain), "original");
+        // NIfTI-1 text: data_type at 4, db_name at 14, descrip at 148, aux_file at 228, intent_name at 328; then a
+        // 32-byte comment extension (esize 32, ecode 6) naming the patient, moving the voxels 32 bytes on
+        ByteBuffer file = ByteBuffer.allocate(plain.length + 32).order(original.header().byteOrder());
+        file.put(plain, 0, 352);
+        for (int[] field : new int[][] {{4, 10}, {14, 18}, {148, 80}, {228, 24}, {328, 16}}) {
+            byte[] text = MARKER.substring(0, Math.min(MARKER.length(), field[1])).getBytes(StandardCharsets.US_ASCII);
+            file.put(field[0], text);
+        }
+        file.putFloat(108, 352 + 32).put(348, (byte) 1);
+        file.putInt(352, 32).putInt(356, 6).put(360, MARKER.getBytes(StandardCharsets.US_ASCII), 0, 24);
+        file.put(384, plain, 352, plain.length - 352);
+        NiftiImage marked = reader.read(new ByteArrayInputStream(file.array()), "marked");
+        assertThat(marked.header().descrip()).isEqualTo(MARKER);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        NiftiWriter.copyWithoutText(new ByteArrayInputStream(file.array()), out, "marked");
+
+        byte[] copy = out.toByteArray();
+        assertThat(new String(copy, StandardCharsets.ISO_8859_1)).doesNotContain("PAT");
+        assertThat(copy).hasSize(file.capacity());
+        assertThat(copy[348]).as("extension flag").isZero();
+        NiftiImage back = reader.read(new ByteArrayInputStream(copy), "copy");
+        assertThat(back.header().descrip()).isEmpty();
+        assertThat(back.header().auxFile()).isEmpty();
+        assertThat(back.header().intentName()).isEmpty();
+        assertThat(back.header().affine()).containsExactly(original.header().affine());
+        assertThat(back.grid()).isEqualTo(original.grid());
+        assertThat(back.toImageVolume().voxels()).containsExactly(original.toImageVolume().voxels());
+    }
+
+    @Test
+    void aResultWrittenWithAHeaderWithoutTextHasNone() throws IOException {
+        byte[] plain = Files.readAllBytes(NIFTI.file("nifti2_float32.nii"));
+        // NIfTI-2: descrip at 240, aux_file at 320, intent_name at 508
+        System.arraycopy(MARKER.getBytes(StandardCharsets.US_ASCII), 0, plain, 240, MARKER.length());
+        System.arraycopy(MARKER.getBytes(StandardCharsets.US_ASCII), 0, plain, 320, 16);
+        System.arraycopy(MARKER.getBytes(StandardCharsets.US_ASCII), 0, plain, 508, 16);
+        NiftiImage image = reader.read(new ByteArrayInputStream(plain), "nifti2");
+        assertThat(image.header().intentName()).isEqualTo(MARKER.substring(0, 16));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        NiftiWriter.write(out, "result", image.toImageVolume(), image.header().withoutText(), false);
+
+        assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1)).doesNotContain("PAT");
+        NiftiImage back = reader.read(new ByteArrayInputStream(out.toByteArray()), "result");
+        assertThat(back.header().version()).isEqualTo(2);
+        assertThat(back.header().descrip()).isEmpty();
+        assertThat(back.header().affine()).containsExactly(image.header().affine());
     }
 
     @Test

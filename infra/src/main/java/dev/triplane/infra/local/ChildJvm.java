@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -48,17 +49,20 @@ public final class ChildJvm {
         command.add(mainClass);
         command.addAll(args);
         // The environment, unlike the command line, has no practical length limit for a long classpath.
-        return launch(name, command, classpath(classpathResource) + File.pathSeparator + ownCodeSource(), workDir,
-                log);
+        return launch(name, command, classpath(classpathResource) + File.pathSeparator + ownCodeSource(), Map.of(),
+                workDir, log);
     }
 
     /**
      * Starts a Spring Boot fat jar under {@link ParentWatch}, which the jar must hold (every TriPlane service
      * does, through triplane-infra): Boot's {@code PropertiesLauncher} builds the jar's class loader and runs
      * {@code ParentWatch} in it ({@code loader.main}), which runs the jar's {@code Start-Class}.
+     *
+     * @param environment added to this JVM's environment for the child: the place for secrets, which a command
+     *                    line shows to every user of the machine ({@code ps})
      */
     public static ChildJvm startBootJar(String name, Path jar, List<String> jvmOptions, List<String> args,
-                                        Path workDir, Path log) throws IOException {
+                                        Map<String, String> environment, Path workDir, Path log) throws IOException {
         String startClass;
         try (JarFile file = new JarFile(jar.toFile())) {
             Manifest manifest = file.getManifest();
@@ -72,11 +76,11 @@ public final class ChildJvm {
         command.add("org.springframework.boot.loader.launch.PropertiesLauncher");
         command.add(startClass);
         command.addAll(args);
-        return launch(name, command, jar.toAbsolutePath().toString(), workDir, log);
+        return launch(name, command, jar.toAbsolutePath().toString(), environment, workDir, log);
     }
 
-    private static ChildJvm launch(String name, List<String> options, String classpath, Path workDir, Path log)
-            throws IOException {
+    private static ChildJvm launch(String name, List<String> options, String classpath,
+            Map<String, String> environment, Path workDir, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(options);
@@ -84,6 +88,7 @@ public final class ChildJvm {
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
         builder.environment().put("CLASSPATH", classpath);
         return new ChildJvm(name, builder.start(), log);
     }

@@ -15,10 +15,22 @@ import org.springframework.util.unit.DataSize;
  * @param limits        bounds on the volumes read
  * @param topicReplicas replication factor of the layout's topics a service creates when they are missing
  * @param warmupRounds  times a service runs its steps on a synthetic scan at startup ({@link Warmup}); 0 skips it
+ * @param privacy       what of a scan's own text the pipeline keeps
  */
 @ConfigurationProperties("triplane")
 public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limits,
-        @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds) {
+        @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds, @DefaultValue Privacy privacy) {
+
+    /**
+     * Free text in scans. Events never carry it (nor a file name other than an object key), whatever this says.
+     *
+     * @param scrubHeaderText whether the NIfTI files the pipeline writes (ingest's canonical copies, fusion's
+     *                        results) have their header text ({@code descrip}, {@code aux_file},
+     *                        {@code intent_name}, {@code db_name}) blanked and, in canonical copies, their extensions
+     *                        zeroed: converters put names, dates and DICOM tags there
+     */
+    public record Privacy(@DefaultValue("true") boolean scrubHeaderText) {
+    }
 
     /**
      * Where the bucket is served.
