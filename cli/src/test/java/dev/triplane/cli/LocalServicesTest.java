@@ -22,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,18 @@ class LocalServicesTest {
             assertThat(service.log()).startsWith(dataDir.resolve("logs"));
             assertThat(Files.readString(service.log())).contains("Started");
         }
+        // ingest's API takes this run's random token only: stack.json holds it for the CLI, readable by its owner
+        // alone, and no command line shows it
+        String token = launcher.ingestToken();
+        assertThat(token).matches("[A-Za-z0-9_-]{43}");
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(launcher.get(Service.INGEST)
+                .url() + "/volumes/" + "0".repeat(64))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(StackInfo.read(dataDir).ingestToken()).isEqualTo(token);
+        assertThat(Files.getPosixFilePermissions(dataDir.resolve(StackInfo.FILE)))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        assertThat(ProcessHandle.of(launcher.get(Service.INGEST).pid()).orElseThrow().info().commandLine())
+                .hasValueSatisfying(command -> assertThat(command).doesNotContain(token));
     }
 
     @Test

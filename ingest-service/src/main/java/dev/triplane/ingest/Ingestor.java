@@ -25,6 +25,7 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.EventPublisher;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.PublishException;
+import dev.triplane.infra.service.TriplaneProperties;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
@@ -42,6 +43,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +86,7 @@ public class Ingestor {
     private final JsonMapper json;
     private final Path workDir;
     private final long maxPromptFileBytes;
+    private final boolean scrubHeaderText;
     private final Counter accepted;
     private final MeterRegistry meters;
     private final JobMeters jobs;
@@ -91,7 +94,8 @@ public class Ingestor {
     private final MemoryModel.Budgets budgets;
 
     public Ingestor(ObjectStore store, ObjectKeys keys, NiftiReader reader, LabelTable table, EventPublisher events,
-            JsonMapper json, IngestProperties properties, JobMeters jobs, MeterRegistry meters) {
+            JsonMapper json, IngestProperties properties, TriplaneProperties triplane, JobMeters jobs,
+            MeterRegistry meters) {
         this.store = store;
         this.keys = keys;
         this.reader = reader;
@@ -100,6 +104,7 @@ public class Ingestor {
         this.json = json;
         this.workDir = properties.inbox().workDir();
         this.maxPromptFileBytes = properties.uploads().maxPromptFileSize().toBytes();
+        this.scrubHeaderText = triplane.privacy().scrubHeaderText();
         this.meters = meters;
         this.jobs = jobs;
         this.memory = properties.memory().model();
@@ -312,17 +317,27 @@ public class Ingestor {
         return present;
     }
 
-    /** Stores a file under a {@code .nii.gz} key, compressing it first when it is plain {@code .nii}. */
+    /**
+     * Stores a file under a {@code .nii.gz} key, compressing it first when it is plain {@code .nii}; with
+     * {@code triplane.privacy.scrub-header-text}, a copy without the header's text and extensions
+     * ({@link NiftiWriter#copyWithoutText}) instead, so no later reader of the bucket sees them.
+     */
     private void putCanonical(Path file, String key) {
         try {
-            if (isGzip(file)) {
+            if (isGzip(file) && !scrubHeaderText) {
                 store.put(key, file, GZIP);
                 return;
             }
             Path gz = Files.createTempFile(workDir, "canonical", ".nii.gz");
             try {
-                try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz), 1 << 16)) {
-                    Files.copy(file, out);
+                try (InputStream in = Files.newInputStream(file);
+                     InputStream plain = isGzip(file) ? new GZIPInputStream(in, 1 << 16) : in;
+                     OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz), 1 << 16)) {
+                    if (scrubHeaderText) {
+                        NiftiWriter.copyWithoutText(plain, out, key);
+                    } else {
+                        plain.transferTo(out);
+                    }
                 }
                 store.put(key, gz, GZIP);
             } finally {

@@ -124,8 +124,8 @@ class VolumeController {
     ResponseEntity<Map<String, String>> tooLarge(MaxUploadSizeExceededException e) {
         IngestProperties.Uploads uploads = properties.uploads();
         return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(Map.of("reason", Reason.TOO_LARGE.name(),
-                "error", "an upload may hold files of at most " + uploads.maxFileSize() + " and " + uploads
-                        .maxRequestSize() + " in all (triplane.ingest.uploads)"));
+                "error", "an upload may hold files of at most " + uploads.maxFileSize().toBytes() + " bytes and "
+                        + uploads.maxRequestSize().toBytes() + " bytes in all (triplane.ingest.uploads)"));
     }
 
     @ExceptionHandler({IngestUnavailableException.class, PublishException.class, ObjectStoreException.class})

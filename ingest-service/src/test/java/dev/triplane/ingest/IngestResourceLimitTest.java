@@ -50,6 +50,7 @@ class IngestResourceLimitTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** NIfTI-1 {@code descrip}, 80 bytes of free text. */
     private static final int DESCRIP_OFFSET = 148;
+    private static final String TOKEN = "resource-limit-test-token-0123456789";
     private static final LocalStack STACK = SharedLocalStack.get();
     private static final Topics TOPICS = Topics.load();
 
@@ -60,6 +61,8 @@ class IngestResourceLimitTest {
     static void stack(DynamicPropertyRegistry registry) {
         STACK.serviceProperties().forEach((name, value) -> registry.add(name, () -> value));
         registry.add("triplane.ingest.inbox.work-dir", () -> "target");
+        registry.add("triplane.ingest.auth.mode", () -> "token");
+        registry.add("triplane.ingest.auth.token", () -> TOKEN);
     }
 
     @Test
@@ -111,7 +114,8 @@ class IngestResourceLimitTest {
             parts.add("structures", structures);
         }
         return RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port")).post()
-                .uri("/volumes").contentType(MediaType.MULTIPART_FORM_DATA).body(parts)
+                .uri("/volumes").header("Authorization", "Bearer " + TOKEN)
+                .contentType(MediaType.MULTIPART_FORM_DATA).body(parts)
                 .exchange((request, response) -> {
                     assertThat(response.getStatusCode().value()).isEqualTo(expectedStatus);
                     return response.bodyTo(JsonNode.class);

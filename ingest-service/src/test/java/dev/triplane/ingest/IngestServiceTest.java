@@ -10,6 +10,7 @@ import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeAccepted;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
@@ -19,8 +20,10 @@ import dev.triplane.infra.local.SharedLocalStack;
 import dev.triplane.infra.local.TopicReader;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,8 +145,9 @@ class IngestServiceTest {
             assertThat(job.memoryPolicy()).isEqualTo("is+sps");
             assertThat(job.prompts().source()).isEqualTo(PromptPolicy.Source.LABELS);
         });
+        // the canonical copy is the dropped volume without its header text (triplane.privacy.scrub-header-text)
         try (InputStream stored = store.get(keys.image(volumeId))) {
-            assertThat(stored.readAllBytes()).isEqualTo(Files.readAllBytes(SAMPLE));
+            assertThat(gunzip(stored.readAllBytes())).isEqualTo(withoutText(gunzip(Files.readAllBytes(SAMPLE))));
         }
         assertThat(store.exists(keys.request(volumeId, accepted.requestId()))).isTrue();
         await().atMost(WAIT).untilAsserted(() -> assertThat(statuses.poll()).anySatisfy(s -> {
@@ -193,9 +197,7 @@ class IngestServiceTest {
         try (InputStream stored = store.get(keys.image(volumeId))) {
             byte[] canonical = stored.readAllBytes();
             assertThat(canonical[0] & 0xff).as("stored gzip-compressed").isEqualTo(0x1f);
-            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(canonical))) {
-                assertThat(in.readAllBytes()).isEqualTo(plain);
-            }
+            assertThat(gunzip(canonical)).isEqualTo(withoutText(plain));
         }
         scanner.scan();
         assertThat(errors.readToEnd()).filteredOn(e -> e.object().equals("inbox/bad/broken.nii.gz")).hasSize(1);
@@ -315,6 +317,121 @@ class IngestServiceTest {
         }
     }
 
+    @Test
+    @Order(10)
+    void theApiTakesOnlyItsBearerTokenAndHealthStaysOpen() {
+        byte[] unread = "an upload no one may make".getBytes(StandardCharsets.US_ASCII);
+        MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
+        parts.add("image", new ByteArrayResource(unread) {
+            @Override
+            public String getFilename() {
+                return "ct.nii.gz";
+            }
+        });
+        RestClient anonymous = RestClient.create(baseUrl());
+        RestClient wrongToken = RestClient.builder().baseUrl(baseUrl())
+                .defaultHeader("Authorization", "Bearer " + TOKEN.replace('0', '1')).build();
+
+        for (RestClient client : List.of(anonymous, wrongToken)) {
+            int upload = client.post().uri("/volumes").contentType(MediaType.MULTIPART_FORM_DATA).body(parts)
+                    .exchange((request, response) -> {
+                        assertThat(response.getHeaders().getFirst("WWW-Authenticate")).startsWith("Bearer");
+                        return response.getStatusCode().value();
+                    });
+            assertThat(upload).isEqualTo(401);
+            assertThat(statusOf(client.get().uri("/volumes/{id}", "0".repeat(64)))).isEqualTo(401);
+            assertThat(statusOf(client.get().uri("/actuator/prometheus"))).isEqualTo(401);
+        }
+        assertThat(statusOf(anonymous.get().uri("/actuator/health"))).isEqualTo(200);
+        // nothing of the refused uploads was read: an unreadable image would have been rejected with an event
+        String unreadId = ObjectKeys.volumeId(unread);
+        assertThat(errors.readToEnd()).noneMatch(e -> unreadId.equals(e.volumeId()));
+    }
+
+    @Test
+    @Order(11)
+    void unsafeNamesAreRefusedWithAnErrorNamingThem(@Autowired Ingestor ingestor,
+            @Autowired IngestProperties properties) throws IOException {
+        JsonNode refused = upload(named(SAMPLE, "../../etc/ct.nii.gz"), null, 400);
+        assertThat(refused.get("reason").asString()).isEqualTo(Ingestor.BAD_OBJECT_KEY);
+        assertThat(refused.get("detail").asString()).contains("'image'", "'..' path segment");
+
+        // Inbox keys as a user's S3 client may write them. They are handed to the ingestor directly: S3 clients
+        // resolve '..' segments themselves, and a listing holding a control character is XML they cannot parse.
+        String forged = "inbox/ct\n2026-12-07 INFO accepted everything.nii.gz";
+        for (String key : List.of("inbox/x/../../volumes/ct.nii.gz", forged, "inbox/" + "k".repeat(1100) + ".nii")) {
+            IngestResult result = ingestor.ingest(new Scan(SAMPLE, key, null, null, null, null),
+                    RequestSpec.of(properties.request()));
+            assertThat(result.outcome()).isEqualTo(IngestResult.Outcome.REJECTED);
+            assertThat(result.reason()).isEqualTo(Ingestor.BAD_OBJECT_KEY);
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> Ingestor.BAD_OBJECT_KEY.equals(e.reason())).extracting(ErrorEvent::object)
+                .contains("inbox/x/../../volumes/ct.nii.gz",
+                        "inbox/ct\\u000a2026-12-07 INFO accepted everything.nii.gz", ObjectKeys.printable(
+                                "inbox/" + "k".repeat(1100) + ".nii")));
+    }
+
+    @Test
+    @Order(12)
+    void oversizedUploadsAndPromptFilesAreRefusedWithTheLimit(@TempDir Path dir) throws IOException {
+        Path big = Files.write(dir.resolve("big.nii.gz"), new byte[1_200_000]);
+        JsonNode tooBig = upload(big, null, null, null, 413);
+        assertThat(tooBig.get("reason").asString()).isEqualTo("TOO_LARGE");
+        assertThat(tooBig.get("error").asString()).contains("1048576 bytes");
+
+        byte[] prompts = ("{\"version\": 1, \"prompts\": []" + " ".repeat(5000) + "}")
+                .getBytes(StandardCharsets.US_ASCII);
+        JsonNode refused = upload(SAMPLE, null, Files.write(dir.resolve("p.prompts.json"), prompts), null, 413);
+        assertThat(refused.get("reason").asString()).isEqualTo("TOO_LARGE");
+        assertThat(refused.get("detail").asString()).contains("4096 bytes");
+        // dropped into the inbox: the same limit, an error event naming the object
+        store.put("inbox/big-prompts/ct.prompts.json", prompts, null);
+        store.put("inbox/big-prompts/ct.nii.gz", SAMPLE, null);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> "TOO_LARGE".equals(e.reason())).extracting(ErrorEvent::object)
+                .contains("upload:prompts", "inbox/big-prompts/ct.prompts.json"));
+    }
+
+    @Test
+    @Order(13)
+    void headerTextAndUploadFileNamesReachNoEventAndNoStoredCopy() throws IOException {
+        String marker = "DOE^JANE"; // no hex digit could spell it, so no id in an event matches it by chance
+        byte[] dropped = gunzip(Files.readAllBytes(SAMPLE));
+        // NIfTI-1 text fields: db_name at 14, descrip at 148, aux_file at 228, intent_name at 328
+        for (int offset : new int[] {14, 148, 228, 328}) {
+            System.arraycopy(marker.getBytes(StandardCharsets.US_ASCII), 0, dropped, offset, marker.length());
+        }
+        byte[] uploaded = dropped.clone();
+        uploaded[160] = '+'; // another volume
+        store.put("inbox/privacy/ct_seg.nii.gz", SAMPLE_LABELS, null);
+        store.put("inbox/privacy/ct.nii", dropped, null);
+        Path file = Files.write(Path.of("target", "CT_" + marker + ".nii"), uploaded);
+        JsonNode accepted = upload(named(file, file.getFileName().toString()), named(SAMPLE_LABELS,
+                "CT_" + marker + "_seg.nii.gz"), 202);
+
+        String droppedId = ObjectKeys.volumeId(dropped);
+        String uploadedId = accepted.get("volumeId").asString();
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(jobsOf(droppedId)).hasSize(3);
+            assertThat(jobsOf(uploadedId)).hasSize(3);
+        });
+        for (Topic topic : List.of(Topic.VOLUMES, Topic.AXIS_JOBS, Topic.STATUS, Topic.ERRORS)) {
+            assertThat(TopicReader.readAll(STACK.bootstrapServers(), TOPICS.name(topic), String.class))
+                    .as(topic.id()).noneMatch(event -> event.contains("JANE"));
+        }
+        for (String volumeId : List.of(droppedId, uploadedId)) {
+            try (InputStream stored = store.get(keys.image(volumeId))) {
+                assertThat(new String(gunzip(stored.readAllBytes()), StandardCharsets.ISO_8859_1))
+                        .doesNotContain("JANE");
+            }
+        }
+    }
+
+    private static int statusOf(RestClient.RequestHeadersSpec<?> request) {
+        return request.exchange((r, response) -> response.getStatusCode().value());
+    }
+
     private static List<VolumeAccepted> ofVolume(List<VolumeAccepted> events, String volumeId) {
         return events.stream().filter(v -> v.volumeId().equals(volumeId)).toList();
     }
@@ -335,16 +452,29 @@ class IngestServiceTest {
     private JsonNode upload(Path image, Path labels, Path prompts, String structures, int expectedStatus)
             throws IOException {
         MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
-        parts.add("image", named(image));
+        parts.add("image", named(image, image.getFileName().toString()));
         if (labels != null) {
-            parts.add("labels", named(labels));
+            parts.add("labels", named(labels, labels.getFileName().toString()));
         }
         if (prompts != null) {
-            parts.add("prompts", named(prompts));
+            parts.add("prompts", named(prompts, prompts.getFileName().toString()));
         }
         if (structures != null) {
             parts.add("structures", structures);
         }
+        return post(parts, expectedStatus);
+    }
+
+    private JsonNode upload(ByteArrayResource image, ByteArrayResource labels, int expectedStatus) {
+        MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
+        parts.add("image", image);
+        if (labels != null) {
+            parts.add("labels", labels);
+        }
+        return post(parts, expectedStatus);
+    }
+
+    private JsonNode post(MultiValueMap<String, Object> parts, int expectedStatus) {
         return http().post().uri("/volumes").contentType(MediaType.MULTIPART_FORM_DATA).body(parts)
                 .exchange((request, response) -> {
                     assertThat(response.getStatusCode()).isEqualTo(HttpStatusCode.valueOf(expectedStatus));
@@ -352,11 +482,23 @@ class IngestServiceTest {
                 });
     }
 
-    private static ByteArrayResource named(Path file) throws IOException {
+    private static byte[] gunzip(byte[] gz) throws IOException {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static byte[] withoutText(byte[] nifti) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        NiftiWriter.copyWithoutText(new ByteArrayInputStream(nifti), out, "expected");
+        return out.toByteArray();
+    }
+
+    private static ByteArrayResource named(Path file, String name) throws IOException {
         return new ByteArrayResource(Files.readAllBytes(file)) {
             @Override
             public String getFilename() {
-                return file.getFileName().toString();
+                return name;
             }
         };
     }
