@@ -86,7 +86,9 @@ final class SubmitCommand implements Callable<Integer> {
         PipelineClient client = new PipelineClient(stackOptions.stack());
         Submitted submitted = client.submit(new Submission(image, labels, prompts, structures, policy, model,
                 datasetTag, axes, budget, selector, promptKinds));
-        out.println("volumeId  " + submitted.volumeId());
+        if (submitted.volumeId() != null) { // none when the upload was refused before it was read
+            out.println("volumeId  " + submitted.volumeId());
+        }
         if (submitted.rejected()) {
             out.flush();
             err.println("REJECTED: " + submitted.reason() + ": " + submitted.detail());

@@ -121,11 +121,12 @@ class VolumeController {
 
     /** A file or body over the multipart limits, found while Spring reads the parts (lazily, so it lands here). */
     @ExceptionHandler(MaxUploadSizeExceededException.class)
-    ResponseEntity<Map<String, String>> tooLarge(MaxUploadSizeExceededException e) {
+    ResponseEntity<Submitted> tooLarge(MaxUploadSizeExceededException e) {
         IngestProperties.Uploads uploads = properties.uploads();
-        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(Map.of("reason", Reason.TOO_LARGE.name(),
-                "error", "an upload may hold files of at most " + uploads.maxFileSize().toBytes() + " bytes and "
-                        + uploads.maxRequestSize().toBytes() + " bytes in all (triplane.ingest.uploads)"));
+        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(new Submitted(null, null,
+                IngestResult.Outcome.REJECTED, Reason.TOO_LARGE.name(), "an upload may hold files of at most "
+                        + uploads.maxFileSize().toBytes() + " bytes and " + uploads.maxRequestSize().toBytes()
+                        + " bytes in all (triplane.ingest.uploads)"));
     }
 
     @ExceptionHandler({IngestUnavailableException.class, PublishException.class, ObjectStoreException.class})

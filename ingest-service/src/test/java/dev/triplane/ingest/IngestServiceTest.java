@@ -343,6 +343,8 @@ class IngestServiceTest {
             assertThat(statusOf(client.get().uri("/actuator/prometheus"))).isEqualTo(401);
         }
         assertThat(statusOf(anonymous.get().uri("/actuator/health"))).isEqualTo(200);
+        // and its parts, as the Kubernetes probes ask for them (/actuator/health/readiness)
+        assertThat(statusOf(anonymous.get().uri("/actuator/health/ping"))).isEqualTo(200);
         // nothing of the refused uploads was read: an unreadable image would have been rejected with an event
         String unreadId = ObjectKeys.volumeId(unread);
         assertThat(errors.readToEnd()).noneMatch(e -> unreadId.equals(e.volumeId()));
@@ -378,7 +380,7 @@ class IngestServiceTest {
         Path big = Files.write(dir.resolve("big.nii.gz"), new byte[1_200_000]);
         JsonNode tooBig = upload(big, null, null, null, 413);
         assertThat(tooBig.get("reason").asString()).isEqualTo("TOO_LARGE");
-        assertThat(tooBig.get("error").asString()).contains("1048576 bytes");
+        assertThat(tooBig.get("detail").asString()).contains("1048576 bytes");
 
         byte[] prompts = ("{\"version\": 1, \"prompts\": []" + " ".repeat(5000) + "}")
                 .getBytes(StandardCharsets.US_ASCII);

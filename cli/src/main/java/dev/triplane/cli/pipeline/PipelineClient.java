@@ -74,10 +74,15 @@ public final class PipelineClient {
                 .header("Content-Type", "multipart/form-data; boundary=" + body.boundary)
                 .POST(body.publisher()).build();
         HttpResponse<String> response = send(request);
-        if (response.statusCode() != 202 && response.statusCode() != 422) {
+        // 422 invalid input, 413 too large, 400 an unsafe file name: refusals with a reason, the other 400s not
+        if (response.statusCode() != 202 && !List.of(400, 413, 422).contains(response.statusCode())) {
             throw new IOException("ingest answered " + response.statusCode() + ": " + response.body());
         }
-        return JSON.readValue(response.body(), Submitted.class);
+        Submitted submitted = JSON.readValue(response.body(), Submitted.class);
+        if (response.statusCode() != 202 && !submitted.rejected()) {
+            throw new IOException("ingest answered " + response.statusCode() + ": " + response.body());
+        }
+        return submitted;
     }
 
     /** The volume's merged status as ingest's status view has it, or empty for a volume it never saw. */
