@@ -97,6 +97,8 @@ class IngestServiceTest {
         registry.add("triplane.ingest.inbox.work-dir", () -> "target");
         registry.add("triplane.ingest.auth.mode", () -> "token");
         registry.add("triplane.ingest.auth.token", () -> TOKEN);
+        // the liveness and readiness groups, on by themselves only on Kubernetes
+        registry.add("management.endpoint.health.probes.enabled", () -> "true");
         registry.add("triplane.ingest.uploads.max-file-size", () -> "1MB");
         registry.add("triplane.ingest.uploads.max-prompt-file-size", () -> "4KB");
     }
@@ -343,8 +345,8 @@ class IngestServiceTest {
             assertThat(statusOf(client.get().uri("/actuator/prometheus"))).isEqualTo(401);
         }
         assertThat(statusOf(anonymous.get().uri("/actuator/health"))).isEqualTo(200);
-        // and its parts, as the Kubernetes probes ask for them (/actuator/health/readiness)
-        assertThat(statusOf(anonymous.get().uri("/actuator/health/ping"))).isEqualTo(200);
+        // and its groups, as the Kubernetes probes ask for them
+        assertThat(statusOf(anonymous.get().uri("/actuator/health/readiness"))).isEqualTo(200);
         // nothing of the refused uploads was read: an unreadable image would have been rejected with an event
         String unreadId = ObjectKeys.volumeId(unread);
         assertThat(errors.readToEnd()).noneMatch(e -> unreadId.equals(e.volumeId()));
