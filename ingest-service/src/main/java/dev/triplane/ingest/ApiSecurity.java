@@ -1,6 +1,5 @@
 package dev.triplane.ingest;
 
-import jakarta.servlet.MultipartConfigElement;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import org.slf4j.Logger;
@@ -25,8 +24,7 @@ import org.springframework.security.web.SecurityFilterChain;
  * Who may call the HTTP API ({@link IngestProperties.Auth}): every request but {@code /actuator/health} (and its
  * liveness and readiness groups) needs {@code Authorization: Bearer <token>}, checked before the body is read; a
  * missing or bad token is answered 401 with a {@code WWW-Authenticate: Bearer} challenge. {@code /actuator/prometheus}
- * is behind the same check, so a scraper sends a token too. Also the multipart limits of
- * {@link IngestProperties.Uploads}, which Spring's own {@code spring.servlet.multipart.*} would otherwise set.
+ * is behind the same check, so a scraper sends a token too.
  */
 @Configuration(proxyBeanMethods = false)
 class ApiSecurity {
@@ -45,13 +43,6 @@ class ApiSecurity {
                 .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .csrf(csrf -> csrf.disable())
                 .build();
-    }
-
-    @Bean
-    MultipartConfigElement multipartConfig(IngestProperties properties) {
-        IngestProperties.Uploads uploads = properties.uploads();
-        return new MultipartConfigElement(null, uploads.maxFileSize().toBytes(), uploads.maxRequestSize().toBytes(),
-                0);
     }
 
     /**

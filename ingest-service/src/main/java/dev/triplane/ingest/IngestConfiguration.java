@@ -5,6 +5,7 @@ import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.service.VolumeStatusView;
+import jakarta.servlet.MultipartConfigElement;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -31,6 +32,14 @@ class IngestConfiguration {
     @Bean
     VolumeStatusView volumeStatusView(KafkaProperties kafka, Topics topics, JsonMapper json) {
         return new VolumeStatusView(kafka.buildConsumerProperties(), topics.name(Topic.STATUS), json);
+    }
+
+    /** The limits of {@link IngestProperties.Uploads}, in place of Spring's {@code spring.servlet.multipart.*}. */
+    @Bean
+    MultipartConfigElement multipartConfig(IngestProperties properties) {
+        IngestProperties.Uploads uploads = properties.uploads();
+        return new MultipartConfigElement(null, uploads.maxFileSize().toBytes(), uploads.maxRequestSize().toBytes(),
+                0);
     }
 
     @Bean

@@ -27,7 +27,8 @@ class ApiSecurityTest {
         AuthenticationManager callers = ApiSecurity.callers(new Auth(Auth.Mode.TOKEN, TOKEN), null);
 
         assertThat(callers.authenticate(new BearerTokenAuthenticationToken(TOKEN)).isAuthenticated()).isTrue();
-        for (String wrong : new String[] {TOKEN + "x", TOKEN.substring(1), TOKEN.toUpperCase(), TOKEN.replace("a", "b")}) {
+        String[] wrongs = {TOKEN + "x", TOKEN.substring(1), TOKEN.toUpperCase(), TOKEN.replace("a", "b")};
+        for (String wrong : wrongs) {
             assertThatThrownBy(() -> callers.authenticate(new BearerTokenAuthenticationToken(wrong)))
                     .isInstanceOf(AuthenticationException.class);
         }
