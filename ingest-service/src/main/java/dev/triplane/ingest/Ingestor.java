@@ -320,11 +320,12 @@ public class Ingestor {
     /**
      * Stores a file under a {@code .nii.gz} key, compressing it first when it is plain {@code .nii}; with
      * {@code triplane.privacy.scrub-header-text}, a copy without the header's text and extensions
-     * ({@link NiftiWriter#copyWithoutText}) instead, so no later reader of the bucket sees them.
+     * ({@link NiftiWriter#copyWithoutText}) where it has any, so no later reader of the bucket sees them.
      */
     private void putCanonical(Path file, String key) {
         try {
-            if (isGzip(file) && !scrubHeaderText) {
+            boolean scrub = scrubHeaderText && holdsText(file, key);
+            if (isGzip(file) && !scrub) {
                 store.put(key, file, GZIP);
                 return;
             }
@@ -333,7 +334,7 @@ public class Ingestor {
                 try (InputStream in = Files.newInputStream(file);
                      InputStream plain = isGzip(file) ? new GZIPInputStream(in, 1 << 16) : in;
                      OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz), 1 << 16)) {
-                    if (scrubHeaderText) {
+                    if (scrub) {
                         NiftiWriter.copyWithoutText(plain, out, key);
                     } else {
                         plain.transferTo(out);
@@ -345,6 +346,13 @@ public class Ingestor {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + key, e);
+        }
+    }
+
+    private static boolean holdsText(Path file, String key) throws IOException {
+        try (InputStream in = Files.newInputStream(file);
+             InputStream plain = isGzip(file) ? new GZIPInputStream(in, 1 << 16) : in) {
+            return NiftiWriter.holdsText(plain, key);
         }
     }
 

@@ -369,6 +369,18 @@ public final class NiftiHeader {
         return new NiftiHeader(layout, order, blank, "header without text");
     }
 
+    /** Whether a text field that {@link #withoutText} blanks holds any byte. */
+    public boolean hasText() {
+        for (int[] field : layout.textFields()) {
+            for (int i = field[0]; i < field[0] + field[1]; i++) {
+                if (raw[i] != 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The header's bytes as read ({@link #size()} of them). */
     byte[] bytes() {
         return raw.clone();

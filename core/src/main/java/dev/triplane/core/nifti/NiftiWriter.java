@@ -166,6 +166,18 @@ public final class NiftiWriter {
     }
 
     /**
+     * Whether an uncompressed single-file NIfTI holds what {@link #copyWithoutText} removes: a character in a text
+     * field of its header, or extensions (the flag after the header set). Reads the header and the flag only.
+     *
+     * @throws InvalidVolumeException for a malformed header
+     */
+    public static boolean holdsText(InputStream nifti, String object) throws IOException {
+        NiftiHeader header = NiftiReader.header(nifti, object);
+        int extension = nifti.read();
+        return header.hasText() || extension > 0;
+    }
+
+    /**
      * Copies an uncompressed single-file NIfTI with no free text: the header's text fields blanked
      * ({@link NiftiHeader#withoutText}) and the bytes between the header and {@code vox_offset} zeroed, which
      * clears the extension flag and every extension (DICOM tags, JSON sidecars) while the voxel data stays where

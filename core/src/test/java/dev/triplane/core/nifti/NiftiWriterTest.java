@@ -82,6 +82,8 @@ class NiftiWriterTest {
         NiftiWriter.copyWithoutText(new ByteArrayInputStream(file.array()), out, "marked");
 
         byte[] copy = out.toByteArray();
+        assertThat(NiftiWriter.holdsText(new ByteArrayInputStream(file.array()), "marked")).isTrue();
+        assertThat(NiftiWriter.holdsText(new ByteArrayInputStream(copy), "copy")).isFalse();
         assertThat(new String(copy, StandardCharsets.ISO_8859_1)).doesNotContain("PAT");
         assertThat(copy).hasSize(file.capacity());
         assertThat(copy[348]).as("extension flag").isZero();
