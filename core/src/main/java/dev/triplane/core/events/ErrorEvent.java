@@ -6,8 +6,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * Something could not be processed ({@code triplane.errors}, all stages -> operators).
  *
  * @param version   {@link #CURRENT_VERSION} when written
- * @param object    what failed: an object key (e.g. {@code inbox/scan.nii.gz}), an upload's file name, or a
- *                  {@code topic/partition@offset} of a poison record
+ * @param object    what failed: an object key (e.g. {@code inbox/scan.nii.gz}; control characters escaped), an
+ *                  upload's part ({@code upload:image}), or a {@code topic/partition@offset} of a poison record
  * @param stage     the stage that hit the error
  * @param reason    a stable code: an {@code InvalidVolumeException.Reason} name for volumes, otherwise one of
  *                  the stage's documented codes (e.g. {@code BAD_MANIFEST}, {@code BAD_RECORD})

@@ -9,7 +9,8 @@ import java.util.List;
  * @param version     {@link #CURRENT_VERSION} when written
  * @param volumeId    SHA-256 of the image file's bytes, 64 lower-case hex digits
  * @param requestId   the request whose axis jobs ingest emitted with this volume
- * @param source      where the image came from: the inbox object key, or {@code upload:<file name>}
+ * @param source      where the image came from: the inbox object key, or {@code upload:image} for an upload
+ *                    (never the uploader's file name)
  * @param imageKey    object key of the canonical image
  * @param labelsKey   object key of the reference labels, or null when the volume has none
  * @param shape       voxels along i, j, k as stored (before reorientation)
