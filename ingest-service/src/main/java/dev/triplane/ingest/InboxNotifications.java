@@ -47,7 +47,7 @@ class InboxNotifications {
     void onNotification(String value) {
         List<String> inboxKeys = inboxKeys(value);
         if (!inboxKeys.isEmpty()) {
-            LOG.info("notified of {}; scanning the inbox", inboxKeys);
+            LOG.info("notified of {}; scanning the inbox", inboxKeys.stream().map(ObjectKeys::printable).toList());
             scanner.scan();
         }
     }

@@ -100,7 +100,7 @@ public class InboxScanner {
             } catch (IngestUnavailableException | PublishException | ObjectStoreException | IOException
                     | UncheckedIOException e) {
                 // the store, the broker or the local disk failed, not the scan: try it again next pass
-                LOG.warn("{}: will retry on the next pass: {}", image.key(), e.toString());
+                LOG.warn("{}: will retry on the next pass: {}", ObjectKeys.printable(image.key()), e.toString());
             }
         }
         return handled;
