@@ -132,7 +132,7 @@ public final class PipelineThroughputBenchmark {
                      topics.name(Topic.METRICS), MetricsReady.class);
              TopicReader<VolumeStatus> statuses = new TopicReader<>(stack.bootstrapServers(),
                      topics.name(Topic.STATUS), VolumeStatus.class)) {
-            PipelineClient client = new PipelineClient(new StackInfo(stack.bootstrapServers(), stack.s3(),
+            PipelineClient client = new PipelineClient(new StackInfo(stack.kafka(), stack.s3(),
                     stack.bucket(), stack.bucketFolder().toString(), services.get(Service.INGEST).url(), Map.of(),
                     Map.of()));
             Map<Job, Long> uploaded = new LinkedHashMap<>();

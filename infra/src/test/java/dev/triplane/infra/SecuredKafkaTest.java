@@ -1,0 +1,106 @@
+package dev.triplane.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.triplane.infra.local.LocalCertificates;
+import dev.triplane.infra.local.LocalKafkaSecurity;
+import dev.triplane.infra.local.LocalStack;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The local broker with its client listener on SASL_SSL (SCRAM-SHA-512) and mutual TLS, certificates generated
+ * here: provisioning connects with the services' environment names, a client without credentials or with a
+ * wrong password is refused. The pipeline over such a broker is cli's {@code PipelineEndToEndTest}.
+ */
+class SecuredKafkaTest {
+
+    @TempDir
+    static Path dir;
+
+    private static LocalKafkaSecurity security;
+    private static LocalStack stack;
+
+    @BeforeAll
+    static void start() throws Exception {
+        long t0 = System.nanoTime();
+        security = LocalKafkaSecurity.scram(LocalCertificates.generate(dir.resolve("certs")), true);
+        long t1 = System.nanoTime();
+        stack = LocalStack.start(dir.resolve("stack"), security);
+        System.out.printf("certificates: %.2f s, secured stack: %.2f s%n", (t1 - t0) / 1e9,
+                (System.nanoTime() - t1) / 1e9);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void provisionConnectsWithTheSecuritySettingsInTheServicesEnvironmentNames() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        stack.kafka().properties().forEach((key, value) -> env.put(KafkaSettings.toEnvironmentName(key), value));
+        env.putAll(Map.of("TRIPLANE_S3_URL", stack.s3().url(), "TRIPLANE_S3_REGION", stack.s3().region(),
+                "TRIPLANE_S3_ACCESS_KEY", stack.s3().accessKey(), "TRIPLANE_S3_SECRET_KEY", stack.s3().secretKey()));
+        assertThat(env).containsKeys("SPRING_KAFKA_SECURITY_PROTOCOL", "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG",
+                "SPRING_KAFKA_PROPERTIES_SSL_KEYSTORE_LOCATION");
+
+        ProvisionTest.Run run = ProvisionTest.runMain(env);
+
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).contains("topics ready on " + stack.bootstrapServers() + ": created [], ");
+    }
+
+    @Test
+    void aClientWithoutCredentialsIsRefused() {
+        // TLS with the CA trusted, but neither a client certificate nor a SCRAM login
+        Map<String, Object> config = new HashMap<>(stack.kafka().clientConfig());
+        config.keySet().removeIf(key -> key.startsWith("ssl.keystore") || key.startsWith("ssl.key.")
+                || key.startsWith("sasl."));
+        config.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL");
+        // TLS 1.2 checks the client certificate inside the handshake, so the client sees the refusal as an
+        // exception; under TLS 1.3 the server refuses after the client's handshake ends and the client sees only
+        // a closed connection, which it retries until its timeout
+        config.put(SslConfigs.SSL_PROTOCOL_CONFIG, "TLSv1.2");
+        config.put(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG, "TLSv1.2");
+
+        assertThatThrownBy(() -> describeCluster(config)).cause().isInstanceOf(SslAuthenticationException.class);
+    }
+
+    @Test
+    void aWrongPasswordIsRefused() {
+        KafkaSettings wrong = stack.kafka().with(security.clientSettings(security.clientUser(), "wrong-password"));
+
+        assertThatThrownBy(() -> describeCluster(wrong.clientConfig())).cause()
+                .isInstanceOf(SaslAuthenticationException.class).hasMessageContaining("SCRAM-SHA-512");
+    }
+
+    @Test
+    void theClientSettingsConnect() throws Exception {
+        assertThat(describeCluster(stack.kafka().clientConfig())).isEqualTo(1);
+    }
+
+    private static int describeCluster(Map<String, Object> config) throws ExecutionException, InterruptedException,
+            java.util.concurrent.TimeoutException {
+        try (Admin client = Admin.create(config)) {
+            return client.describeCluster(new DescribeClusterOptions().timeoutMs(15000)).nodes()
+                    .get(20, TimeUnit.SECONDS).size();
+        }
+    }
+}
