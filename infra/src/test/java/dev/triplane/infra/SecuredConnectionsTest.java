@@ -3,14 +3,28 @@ package dev.triplane.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.triplane.infra.local.LocalCertificates;
 import dev.triplane.infra.local.LocalKafkaSecurity;
 import dev.triplane.infra.local.LocalStack;
+import dev.triplane.infra.storage.MinioObjectStore;
+import dev.triplane.infra.storage.ObjectStore;
+import dev.triplane.infra.storage.ObjectStoreException;
+import dev.triplane.infra.storage.S3Endpoint;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertPathBuilderException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -25,9 +39,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The local broker with its client listener on SASL_SSL (SCRAM-SHA-512) and mutual TLS, certificates generated
  * here: provisioning connects with the services' environment names, a client without credentials or with a
- * wrong password is refused. The pipeline over such a broker is cli's {@code PipelineEndToEndTest}.
+ * wrong password is refused. The pipeline over such a broker is cli's {@code PipelineEndToEndTest}. And an
+ * {@code https} S3 endpoint whose certificate a private CA signed is reached with that CA's PEM, and refused
+ * without it.
  */
-class SecuredKafkaTest {
+class SecuredConnectionsTest {
 
     @TempDir
     static Path dir;
@@ -94,6 +110,42 @@ class SecuredKafkaTest {
     @Test
     void theClientSettingsConnect() throws Exception {
         assertThat(describeCluster(stack.kafka().clientConfig())).isEqualTo(1);
+    }
+
+    @Test
+    void anHttpsS3EndpointIsTrustedThroughTheConfiguredCaOnly() throws Exception {
+        LocalCertificates certificates = security.certificates();
+        KeyStore keyStore = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(certificates.brokerKeyStore())) {
+            keyStore.load(in, certificates.password().toCharArray());
+        }
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(keyStore, certificates.password().toCharArray());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keys.getKeyManagers(), null, null);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        // every object is missing: enough to tell a completed TLS exchange from a refused one
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "https://127.0.0.1:" + server.getAddress().getPort();
+            S3Endpoint trusted = new S3Endpoint(url, "us-east-1", "key", "secret",
+                    certificates.caPem().toString());
+            try (ObjectStore store = new MinioObjectStore(trusted, "bucket")) {
+                assertThat(store.stat("inbox/x.nii.gz")).isEmpty();
+            }
+            S3Endpoint jvmCas = new S3Endpoint(url, "us-east-1", "key", "secret");
+            try (ObjectStore store = new MinioObjectStore(jvmCas, "bucket")) {
+                assertThatThrownBy(() -> store.stat("inbox/x.nii.gz")).isInstanceOf(ObjectStoreException.class)
+                        .hasRootCauseInstanceOf(CertPathBuilderException.class);
+            }
+        } finally {
+            server.stop(0);
+        }
     }
 
     private static int describeCluster(Map<String, Object> config) throws ExecutionException, InterruptedException,
