@@ -65,7 +65,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The whole pipeline on a real broker and a real S3 server: ingest, two axis-workers in one consumer group,
  * fusion and metrics as the service jars, scans dropped into the inbox or uploaded. The broker is secured as in
  * production (SASL_SSL with SCRAM-SHA-512 and mutual TLS, certificates generated here; infra's
- * {@code SecuredKafkaTest} shows it refuses clients without credentials), so every Kafka client of every service,
+ * {@code SecuredConnectionsTest} shows it refuses clients without credentials), so every Kafka client of every service,
  * Kafka Streams included, and the CLI's readers prove they take the security settings from configuration. Each scenario uses volumes of
  * its own (the sample with one voxel changed), so the scenarios share the running pipeline.
  */

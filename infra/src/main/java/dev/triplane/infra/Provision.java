@@ -92,6 +92,7 @@ public final class Provision {
     public static void main(String[] args) {
         try {
             Map<String, String> env = System.getenv();
+            // named as the other required variables are
             required(env, KafkaSettings.toEnvironmentName(KafkaSettings.BOOTSTRAP_SERVERS));
             KafkaSettings kafka = KafkaSettings.fromEnvironment(env);
             S3Endpoint s3 = new S3Endpoint(required(env, "TRIPLANE_S3_URL"), required(env, "TRIPLANE_S3_REGION"),

@@ -21,7 +21,6 @@ import java.security.KeyStore;
 import java.security.cert.CertPathBuilderException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -148,8 +147,7 @@ class SecuredConnectionsTest {
         }
     }
 
-    private static int describeCluster(Map<String, Object> config) throws ExecutionException, InterruptedException,
-            java.util.concurrent.TimeoutException {
+    private static int describeCluster(Map<String, Object> config) throws Exception {
         try (Admin client = Admin.create(config)) {
             return client.describeCluster(new DescribeClusterOptions().timeoutMs(15000)).nodes()
                     .get(20, TimeUnit.SECONDS).size();

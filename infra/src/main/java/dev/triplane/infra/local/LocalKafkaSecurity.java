@@ -5,6 +5,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -58,11 +59,11 @@ public record LocalKafkaSecurity(LocalCertificates certificates, String clientUs
 
     /** The broker's settings for its SASL_SSL listener (named {@value #LISTENER}). */
     Map<String, String> brokerProperties() {
-        String prefix = "listener.name." + LISTENER.toLowerCase() + ".";
+        String prefix = "listener.name." + LISTENER.toLowerCase(Locale.ROOT) + ".";
         Map<String, String> p = new LinkedHashMap<>();
         p.put("sasl.enabled.mechanisms", MECHANISM);
         p.put("sasl.mechanism.inter.broker.protocol", MECHANISM);
-        p.put(prefix + MECHANISM.toLowerCase() + ".sasl.jaas.config", jaas(BROKER_USER, brokerPassword));
+        p.put(prefix + MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config", jaas(BROKER_USER, brokerPassword));
         p.put("ssl.keystore.location", certificates.brokerKeyStore().toString());
         p.put("ssl.keystore.password", certificates.password());
         p.put("ssl.key.password", certificates.password());

@@ -46,8 +46,7 @@ class TriplaneServiceAutoConfigurationTest {
     @Test
     void everySharedKeyBindsUnderTriplane() {
         runner.withPropertyValues("triplane.s3.url=http://s3.example:9000", "triplane.s3.region=eu-west-1",
-                "triplane.s3.access-key=ak", "triplane.s3.secret-key=sk", "triplane.s3.ca-certificates=/etc/ca.pem",
-                "triplane.limits.max-voxel-bytes=1MB",
+                "triplane.s3.access-key=ak", "triplane.s3.secret-key=sk", "triplane.limits.max-voxel-bytes=1MB",
                 "triplane.limits.max-inflated-bytes=3MB", "triplane.topic-replicas=3",
                 "triplane.ingest.unrelated=ignored").run(context -> {
                     TriplaneProperties properties = context.getBean(TriplaneProperties.class);
@@ -55,13 +54,19 @@ class TriplaneServiceAutoConfigurationTest {
                     assertThat(properties.s3().region()).isEqualTo("eu-west-1");
                     assertThat(properties.s3().accessKey()).isEqualTo("ak");
                     assertThat(properties.s3().secretKey()).isEqualTo("sk");
-                    assertThat(properties.s3().endpoint().caCertificates()).isEqualTo("/etc/ca.pem");
                     assertThat(properties.s3().toString()).doesNotContain("=sk");
                     assertThat(properties.limits().readLimits()).isEqualTo(new ReadLimits(1L << 20, 3L << 20));
                     assertThat(properties.topicReplicas()).isEqualTo((short) 3);
                     assertThat(newTopics(context.getBean(KafkaAdmin.NewTopics.class)))
                             .allSatisfy(t -> assertThat(t.replicationFactor()).isEqualTo((short) 3));
                 });
+    }
+
+    @Test
+    void theObjectStoreTrustsTheConfiguredCaCertificates() {
+        runner.withPropertyValues("triplane.s3.url=https://s3.example", "triplane.s3.access-key=ak",
+                "triplane.s3.secret-key=sk", "triplane.s3.ca-certificates=/nonexistent/ca.pem").run(context ->
+                assertThat(context).getFailure().rootCause().hasMessageContaining("/nonexistent/ca.pem"));
     }
 
     @Test
