@@ -68,7 +68,24 @@ class KubernetesExampleTest {
                 .containsEntry("consumerGroup", "triplane-axis-workers")
                 .containsEntry("topic", jobs.name())
                 .containsEntry("lagThreshold", "1")
-                .containsEntry("bootstrapServers", configMap().get("SPRING_KAFKA_BOOTSTRAP_SERVERS"));
+                .containsEntry("bootstrapServers", configMap().get("SPRING_KAFKA_BOOTSTRAP_SERVERS"))
+                .containsEntry("sasl", "scram_sha512").containsEntry("tls", "enable");
+        // KEDA logs in as the workers do, with the credentials of the Secret
+        String authentication = (String) ComposeFile.map(trigger.get("authenticationRef"), "authenticationRef")
+                .get("name");
+        Map<String, Object> triggerAuthentication = only("TriggerAuthentication");
+        assertThat(ComposeFile.map(triggerAuthentication.get("metadata"), "metadata")).containsEntry("name",
+                authentication);
+        Map<String, Object> secret = only("Secret");
+        Map<String, Object> secretValues = ComposeFile.map(secret.get("stringData"), "stringData");
+        List<?> refs = (List<?>) ComposeFile.map(triggerAuthentication.get("spec"), "spec").get("secretTargetRef");
+        assertThat(refs).extracting(r -> ComposeFile.map(r, "secretTargetRef").get("parameter"))
+                .containsExactlyInAnyOrder("username", "password");
+        assertThat(refs).allSatisfy(r -> {
+            Map<String, Object> ref = ComposeFile.map(r, "secretTargetRef");
+            assertThat(ref.get("name")).isEqualTo(ComposeFile.map(secret.get("metadata"), "metadata").get("name"));
+            assertThat(secretValues).containsKey((String) ref.get("key"));
+        });
     }
 
     @Test
