@@ -12,6 +12,11 @@ package dev.triplane.infra.storage;
  */
 public record S3Endpoint(String url, String region, String accessKey, String secretKey, String caCertificates) {
 
+    public S3Endpoint {
+        // an empty setting (an unset variable in a compose file or manifest) means none
+        caCertificates = caCertificates == null || caCertificates.isBlank() ? null : caCertificates;
+    }
+
     /** An endpoint whose {@code https} certificate, if any, chains to one of the JVM's certificate authorities. */
     public S3Endpoint(String url, String region, String accessKey, String secretKey) {
         this(url, region, accessKey, secretKey, null);
