@@ -132,9 +132,10 @@ public final class PipelineThroughputBenchmark {
                      topics.name(Topic.METRICS), MetricsReady.class);
              TopicReader<VolumeStatus> statuses = new TopicReader<>(stack.bootstrapServers(),
                      topics.name(Topic.STATUS), VolumeStatus.class)) {
-            PipelineClient client = new PipelineClient(new StackInfo(stack.bootstrapServers(), stack.s3(),
+            PipelineClient client = new PipelineClient(new StackInfo(stack.kafka(), stack.s3(),
                     stack.bucket(), stack.bucketFolder().toString(), services.get(Service.INGEST).url(),
-                    services.ingestToken(), Map.of(), Map.of()));
+                    services.ingestToken(), Map.of(),
+                    Map.of()));
             Map<Job, Long> uploaded = new LinkedHashMap<>();
             long start = System.nanoTime();
             for (Path image : batch) {

@@ -133,7 +133,7 @@ public final class ScaleBenchmark {
                     settings, READY_TIMEOUT)) {
                 running = services.running();
                 Map<String, StageJobs> before = jobDurations(running);
-                PipelineClient client = new PipelineClient(new StackInfo(stack.bootstrapServers(), stack.s3(),
+                PipelineClient client = new PipelineClient(new StackInfo(stack.kafka(), stack.s3(),
                         stack.bucket(), stack.bucketFolder().toString(), services.get(Service.INGEST).url(),
                         services.ingestToken(), Map.of(), Map.of()));
                 long start = System.nanoTime();

@@ -54,7 +54,7 @@ final class UpCommand implements Callable<Integer> {
         LocalPipeline pipeline = LocalPipeline.start(new LaunchSettings(root, dataDir, choice, datasetTag), services);
         StackInfo info = pipeline.info();
         out.printf("ready in %.0f s%n", (System.nanoTime() - started) / 1e9);
-        out.println("  kafka   " + info.bootstrapServers());
+        out.println("  kafka   " + info.kafka().bootstrapServers());
         out.println("  s3      " + info.s3().url() + "  bucket " + info.bucket() + "  (objects on disk: "
                 + info.bucketFolder() + ")");
         out.println("  ingest  " + info.ingestUrl() + "  (API token: ingestToken in stack.json)");

@@ -73,7 +73,7 @@ class ClinicalScalePipelineTest {
         launcher = ServiceLauncher.start(Service.pipeline(1), properties,
                 new LaunchSettings(ROOT, work, ModelChoice.of(ROOT, null), tag,
                         Map.of(Service.AXIS_WORKER, "1g", Service.FUSION, "512m")), Duration.ofMinutes(5));
-        client = new PipelineClient(new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(),
+        client = new PipelineClient(new StackInfo(stack.kafka(), stack.s3(), stack.bucket(),
                 stack.bucketFolder().toString(), launcher.get(Service.INGEST).url(), launcher.ingestToken(),
                 Map.of(), Map.of()));
     }

@@ -63,7 +63,7 @@ class LocalServicesTest {
         dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "services");
         launcher = ServiceLauncher.start(List.of(Service.INGEST, Service.METRICS), stack.serviceProperties(),
                 new LaunchSettings(ROOT, dataDir, ModelChoice.of(ROOT, null), null), Duration.ofMinutes(4));
-        new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
+        new StackInfo(stack.kafka(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
                 launcher.get(Service.INGEST).url(), launcher.ingestToken(), Map.of(), Map.of()).write(dataDir);
         client = new PipelineClient(StackInfo.read(dataDir));
     }

@@ -29,7 +29,8 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
-import dev.triplane.infra.local.SharedLocalStack;
+import dev.triplane.infra.local.LocalCertificates;
+import dev.triplane.infra.local.LocalKafkaSecurity;
 import dev.triplane.infra.local.TopicReader;
 import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
@@ -62,7 +63,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The whole pipeline on a real broker and a real S3 server: ingest, two axis-workers in one consumer group,
- * fusion and metrics as the service jars, scans dropped into the inbox or uploaded. Each scenario uses volumes of
+ * fusion and metrics as the service jars, scans dropped into the inbox or uploaded. The broker is secured as in
+ * production (SASL_SSL with SCRAM-SHA-512 and mutual TLS, certificates generated here; infra's
+ * {@code SecuredConnectionsTest} shows it refuses clients without credentials), so every Kafka client of every service,
+ * Kafka Streams included, and the CLI's readers prove they take the security settings from configuration. Each scenario uses volumes of
  * its own (the sample with one voxel changed), so the scenarios share the running pipeline.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -88,8 +92,9 @@ class PipelineEndToEndTest {
 
     @BeforeAll
     void start() throws IOException {
-        stack = SharedLocalStack.get();
         work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "e2e");
+        stack = LocalStack.start(work.resolve("stack"),
+                LocalKafkaSecurity.scram(LocalCertificates.generate(work.resolve("certs")), true));
         Map<String, String> properties = new HashMap<>(stack.serviceProperties());
         properties.put("triplane.ingest.request.structures", "liver,spleen");
         // Two workers share two cores; a killed worker's partitions move after its session times out.
@@ -99,9 +104,9 @@ class PipelineEndToEndTest {
         properties.put("spring.kafka.consumer.properties.heartbeat.interval.ms", "1000");
         launcher = ServiceLauncher.start(Service.pipeline(2), properties,
                 new LaunchSettings(ROOT, work, ModelChoice.of(ROOT, null), tag), Duration.ofMinutes(5));
-        StackInfo info = new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(),
-                stack.bucketFolder().toString(), launcher.get(Service.INGEST).url(), launcher.ingestToken(), Map.of(),
-                Map.of());
+        StackInfo info = new StackInfo(stack.kafka(), stack.s3(), stack.bucket(),
+                stack.bucketFolder().toString(), launcher.get(Service.INGEST).url(), launcher.ingestToken(),
+                Map.of(), Map.of());
         client = new PipelineClient(info);
         store = new MinioObjectStore(stack.s3(), stack.bucket());
         sample = new NiftiReader(ReadLimits.defaults()).read(SAMPLE_IMAGE);
@@ -114,6 +119,9 @@ class PipelineEndToEndTest {
         }
         if (store != null) {
             store.close();
+        }
+        if (stack != null) {
+            stack.close();
         }
     }
 
@@ -234,7 +242,7 @@ class PipelineEndToEndTest {
         store.put(prefix + "images/example.nii.gz", SAMPLE_IMAGE, "application/gzip");
         store.put(prefix + "labels/example.nii.gz", SAMPLE_LABELS, "application/gzip");
         Path stackDir = Files.createDirectories(work.resolve("stack"));
-        new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
+        new StackInfo(stack.kafka(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
                 launcher.get(Service.INGEST).url(), launcher.ingestToken(), Map.of(), Map.of()).write(stackDir);
         Path out = work.resolve("ablate");
         CliRun run = CliRun.of("ablate", "--through-pipeline", "--stack", stackDir.toString(),
@@ -247,7 +255,7 @@ class PipelineEndToEndTest {
         }
         assertThat(out.resolve("report.html")).isRegularFile();
         assertThat(Files.readAllLines(out.resolve("structures.csv"))).hasSize(1 + 5 * 2);
-        assertThat(TopicReader.readAll(stack.bootstrapServers(), topics.name(Topic.SEGMENTATIONS),
+        assertThat(TopicReader.readAll(stack.kafka(), topics.name(Topic.SEGMENTATIONS),
                 SegmentationReady.class)).filteredOn(r -> r.datasetTag().startsWith("ablate-"))
                 .as("one fused segmentation per preset, made by the pipeline").hasSize(5)
                 .allSatisfy(r -> assertThat(r.axes()).containsExactly(Axis.values()));
@@ -321,12 +329,12 @@ class PipelineEndToEndTest {
 
     private <T> long countFor(Topic topic, Class<T> type, Function<T, String> volume,
             String volumeId) {
-        return TopicReader.readAll(stack.bootstrapServers(), topics.name(topic), type).stream()
+        return TopicReader.readAll(stack.kafka(), topics.name(topic), type).stream()
                 .filter(e -> volume.apply(e).equals(volumeId)).count();
     }
 
     private <T> TopicReader<T> reader(Topic topic, Class<T> type) {
-        return new TopicReader<>(stack.bootstrapServers(), topics.name(topic), type);
+        return new TopicReader<>(stack.kafka(), topics.name(topic), type);
     }
 
     private static String sha256(Path file) throws IOException {

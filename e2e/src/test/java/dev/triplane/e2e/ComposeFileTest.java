@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +53,39 @@ class ComposeFileTest {
                     .containsKeys("SPRING_KAFKA_BOOTSTRAP_SERVERS", "TRIPLANE_S3_URL", "TRIPLANE_S3_REGION",
                             "TRIPLANE_S3_ACCESS_KEY", "TRIPLANE_S3_SECRET_KEY");
         }
+    }
+
+    @Test
+    void credentialsAreRequiredEnvValuesWithoutDefaultsAndEveryServiceReadsThem() throws IOException {
+        Pattern reference = Pattern.compile("\\$\\{([A-Z0-9_]+)(:?[-?])?([^}]*)}");
+        Map<String, String> credentials = new LinkedHashMap<>(compose.environment("minio"));
+        credentials.keySet().retainAll(List.of("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"));
+        for (String service : SERVICES) {
+            compose.environment(service).forEach((name, value) -> {
+                if (name.endsWith("_KEY") || name.contains("PASSWORD") || name.contains("JAAS")) {
+                    credentials.put(service + " " + name, value);
+                }
+            });
+        }
+        assertThat(credentials).containsKeys("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD",
+                "ingest-service TRIPLANE_S3_SECRET_KEY", "metrics-service TRIPLANE_S3_ACCESS_KEY");
+        List<String> required = new ArrayList<>();
+        credentials.forEach((where, value) -> {
+            Matcher m = reference.matcher(value);
+            assertThat(m.matches()).as(where + " is a ${VAR:?message} reference: " + value).isTrue();
+            assertThat(m.group(2)).as(where + " must be required, not defaulted").isEqualTo(":?");
+            required.add(m.group(1));
+        });
+        // .env.example names each of them, with no value to copy by mistake
+        Map<String, String> example = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(ROOT.resolve(".env.example"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                String[] parts = line.split("=", 2);
+                example.put(parts[0], parts[1]);
+            }
+        }
+        assertThat(example.keySet()).containsAll(required);
+        assertThat(example.values()).allMatch(String::isEmpty);
     }
 
     @Test

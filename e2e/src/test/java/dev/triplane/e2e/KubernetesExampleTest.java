@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -67,19 +68,36 @@ class KubernetesExampleTest {
                 .containsEntry("consumerGroup", "triplane-axis-workers")
                 .containsEntry("topic", jobs.name())
                 .containsEntry("lagThreshold", "1")
-                .containsEntry("bootstrapServers", configMap().get("SPRING_KAFKA_BOOTSTRAP_SERVERS"));
+                .containsEntry("bootstrapServers", configMap().get("SPRING_KAFKA_BOOTSTRAP_SERVERS"))
+                .containsEntry("sasl", "scram_sha512").containsEntry("tls", "enable");
+        // KEDA logs in as the workers do, with the credentials of the Secret
+        String authentication = (String) ComposeFile.map(trigger.get("authenticationRef"), "authenticationRef")
+                .get("name");
+        Map<String, Object> triggerAuthentication = only("TriggerAuthentication");
+        assertThat(ComposeFile.map(triggerAuthentication.get("metadata"), "metadata")).containsEntry("name",
+                authentication);
+        Map<String, Object> secret = only("Secret");
+        Map<String, Object> secretValues = ComposeFile.map(secret.get("stringData"), "stringData");
+        List<?> refs = (List<?>) ComposeFile.map(triggerAuthentication.get("spec"), "spec").get("secretTargetRef");
+        assertThat(refs).extracting(r -> ComposeFile.map(r, "secretTargetRef").get("parameter"))
+                .containsExactlyInAnyOrder("username", "password");
+        assertThat(refs).allSatisfy(r -> {
+            Map<String, Object> ref = ComposeFile.map(r, "secretTargetRef");
+            assertThat(ref.get("name")).isEqualTo(ComposeFile.map(secret.get("metadata"), "metadata").get("name"));
+            assertThat(secretValues).containsKey((String) ref.get("key"));
+        });
     }
 
     @Test
     void theConfigMapAndSecretNamesBindInEveryBuiltServiceAndTheirPortsAreTheServers() {
-        List<String> shared = new ArrayList<>(configMap().keySet());
-        shared.addAll(ComposeFile.map(only("Secret").get("stringData"), "stringData").keySet());
-        assertThat(shared).contains("SPRING_KAFKA_BOOTSTRAP_SERVERS", "TRIPLANE_S3_URL", "TRIPLANE_S3_ACCESS_KEY",
-                "TRIPLANE_S3_SECRET_KEY");
+        assertThat(configMap()).containsKeys("SPRING_KAFKA_BOOTSTRAP_SERVERS", "TRIPLANE_S3_URL")
+                .containsEntry("SPRING_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
         for (String service : ComposeFileTest.SERVICES) {
             ServiceConfiguration configuration = ServiceConfiguration.load(ComposeFileTest.ROOT, service);
-            assertThat(configuration.unknown(shared)).as(service).isEmpty();
             Map<String, Object> container = container(service);
+            List<String> names = new ArrayList<>(configMap().keySet());
+            names.addAll(environment(container).keySet());
+            assertThat(configuration.unknown(names)).as(service).isEmpty();
             List<?> ports = (List<?>) container.get("ports");
             assertThat(ComposeFile.map(ports.get(0), "port")).as(service)
                     .containsEntry("containerPort", configuration.serverPort());
@@ -89,6 +107,36 @@ class KubernetesExampleTest {
                 assertThat(httpGet).as(service + " " + probe).containsEntry("port", configuration.serverPort());
             }
         }
+    }
+
+    @Test
+    void everyPodReadsTheS3AndKafkaCredentialsFromTheSecretWhichShipsWithoutValues() {
+        Map<String, Object> secret = only("Secret");
+        String secretName = (String) ComposeFile.map(secret.get("metadata"), "metadata").get("name");
+        Map<String, Object> values = ComposeFile.map(secret.get("stringData"), "stringData");
+        assertThat(values).allSatisfy((key, value) -> assertThat(value).as(key).isEqualTo(""));
+        List<Map<String, Object>> containers = new ArrayList<>();
+        ComposeFileTest.SERVICES.forEach(service -> containers.add(container(service)));
+        containers.add(podContainer(DOCUMENTS.stream().filter(d -> "Job".equals(d.get("kind"))).findFirst()
+                .orElseThrow()));
+        for (Map<String, Object> container : containers) {
+            Map<String, Object> env = environment(container);
+            for (String name : List.of("TRIPLANE_S3_ACCESS_KEY", "TRIPLANE_S3_SECRET_KEY",
+                    "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG")) {
+                Map<String, Object> valueFrom = ComposeFile.map(env.get(name), container.get("name") + " " + name);
+                Map<String, Object> ref = ComposeFile.map(valueFrom.get("secretKeyRef"), name);
+                assertThat(ref.get("name")).as(name).isEqualTo(secretName);
+                assertThat(values).as(name).containsKey((String) ref.get("key"));
+            }
+        }
+        // no credential anywhere else: not in the ConfigMap, not as a literal value in a pod
+        assertThat(configMap().keySet()).noneMatch(key -> key.contains("KEY") || key.contains("JAAS")
+                || key.contains("PASSWORD"));
+        assertThat(containers).allSatisfy(c -> assertThat(environment(c)).allSatisfy((name, value) -> {
+            if (name.contains("KEY") || name.contains("JAAS") || name.contains("PASSWORD")) {
+                assertThat(value).as(name).isInstanceOf(Map.class);
+            }
+        }));
     }
 
     private static List<String> names(String kind) {
@@ -107,13 +155,27 @@ class KubernetesExampleTest {
     }
 
     private static Map<String, Object> container(String deployment) {
-        Map<String, Object> document = DOCUMENTS.stream()
+        return podContainer(DOCUMENTS.stream()
                 .filter(d -> "Deployment".equals(d.get("kind")) && deployment.equals(
                         ComposeFile.map(d.get("metadata"), "metadata").get("name")))
-                .findFirst().orElseThrow();
+                .findFirst().orElseThrow());
+    }
+
+    private static Map<String, Object> podContainer(Map<String, Object> document) {
         Map<String, Object> template = ComposeFile.map(ComposeFile.map(document.get("spec"), "spec")
                 .get("template"), "template");
         List<?> containers = (List<?>) ComposeFile.map(template.get("spec"), "template.spec").get("containers");
         return ComposeFile.map(containers.get(0), "container");
+    }
+
+    /** A container's {@code env}: name to literal value, or to its {@code valueFrom} map. */
+    private static Map<String, Object> environment(Map<String, Object> container) {
+        Map<String, Object> env = new LinkedHashMap<>();
+        for (Object entry : (List<?>) container.getOrDefault("env", List.of())) {
+            Map<String, Object> variable = ComposeFile.map(entry, "env");
+            env.put((String) variable.get("name"), variable.containsKey("valueFrom") ? ComposeFile.map(
+                    variable.get("valueFrom"), "valueFrom") : variable.get("value"));
+        }
+        return env;
     }
 }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
@@ -83,24 +82,29 @@ public final class Provision {
 
     /**
      * Provisions the cluster and the S3 server named by the environment, under the services' own names (Spring's
-     * relaxed binding of {@code spring.kafka.bootstrap-servers} and {@code triplane.*}):
-     * {@code SPRING_KAFKA_BOOTSTRAP_SERVERS}, {@code TRIPLANE_S3_URL}, {@code TRIPLANE_S3_REGION},
-     * {@code TRIPLANE_S3_ACCESS_KEY}, {@code TRIPLANE_S3_SECRET_KEY} (all required) and
-     * {@code TRIPLANE_TOPIC_REPLICAS} (replication factor, 1 when unset). Exits 1 on failure.
+     * relaxed binding of {@code spring.kafka.*} and {@code triplane.*}): {@code SPRING_KAFKA_BOOTSTRAP_SERVERS},
+     * {@code TRIPLANE_S3_URL}, {@code TRIPLANE_S3_REGION}, {@code TRIPLANE_S3_ACCESS_KEY},
+     * {@code TRIPLANE_S3_SECRET_KEY} (all required), the Kafka security settings of {@link KafkaSettings}
+     * ({@code SPRING_KAFKA_SECURITY_PROTOCOL}, {@code SPRING_KAFKA_PROPERTIES_*}), {@code TRIPLANE_S3_CA_CERTIFICATES}
+     * (a private CA's PEM file) and {@code TRIPLANE_TOPIC_REPLICAS} (replication factor, 1 when unset). Exits 1
+     * on failure.
      */
     public static void main(String[] args) {
         try {
             Map<String, String> env = System.getenv();
-            String bootstrap = required(env, "SPRING_KAFKA_BOOTSTRAP_SERVERS");
+            // named as the other required variables are
+            required(env, KafkaSettings.toEnvironmentName(KafkaSettings.BOOTSTRAP_SERVERS));
+            KafkaSettings kafka = KafkaSettings.fromEnvironment(env);
             S3Endpoint s3 = new S3Endpoint(required(env, "TRIPLANE_S3_URL"), required(env, "TRIPLANE_S3_REGION"),
-                    required(env, "TRIPLANE_S3_ACCESS_KEY"), required(env, "TRIPLANE_S3_SECRET_KEY"));
+                    required(env, "TRIPLANE_S3_ACCESS_KEY"), required(env, "TRIPLANE_S3_SECRET_KEY"),
+                    env.get("TRIPLANE_S3_CA_CERTIFICATES"));
             short replicas = Short.parseShort(env.getOrDefault("TRIPLANE_TOPIC_REPLICAS", "1"));
             ObjectKeys keys = ObjectKeys.load();
             bucket(s3, keys);
             System.out.println("bucket " + keys.bucket() + " ready on " + s3.url());
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            try (Admin admin = Admin.create(kafka.clientConfig())) {
                 Changes changes = topics(admin, Topics.load(), replicas);
-                System.out.println("topics ready on " + bootstrap + ": created " + changes.created()
+                System.out.println("topics ready on " + kafka.bootstrapServers() + ": created " + changes.created()
                         + ", partitions added to " + changes.grown());
             }
         } catch (IOException | RuntimeException e) {

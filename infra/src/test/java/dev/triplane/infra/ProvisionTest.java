@@ -94,11 +94,11 @@ class ProvisionTest {
         assertThat(run.output()).contains("environment variable TRIPLANE_S3_URL is not set");
     }
 
-    private record Run(int exitCode, String output) {
+    record Run(int exitCode, String output) {
     }
 
     /** {@link Provision#main} in a child JVM on this test's classpath, with exactly {@code env} set. */
-    private static Run runMain(Map<String, String> env) throws Exception {
+    static Run runMain(Map<String, String> env) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                 Provision.class.getName()).redirectErrorStream(true);

@@ -224,7 +224,7 @@ public final class PipelineClient {
     }
 
     private <T> TopicReader<T> reader(Topic topic, Class<T> type) {
-        return new TopicReader<>(stack.bootstrapServers(), topics.name(topic), type);
+        return new TopicReader<>(stack.kafka(), topics.name(topic), type);
     }
 
     private <T> Follower<T> follow(Topic topic, Class<T> type) {

@@ -47,7 +47,7 @@ public final class LocalPipeline implements AutoCloseable {
             }
             logs.put("kafka", stack.brokerLog().toString());
             logs.put("s3", stack.s3Log().toString());
-            StackInfo info = new StackInfo(stack.bootstrapServers(), stack.s3(), stack.bucket(),
+            StackInfo info = new StackInfo(stack.kafka(), stack.s3(), stack.bucket(),
                     stack.bucketFolder().toString(),
                     services.contains(Service.INGEST) ? launcher.get(Service.INGEST).url() : null,
                     launcher.ingestToken(), pids, logs);

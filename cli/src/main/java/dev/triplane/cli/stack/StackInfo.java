@@ -1,6 +1,7 @@
 package dev.triplane.cli.stack;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.triplane.infra.KafkaSettings;
 import dev.triplane.infra.storage.S3Endpoint;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -16,7 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code <data>/stack.json}: where a running local pipeline listens, written by {@code triplane up} and
  * {@code demo}, read by {@code submit} and {@code status}.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param kafka            how clients reach the broker: bootstrap servers and, for a secured broker, its TLS and
+ *                         SCRAM settings under Spring's {@code spring.kafka.*} names ({@link KafkaSettings}),
+ *                         which {@code submit}, {@code status} and {@code demo} connect with
  * @param s3               the S3 server's URL, region and (local, fixed) credentials
  * @param bucket           the pipeline's bucket
  * @param bucketFolder     where the S3 server keeps the bucket's objects on disk
@@ -27,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  * @param logs             log file per service module
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record StackInfo(String bootstrapServers, S3Endpoint s3, String bucket, String bucketFolder, String ingestUrl,
+public record StackInfo(KafkaSettings kafka, S3Endpoint s3, String bucket, String bucketFolder, String ingestUrl,
                         String ingestToken, Map<String, Long> pids, Map<String, String> logs) {
 
     public static final String FILE = "stack.json";

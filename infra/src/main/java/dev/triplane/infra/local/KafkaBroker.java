@@ -1,9 +1,12 @@
 package dev.triplane.infra.local;
 
+import dev.triplane.infra.KafkaSettings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -18,7 +21,9 @@ import org.apache.kafka.common.Uuid;
 /**
  * A single-node KRaft Kafka broker (combined broker and controller) in a child JVM, its data under one folder:
  * {@code server.properties}, {@code data/} (log dirs, formatted once) and {@code broker.log}. Each start
- * takes fresh free ports; a formatted folder keeps its topics and records across restarts.
+ * takes fresh free ports; a formatted folder keeps its topics and records across restarts. Its client listener is
+ * PLAINTEXT on loopback unless started with a {@link LocalKafkaSecurity} (SASL_SSL with SCRAM, optionally mutual
+ * TLS); a folder must be started with the same security each time (its SCRAM credentials are written at format).
  */
 final class KafkaBroker {
 
@@ -30,15 +35,19 @@ final class KafkaBroker {
     private static final List<String> JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     private final ChildJvm child;
-    private final String bootstrapServers;
+    private final KafkaSettings clientSettings;
 
-    private KafkaBroker(ChildJvm child, String bootstrapServers) {
+    private KafkaBroker(ChildJvm child, KafkaSettings clientSettings) {
         this.child = child;
-        this.bootstrapServers = bootstrapServers;
+        this.clientSettings = clientSettings;
     }
 
-    /** Launches the broker, formatting its log directory first if needed; {@link #awaitReady} tells when it serves. */
-    static KafkaBroker launch(Path folder) throws IOException {
+    /**
+     * Launches the broker, formatting its log directory first if needed; {@link #awaitReady} tells when it serves.
+     *
+     * @param security the client listener's TLS and SCRAM settings, or null for PLAINTEXT
+     */
+    static KafkaBroker launch(Path folder, LocalKafkaSecurity security) throws IOException {
         // The child runs in this folder: relative paths would resolve twice.
         Path dir = Files.createDirectories(folder.toAbsolutePath());
         int port = ChildJvm.freePort();
@@ -48,17 +57,23 @@ final class KafkaBroker {
         }
         Path logDirs = dir.resolve("data");
         Path config = dir.resolve("server.properties");
-        writeConfig(config, logDirs, port, controllerPort);
-        ChildJvm child = ChildJvm.start("kafka broker", CLASSPATH, JVM_OPTIONS, KafkaMain.class.getName(),
-                List.of(config.toString(), logDirs.toString(), Uuid.randomUuid().toString()),
+        writeConfig(config, logDirs, port, controllerPort, security);
+        List<String> args = new ArrayList<>(List.of(config.toString(), logDirs.toString(),
+                Uuid.randomUuid().toString()));
+        KafkaSettings clients = KafkaSettings.plaintext("127.0.0.1:" + port);
+        if (security != null) {
+            args.addAll(security.formatArguments());
+            clients = clients.with(security.clientSettings());
+        }
+        ChildJvm child = ChildJvm.start("kafka broker", CLASSPATH, JVM_OPTIONS, KafkaMain.class.getName(), args,
                 dir, dir.resolve("broker.log"));
-        return new KafkaBroker(child, "127.0.0.1:" + port);
+        return new KafkaBroker(child, clients);
     }
 
     /** Waits until the broker lists itself as a cluster node. */
     void awaitReady(long timeoutSeconds) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        try (Admin admin = Admin.create(adminConfig(bootstrapServers))) {
+        try (Admin admin = Admin.create(adminConfig(clientSettings))) {
             while (true) {
                 child.checkAlive();
                 try {
@@ -80,8 +95,9 @@ final class KafkaBroker {
         }
     }
 
-    String bootstrapServers() {
-        return bootstrapServers;
+    /** How clients reach the broker, security included. */
+    KafkaSettings clientSettings() {
+        return clientSettings;
     }
 
     Path log() {
@@ -94,23 +110,29 @@ final class KafkaBroker {
     }
 
     /** Admin client settings with short timeouts, for a broker on this machine. */
-    static Map<String, Object> adminConfig(String bootstrapServers) {
-        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000,
-                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
+    static Map<String, Object> adminConfig(KafkaSettings settings) {
+        Map<String, Object> config = new HashMap<>(settings.clientConfig());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        config.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
+        return config;
     }
 
-    private static void writeConfig(Path file, Path logDirs, int port, int controllerPort) throws IOException {
+    private static void writeConfig(Path file, Path logDirs, int port, int controllerPort,
+                                    LocalKafkaSecurity security) throws IOException {
+        String listener = security == null ? "PLAINTEXT" : LocalKafkaSecurity.LISTENER;
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.setProperty("listeners", listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", listener + "://127.0.0.1:" + port);
         p.setProperty("controller.listener.names", "CONTROLLER");
-        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("inter.broker.listener.name", listener);
+        p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:PLAINTEXT");
+        if (security != null) {
+            security.brokerProperties().forEach(p::setProperty);
+        }
         p.setProperty("log.dirs", logDirs.toAbsolutePath().toString());
         // One node: every internal topic has one replica and one partition, which also keeps start-up fast.
         p.setProperty("offsets.topic.replication.factor", "1");

@@ -1,11 +1,13 @@
 package dev.triplane.infra.local;
 
+import dev.triplane.infra.KafkaSettings;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Provision;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.storage.S3Endpoint;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -33,20 +35,31 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * Starts the broker and the S3 server with their data under {@code dataDir} (created if missing) and
-     * creates the missing topics and the bucket; returns once both serve.
+     * creates the missing topics and the bucket; returns once both serve. The broker's listener is PLAINTEXT on
+     * loopback: only this machine's processes reach it, and the CLI, the services it starts and any client need
+     * no certificates or passwords.
      */
     public static LocalStack start(Path dataDir) throws IOException {
+        return start(dataDir, null);
+    }
+
+    /**
+     * {@link #start(Path)} with the broker's client listener secured as {@code security} says (SASL_SSL with
+     * SCRAM, optionally mutual TLS), or PLAINTEXT when null; {@link #kafka()} and {@link #serviceProperties()}
+     * carry the client settings.
+     */
+    public static LocalStack start(Path dataDir, LocalKafkaSecurity security) throws IOException {
         Topics topics = Topics.load();
         ObjectKeys keys = ObjectKeys.load();
         // s3proxy starts while the broker's storage is formatted and the broker starts.
         S3Server s3 = S3Server.launch(dataDir.resolve("s3"));
         KafkaBroker broker = null;
         try {
-            broker = KafkaBroker.launch(dataDir.resolve("kafka"));
+            broker = KafkaBroker.launch(dataDir.resolve("kafka"), security);
             s3.awaitReady(READY_TIMEOUT_SECONDS);
             Provision.bucket(s3.endpoint(), keys);
             broker.awaitReady(READY_TIMEOUT_SECONDS);
-            try (Admin admin = Admin.create(KafkaBroker.adminConfig(broker.bootstrapServers()))) {
+            try (Admin admin = Admin.create(KafkaBroker.adminConfig(broker.clientSettings()))) {
                 Provision.topics(admin, topics, (short) 1);
             }
             return new LocalStack(broker, s3, keys.bucket());
@@ -61,7 +74,12 @@ public final class LocalStack implements AutoCloseable {
 
     /** Kafka {@code bootstrap.servers}, e.g. {@code 127.0.0.1:40123}. */
     public String bootstrapServers() {
-        return broker.bootstrapServers();
+        return broker.clientSettings().bootstrapServers();
+    }
+
+    /** How a client reaches the broker: bootstrap servers, and the TLS and SCRAM settings of a secured broker. */
+    public KafkaSettings kafka() {
+        return broker.clientSettings();
     }
 
     /** The S3 server's URL, region and credentials. */
@@ -71,13 +89,14 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * The Spring properties that point a TriPlane service at this stack (service-support's {@code triplane.s3.*}
-     * and Kafka's bootstrap servers), for tests and for services started against it.
+     * and {@link #kafka()}'s {@code spring.kafka.*}), for tests and for services started against it.
      */
     public Map<String, String> serviceProperties() {
         S3Endpoint endpoint = s3();
-        return Map.of("spring.kafka.bootstrap-servers", bootstrapServers(), "triplane.s3.url", endpoint.url(),
-                "triplane.s3.region", endpoint.region(), "triplane.s3.access-key", endpoint.accessKey(),
-                "triplane.s3.secret-key", endpoint.secretKey());
+        Map<String, String> properties = new HashMap<>(kafka().properties());
+        properties.putAll(Map.of("triplane.s3.url", endpoint.url(), "triplane.s3.region", endpoint.region(),
+                "triplane.s3.access-key", endpoint.accessKey(), "triplane.s3.secret-key", endpoint.secretKey()));
+        return Map.copyOf(properties);
     }
 
     /** The pipeline's bucket, created at start. */

@@ -1,7 +1,9 @@
 package dev.triplane.infra.local;
 
+import dev.triplane.infra.KafkaSettings;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,15 +29,21 @@ public final class TopicReader<T> implements AutoCloseable {
     private final Class<T> type;
     private final List<T> values = new ArrayList<>();
 
+    /** A reader on a PLAINTEXT broker (the local stack's default). */
     public TopicReader(String bootstrapServers, String topic, Class<T> type) {
+        this(KafkaSettings.plaintext(bootstrapServers), topic, type);
+    }
+
+    /** A reader connecting as {@code kafka} says (TLS, SASL). */
+    public TopicReader(KafkaSettings kafka, String topic, Class<T> type) {
         this.type = type;
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                // a poll cannot fetch again while the broker holds its previous fetch, up to this long
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // a poll cannot fetch again while the broker holds its previous fetch, up to this long
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        consumer = new KafkaConsumer<>(config);
         List<TopicPartition> partitions = new ArrayList<>();
         for (PartitionInfo p : consumer.partitionsFor(topic)) {
             partitions.add(new TopicPartition(topic, p.partition()));
@@ -46,7 +54,12 @@ public final class TopicReader<T> implements AutoCloseable {
 
     /** Every value of {@code topic} up to its current end, read once. */
     public static <T> List<T> readAll(String bootstrapServers, String topic, Class<T> type) {
-        try (TopicReader<T> reader = new TopicReader<>(bootstrapServers, topic, type)) {
+        return readAll(KafkaSettings.plaintext(bootstrapServers), topic, type);
+    }
+
+    /** Every value of {@code topic} up to its current end, read once, connecting as {@code kafka} says. */
+    public static <T> List<T> readAll(KafkaSettings kafka, String topic, Class<T> type) {
+        try (TopicReader<T> reader = new TopicReader<>(kafka, topic, type)) {
             return reader.readToEnd();
         }
     }

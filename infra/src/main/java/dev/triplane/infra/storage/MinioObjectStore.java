@@ -13,17 +13,21 @@ import io.minio.StatObjectResponse;
 import io.minio.UploadObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.ServerException;
+import io.minio.http.HttpUtils;
 import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
 
 /**
  * {@link ObjectStore} on the MinIO Java client; works with MinIO, s3proxy and other S3-compatible servers.
@@ -38,17 +42,33 @@ public final class MinioObjectStore implements ObjectStore {
     private static final Set<String> TRANSIENT = Set.of(
             "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout", "OperationAborted");
 
+    /** MinIO's own default for connect, write and read timeouts. */
+    private static final long CLIENT_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(5);
+
     private final MinioClient client;
     private final String bucket;
 
     /** A store on {@code bucket} of the server at {@code endpoint}. */
     public MinioObjectStore(S3Endpoint endpoint, String bucket) {
-        this.client = MinioClient.builder()
+        MinioClient.Builder builder = MinioClient.builder()
                 .endpoint(endpoint.url())
                 .region(endpoint.region())
-                .credentials(endpoint.accessKey(), endpoint.secretKey())
-                .build();
+                .credentials(endpoint.accessKey(), endpoint.secretKey());
+        if (endpoint.caCertificates() != null) {
+            builder.httpClient(privateCaClient(endpoint.caCertificates()), true);
+        }
+        this.client = builder.build();
         this.bucket = bucket;
+    }
+
+    /** MinIO's default HTTP client trusting only the CA certificates in {@code pemFile}. */
+    private static OkHttpClient privateCaClient(String pemFile) {
+        try {
+            return HttpUtils.enableExternalCertificates(
+                    HttpUtils.newDefaultHttpClient(CLIENT_TIMEOUT_MS, CLIENT_TIMEOUT_MS, CLIENT_TIMEOUT_MS), pemFile);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new ObjectStoreException("cannot read the S3 CA certificates " + pemFile + ": " + e, e, false);
+        }
     }
 
     @Override

@@ -78,7 +78,7 @@ class LocalStackTest {
     @Test
     @Order(1)
     void everyTopicExistsWithItsPartitionsAndConfigs() throws Exception {
-        try (Admin admin = Admin.create(KafkaBroker.adminConfig(stack.bootstrapServers()))) {
+        try (Admin admin = Admin.create(KafkaBroker.adminConfig(stack.kafka()))) {
             List<String> names = TOPICS.all().stream().map(TopicSpec::name).toList();
             assertThat(admin.listTopics().names().get()).containsAll(names);
             Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get();
@@ -176,7 +176,7 @@ class LocalStackTest {
         try (ObjectStore store = new MinioObjectStore(stack.s3(), stack.bucket())) {
             assertThat(store.exists("volumes/a/image.nii.gz")).isTrue();
         }
-        try (Admin admin = Admin.create(KafkaBroker.adminConfig(stack.bootstrapServers()))) {
+        try (Admin admin = Admin.create(KafkaBroker.adminConfig(stack.kafka()))) {
             Set<String> names = admin.listTopics().names().get();
             assertThat(names).contains(TOPICS.name(Topic.STATUS), TOPICS.name(Topic.AXIS_JOBS) + ".dlt");
             String jobs = TOPICS.name(Topic.AXIS_JOBS);

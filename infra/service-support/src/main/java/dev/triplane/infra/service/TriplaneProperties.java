@@ -33,23 +33,32 @@ public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limit
     }
 
     /**
-     * Where the bucket is served.
+     * Where the bucket is served. The credentials have no default: a deployment names its own (docker-compose
+     * from {@code .env}, Kubernetes from a Secret, the local stack its loopback keys).
      *
-     * @param url       base URL of the server
-     * @param region    signing region
-     * @param accessKey access key; the default is the local stack's (loopback only)
-     * @param secretKey secret key; the default is the local stack's (loopback only)
+     * @param url            base URL of the server, {@code https://...} for TLS
+     * @param region         signing region
+     * @param accessKey      access key, required
+     * @param secretKey      secret key, required
+     * @param caCertificates PEM file of a private CA that signed an {@code https} server's certificate; unset for
+     *                       the JVM's certificate authorities
      */
     public record S3(@DefaultValue("http://127.0.0.1:9000") String url, @DefaultValue("us-east-1") String region,
-            @DefaultValue("triplane") String accessKey, @DefaultValue("triplane-local-secret") String secretKey) {
+            String accessKey, String secretKey, String caCertificates) {
 
+        /** The endpoint; throws naming the missing setting when a credential is not configured. */
         public S3Endpoint endpoint() {
-            return new S3Endpoint(url, region, accessKey, secretKey);
+            if (accessKey == null || accessKey.isBlank() || secretKey == null || secretKey.isBlank()) {
+                throw new IllegalStateException("triplane.s3.access-key and triplane.s3.secret-key must be set "
+                        + "(TRIPLANE_S3_ACCESS_KEY, TRIPLANE_S3_SECRET_KEY): there are no default credentials");
+            }
+            return new S3Endpoint(url, region, accessKey, secretKey, caCertificates);
         }
 
         @Override
         public String toString() {
-            return endpoint().toString(); // without the secret
+            return "S3[url=" + url + ", region=" + region + ", accessKey=" + accessKey
+                    + ", caCertificates=" + caCertificates + "]"; // without the secret
         }
     }
 

@@ -29,17 +29,18 @@ class TriplaneServiceAutoConfigurationTest {
             .withBean(SimpleMeterRegistry.class);
 
     @Test
-    void defaultsAreTheLocalStacks() {
-        runner.run(context -> {
+    void defaultsAreTheLocalStacksButThereAreNoDefaultCredentials() {
+        runner.withPropertyValues("triplane.s3.access-key=ak", "triplane.s3.secret-key=sk").run(context -> {
             TriplaneProperties properties = context.getBean(TriplaneProperties.class);
             assertThat(properties.s3().endpoint().url()).isEqualTo("http://127.0.0.1:9000");
             assertThat(properties.s3().region()).isEqualTo("us-east-1");
-            assertThat(properties.s3().accessKey()).isEqualTo("triplane");
-            assertThat(properties.s3().secretKey()).isEqualTo("triplane-local-secret");
+            assertThat(properties.s3().caCertificates()).isNull();
             assertThat(properties.limits().readLimits())
                     .isEqualTo(new ReadLimits(2L << 30, 2560L << 20));
             assertThat(properties.topicReplicas()).isEqualTo((short) 1);
         });
+        runner.run(context -> assertThat(context).getFailure().rootCause()
+                .hasMessageContaining("triplane.s3.access-key and triplane.s3.secret-key must be set"));
     }
 
     @Test
@@ -53,7 +54,7 @@ class TriplaneServiceAutoConfigurationTest {
                     assertThat(properties.s3().region()).isEqualTo("eu-west-1");
                     assertThat(properties.s3().accessKey()).isEqualTo("ak");
                     assertThat(properties.s3().secretKey()).isEqualTo("sk");
-                    assertThat(properties.s3().toString()).doesNotContain("sk]");
+                    assertThat(properties.s3().toString()).doesNotContain("=sk");
                     assertThat(properties.limits().readLimits()).isEqualTo(new ReadLimits(1L << 20, 3L << 20));
                     assertThat(properties.topicReplicas()).isEqualTo((short) 3);
                     assertThat(newTopics(context.getBean(KafkaAdmin.NewTopics.class)))
@@ -62,8 +63,15 @@ class TriplaneServiceAutoConfigurationTest {
     }
 
     @Test
+    void theObjectStoreTrustsTheConfiguredCaCertificates() {
+        runner.withPropertyValues("triplane.s3.url=https://s3.example", "triplane.s3.access-key=ak",
+                "triplane.s3.secret-key=sk", "triplane.s3.ca-certificates=/nonexistent/ca.pem").run(context ->
+                assertThat(context).getFailure().rootCause().hasMessageContaining("/nonexistent/ca.pem"));
+    }
+
+    @Test
     void providesTheSharedBeansOnTheLayoutsBucketAndTopics() {
-        runner.run(context -> {
+        runner.withPropertyValues("triplane.s3.access-key=ak", "triplane.s3.secret-key=sk").run(context -> {
             assertThat(context).hasSingleBean(NiftiReader.class).hasSingleBean(EventPublisher.class)
                     .hasSingleBean(DeadLetterErrorHandlers.class)
                     .hasSingleBean(JobMeters.class).hasBean("topics");
