@@ -18,7 +18,7 @@ class StackInfoTest {
                 KafkaSettings.SECURITY_PROTOCOL, "SASL_SSL",
                 KafkaSettings.CLIENT_PREFIX + "sasl.jaas.config", "ScramLoginModule required password=\"p\";"));
         StackInfo info = new StackInfo(kafka, new S3Endpoint("http://127.0.0.1:9000", "us-east-1", "k", "s"),
-                "triplane", "/tmp/b", "http://127.0.0.1:8081", Map.of("triplane", 1L), Map.of());
+                "triplane", "/tmp/b", "http://127.0.0.1:8081", "token-of-this-run", Map.of("triplane", 1L), Map.of());
 
         info.write(dir);
 
