@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -32,7 +33,13 @@ public final class PromptFile {
     /** The format version this reader understands. */
     public static final int VERSION = 1;
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /**
+     * Strict about what readers disagree on: a duplicate key (which value counts?) and anything after the
+     * document are errors, not silently dropped.
+     */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
     private static final Set<String> TOP_FIELDS = Set.of("version", "prompts");
     private static final Set<String> PROMPT_FIELDS = Set.of("structure", "axis", "slice", "points", "box", "mask");
     private static final Set<String> POINT_FIELDS = Set.of("x", "y", "label");
