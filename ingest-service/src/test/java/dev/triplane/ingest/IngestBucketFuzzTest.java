@@ -99,22 +99,23 @@ class IngestBucketFuzzTest {
             drops.add(drop);
         }
 
-        String errorsTopic = TOPICS.name(Topic.ERRORS);
-        String volumesTopic = TOPICS.name(Topic.VOLUMES);
-        await().atMost(WAIT).until(() -> {
-            List<ErrorEvent> errors = TopicReader.readAll(STACK.bootstrapServers(), errorsTopic, ErrorEvent.class);
-            List<VolumeAccepted> accepted = TopicReader.readAll(STACK.bootstrapServers(), volumesTopic,
-                    VolumeAccepted.class);
-            return drops.stream().allMatch(d -> !errorsOf(d, errors).isEmpty() || !acceptedOf(d, accepted).isEmpty());
-        });
-        // a pass after the corpus: every drop is remembered, nothing is taken again
-        assertThat(scanner.scan()).isZero();
-
-        List<ErrorEvent> errors = TopicReader.readAll(STACK.bootstrapServers(), errorsTopic, ErrorEvent.class);
-        List<VolumeAccepted> accepted = TopicReader.readAll(STACK.bootstrapServers(), volumesTopic,
-                VolumeAccepted.class);
-        List<VolumeStatus> statuses = TopicReader.readAll(STACK.bootstrapServers(), TOPICS.name(Topic.STATUS),
-                VolumeStatus.class);
+        List<ErrorEvent> errors;
+        List<VolumeAccepted> accepted;
+        List<VolumeStatus> statuses;
+        try (TopicReader<ErrorEvent> errorReader = reader(Topic.ERRORS, ErrorEvent.class);
+                TopicReader<VolumeAccepted> volumeReader = reader(Topic.VOLUMES, VolumeAccepted.class);
+                TopicReader<VolumeStatus> statusReader = reader(Topic.STATUS, VolumeStatus.class)) {
+            await().atMost(WAIT).until(() -> {
+                List<ErrorEvent> e = errorReader.poll();
+                List<VolumeAccepted> v = volumeReader.poll();
+                return drops.stream().allMatch(d -> !errorsOf(d, e).isEmpty() || !acceptedOf(d, v).isEmpty());
+            });
+            // a pass after the corpus: every drop is remembered, nothing is taken again
+            assertThat(scanner.scan()).isZero();
+            errors = errorReader.readToEnd();
+            accepted = volumeReader.readToEnd();
+            statuses = statusReader.readToEnd();
+        }
         Map<String, Integer> byOutcome = new TreeMap<>();
         List<String> wrong = new ArrayList<>();
         for (Drop d : drops) {
@@ -148,13 +149,18 @@ class IngestBucketFuzzTest {
         String goodId = ObjectKeys.volumeId(good.imageNifti());
         store.put("inbox/fuzz/after/ct_seg.nii.gz", good.labelsNifti(), null);
         store.put("inbox/fuzz/after/ct.nii.gz", good.imageNifti(), null);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(TopicReader.readAll(STACK.bootstrapServers(),
-                volumesTopic, VolumeAccepted.class)).anyMatch(v -> v.volumeId().equals(goodId)));
+        try (TopicReader<VolumeAccepted> volumeReader = reader(Topic.VOLUMES, VolumeAccepted.class)) {
+            await().atMost(WAIT).until(() -> volumeReader.poll().stream().anyMatch(v -> v.volumeId().equals(goodId)));
+        }
         assertThat(context.getStartupDate()).isEqualTo(started);
         long heapAfter = IngestValidationFuzzTest.usedHeapAfterGc();
         System.out.printf("heap after GC: %d KiB before the corpus, %d KiB after%n", heapBefore >> 10,
                 heapAfter >> 10);
         assertThat(heapAfter).isLessThan(heapBefore + HEAP_SLACK);
+    }
+
+    private static <T> TopicReader<T> reader(Topic topic, Class<T> type) {
+        return new TopicReader<>(STACK.bootstrapServers(), TOPICS.name(topic), type);
     }
 
     /** One drop: its sample, its inbox folder and the outcome the in-process validation gives its files. */

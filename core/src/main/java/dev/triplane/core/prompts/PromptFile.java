@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,7 +39,8 @@ public final class PromptFile {
      * document are errors, not silently dropped.
      */
     private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private static final Set<String> TOP_FIELDS = Set.of("version", "prompts");
     private static final Set<String> PROMPT_FIELDS = Set.of("structure", "axis", "slice", "points", "box", "mask");
@@ -85,7 +87,8 @@ public final class PromptFile {
         }
         knownFields(root, "", TOP_FIELDS);
         JsonNode version = root.get("version");
-        if (version != null && !(version.isIntegralNumber() && version.intValue() == VERSION)) {
+        // intValue() throws for integers beyond int: canConvertToInt() first, here and below
+        if (version != null && !(version.isIntegralNumber() && version.canConvertToInt() && version.intValue() == VERSION)) {
             throw error("version", "unsupported version " + version + ", expected " + VERSION);
         }
         JsonNode prompts = root.get("prompts");
@@ -175,7 +178,7 @@ public final class PromptFile {
         double x = coordinate(required(node, "x", at), at + ".x", width, axis.id() + " frame width");
         double y = coordinate(required(node, "y", at), at + ".y", height, axis.id() + " frame height");
         JsonNode label = required(node, "label", at);
-        if (!label.isIntegralNumber() || (label.intValue() != 0 && label.intValue() != 1)) {
+        if (!label.isIntegralNumber() || !label.canConvertToInt() || (label.intValue() != 0 && label.intValue() != 1)) {
             throw error(at + ".label", "expected 1 (positive) or 0 (negative), got " + label);
         }
         return new PointPrompt(x, y, label.intValue() == 1);
@@ -217,10 +220,14 @@ public final class PromptFile {
     }
 
     private double coordinate(JsonNode node, String at, int size, String what) {
-        if (node == null || !node.isNumber() || !Double.isFinite(node.doubleValue())) {
+        if (node == null || !node.isNumber()) {
             throw error(at, "expected a number, got " + node);
         }
-        double v = node.doubleValue();
+        // Number's conversion saturates to infinity where the node's doubleValue() throws (a 400-digit integer)
+        double v = node.numberValue().doubleValue();
+        if (!Double.isFinite(v)) {
+            throw error(at, "expected a finite number, got " + node);
+        }
         if (v < 0 || v > size - 1) {
             throw error(at, v + " outside the frame: 0.." + (size - 1) + " (" + what + " " + size + ")");
         }

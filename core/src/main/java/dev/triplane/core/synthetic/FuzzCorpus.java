@@ -141,7 +141,7 @@ public final class FuzzCorpus {
 
     public Sample sample(int index) {
         Kind kind = KINDS.get(index % KINDS.size());
-        Draft d = new Draft(new Random(seed * 1_000_003L + index), limits, "fuzz " + seed + " #" + index);
+        Draft d = new Draft(new Random(seed * 1_000_003L + index), index / KINDS.size(), limits, "fuzz " + seed + " #" + index);
         kind.mutation().accept(d);
         return d.build(index, kind.name());
     }
@@ -166,8 +166,12 @@ public final class FuzzCorpus {
 
         final String tag;
 
-        Draft(Random r, ReadLimits limits, String tag) {
+        /** How many times the corpus went through every kind before this sample. */
+        final int round;
+
+        Draft(Random r, int round, ReadLimits limits, String tag) {
             this.r = r;
+            this.round = round;
             this.tag = tag;
             this.limits = limits;
             this.version = r.nextBoolean() ? 1 : 2;
@@ -206,6 +210,11 @@ public final class FuzzCorpus {
 
         <T> T pick(List<T> values) {
             return values.get(r.nextInt(values.size()));
+        }
+
+        /** One of {@code values} by round: n rounds over the kinds take n different ones. */
+        <T> T variant(List<T> values) {
+            return values.get(round % values.size());
         }
 
         /** Expected outcome when the image or the labels are hit by a geometry mutation. */
@@ -351,7 +360,7 @@ public final class FuzzCorpus {
     }
 
     private static void scaling(Draft d) {
-        switch (d.r.nextInt(5)) {
+        switch (d.round % 5) {
             case 0 -> { // a slope of NaN, infinity or 0 means no scaling (nibabel)
                 d.target().scaling(d.pick(List.of(Double.NaN, Double.POSITIVE_INFINITY, 0.0)), d.r.nextDouble());
                 d.expected = FuzzCorpus.VALID;
@@ -390,7 +399,7 @@ public final class FuzzCorpus {
     /** A singular or non-finite sform on image and labels alike. */
     private static void sformDegenerate(Draft d) {
         double[] srow = new double[12];
-        switch (d.r.nextInt(3)) {
+        switch (d.round % 3) {
             case 0 -> { } // all zero
             case 1 -> { // columns 1 and 2 equal
                 srow[0] = 1;
@@ -467,7 +476,7 @@ public final class FuzzCorpus {
 
     /** Cuts the compressed stream anywhere: in its header, the deflate data or the CRC/length trailer. */
     private static void truncatedGzip(Draft d) {
-        int pick = d.r.nextInt(3);
+        int pick = d.round % 3;
         d.edit(gz -> Arrays.copyOf(gz, switch (pick) {
             case 0 -> 2 + d.r.nextInt(8);
             case 1 -> gz.length - 8 - 1 - d.r.nextInt(gz.length - 20);
@@ -600,7 +609,7 @@ public final class FuzzCorpus {
     private static void labelsOtherGrid(Draft d) {
         double[] values = labelValues();
         double[] affine = GRID.affine();
-        Grid other = switch (d.r.nextInt(4)) {
+        Grid other = switch (d.round % 4) {
             case 0 -> new Grid(GRID.ny(), GRID.nx(), GRID.nz(), GRID.spacing(), affine); // permuted dims
             case 1 -> { // shifted by a millimetre
                 affine[3] += 1;
@@ -624,7 +633,7 @@ public final class FuzzCorpus {
         double[] v = labelValues();
         int at = d.r.nextInt(v.length);
         NiftiDatatype type;
-        switch (d.r.nextInt(4)) {
+        switch (d.round % 4) {
             case 0 -> {
                 type = NiftiDatatype.FLOAT32;
                 v[at] = d.pick(List.of(1.5, Double.NaN, Double.POSITIVE_INFINITY, 1e-3));
@@ -676,7 +685,7 @@ public final class FuzzCorpus {
         String open = d.r.nextBoolean() ? "[" : "{\"a\": ";
         String close = open.equals("[") ? "]" : "}";
         String nested = open.repeat(depth) + "1" + close.repeat(depth);
-        String json = switch (d.r.nextInt(3)) {
+        String json = switch (d.round % 3) {
             case 0 -> file("[" + nested + "]");
             case 1 -> file("[{\"structure\": \"liver\", \"axis\": \"axial\", \"slice\": 12, \"box\": " + nested + "}]");
             default -> nested;
@@ -686,7 +695,7 @@ public final class FuzzCorpus {
 
     private static void promptsHugeArrays(Draft d) {
         int n = 10_000 + d.r.nextInt(90_000);
-        switch (d.r.nextInt(4)) {
+        switch (d.round % 4) {
             case 0 -> prompts(d, file("[" + String.join(", ", Collections.nCopies(n, VALID_PROMPT)) + "]"),
                     BAD_PROMPTS); // the same slice prompted n times
             case 1 -> prompts(d, file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"points\": ["
@@ -700,7 +709,7 @@ public final class FuzzCorpus {
     }
 
     private static void promptsWrongTypes(Draft d) {
-        prompts(d, d.pick(List.of(
+        prompts(d, d.variant(List.of(
                 "[]", "\"prompts\"", "42", "null", "true",
                 file("{}"), file("\"liver\""), file("[1, 2]"), file("[null]"), file("[[]]"),
                 "{\"version\": \"1\", \"prompts\": [" + VALID_PROMPT + "]}",
@@ -730,7 +739,7 @@ public final class FuzzCorpus {
 
     private static void promptsHugeNumbers(Draft d) {
         String digits = "9".repeat(d.pick(List.of(20, 400, 5_000)));
-        prompts(d, d.pick(List.of(
+        prompts(d, d.variant(List.of(
                 file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 1e400, \"box\": [1, 1, 2, 2]}]"),
                 file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": " + digits + ", \"box\": [1, 1, 2, 2]}]"),
                 file("[{\"structure\": " + digits + ", \"axis\": \"axial\", \"slice\": 1, \"box\": [1, 1, 2, 2]}]"),
@@ -747,7 +756,7 @@ public final class FuzzCorpus {
 
     /** Duplicate keys are refused: two readers of the file could each take another value. */
     private static void promptsDuplicateKeys(Draft d) {
-        prompts(d, d.pick(List.of(
+        prompts(d, d.variant(List.of(
                 "{\"version\": 1, \"version\": 1, \"prompts\": [" + VALID_PROMPT + "]}",
                 "{\"prompts\": [" + VALID_PROMPT + "], \"prompts\": []}",
                 file("[{\"structure\": \"liver\", \"structure\": \"spleen\", \"axis\": \"axial\", \"slice\": 12,"
@@ -758,7 +767,7 @@ public final class FuzzCorpus {
 
     private static void promptsMalformed(Draft d) {
         String valid = file("[" + VALID_PROMPT + "]");
-        switch (d.r.nextInt(3)) {
+        switch (d.round % 3) {
             case 0 -> prompts(d, d.pick(List.of("", " ", "{", "}", valid.substring(0, 1 + d.r.nextInt(valid.length() - 1)),
                     valid + " {\"prompts\": []}", valid + " garbage", "{'version': 1}",
                     file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 12, \"box\": [NaN, 1, 2, 2]}]"),
