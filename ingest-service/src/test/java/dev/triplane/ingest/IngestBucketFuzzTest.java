@@ -133,7 +133,8 @@ class IngestBucketFuzzTest {
                 if (e.stage() != Stage.INGEST || e.retryable() || statuses.stream().noneMatch(s ->
                         s.state() == VolumeStatus.State.REJECTED && e.volumeId().equals(s.volumeId())
                                 && s.detail().startsWith(e.object() + ": " + e.reason()))) {
-                    wrong.add(IngestValidationFuzzTest.describe(d.sample()) + ": " + e + " without its REJECTED status");
+                    wrong.add(IngestValidationFuzzTest.describe(d.sample()) + ": " + e
+                            + " without its REJECTED status");
                 }
             } else if (statuses.stream().noneMatch(s -> s.state() == VolumeStatus.State.ACCEPTED
                     && s.volumeId().equals(ownAccepted.get(0).volumeId()))) {

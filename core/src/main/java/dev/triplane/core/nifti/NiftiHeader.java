@@ -446,7 +446,7 @@ public final class NiftiHeader {
         return new String(raw, offset, end - offset, StandardCharsets.ISO_8859_1);
     }
 
-    static long readInt(ByteBuffer b, int offset, int bytes) {
+    private static long readInt(ByteBuffer b, int offset, int bytes) {
         return switch (bytes) {
             case 1 -> b.get(offset);
             case 2 -> b.getShort(offset);

@@ -78,10 +78,6 @@ public final class NiftiMutator {
         return layout.wide() ? 2 : 1;
     }
 
-    public ByteOrder order() {
-        return order;
-    }
-
     /** 348 or 540. */
     public int headerSize() {
         return layout.size;

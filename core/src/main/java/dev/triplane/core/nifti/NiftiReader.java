@@ -22,7 +22,8 @@ import java.util.zip.ZipException;
  * allocated; the data is then decoded in bounded chunks straight into one primitive array of the stored type.
  * Every failure is an {@link InvalidVolumeException} naming the object: malformed headers, limits, truncation
  * ({@link Reason#TRUNCATED}), a damaged gzip stream ({@link Reason#CORRUPT_GZIP}: a gzip file is read to its end,
- * so its CRC and length are checked, within the inflate limit) and other I/O errors ({@link Reason#IO_ERROR}).
+ * so its CRC and length are checked, within the inflate limit), a declared volume this JVM's heap cannot hold
+ * ({@link Reason#RESOURCE_LIMIT}) and other I/O errors ({@link Reason#IO_ERROR}).
  */
 public final class NiftiReader {
 

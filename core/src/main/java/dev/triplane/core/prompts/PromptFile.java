@@ -88,7 +88,8 @@ public final class PromptFile {
         knownFields(root, "", TOP_FIELDS);
         JsonNode version = root.get("version");
         // intValue() throws for integers beyond int: canConvertToInt() first, here and below
-        if (version != null && !(version.isIntegralNumber() && version.canConvertToInt() && version.intValue() == VERSION)) {
+        if (version != null
+                && !(version.isIntegralNumber() && version.canConvertToInt() && version.intValue() == VERSION)) {
             throw error("version", "unsupported version " + version + ", expected " + VERSION);
         }
         JsonNode prompts = root.get("prompts");

@@ -52,7 +52,7 @@ public final class FuzzCorpus {
      * @param expected what ingest must answer ({@link #VALID}, {@link #BAD_PROMPTS} or a {@link Reason} name), or
      *                 null where only a typed answer is required (e.g. a random byte flip)
      * @param image    the image file
-     * @param gzip     whether the image is a well-formed gzip stream (names it {@code .nii.gz})
+     * @param gzip     whether the image was compressed (names it {@code .nii.gz}); its stream may be damaged
      * @param labels   reference labels on the image grid unless mutated, or null
      * @param prompts  a prompt file, or null; a sample has labels or prompts
      */
@@ -141,7 +141,8 @@ public final class FuzzCorpus {
 
     public Sample sample(int index) {
         Kind kind = KINDS.get(index % KINDS.size());
-        Draft d = new Draft(new Random(seed * 1_000_003L + index), index / KINDS.size(), limits, "fuzz " + seed + " #" + index);
+        Draft d = new Draft(new Random(seed * 1_000_003L + index), index / KINDS.size(), limits,
+                "fuzz " + seed + " #" + index);
         kind.mutation().accept(d);
         return d.build(index, kind.name());
     }
@@ -149,9 +150,15 @@ public final class FuzzCorpus {
     /** A sample in the making: both files as fields, their compression, and byte edits after compression. */
     private static final class Draft {
         final Random r;
+        /** How many times the corpus went through every kind before this sample. */
+        final int round;
         final ReadLimits limits;
+        /** Written into the image's descrip: every valid image is a volume of its own. */
+        final String tag;
         final int version;
         final ByteOrder order;
+        /** Whether the header mutation goes to the labels instead of the image. */
+        final boolean onLabels;
         NiftiMutator image;
         NiftiMutator labels;
         boolean gzipImage;
@@ -161,13 +168,6 @@ public final class FuzzCorpus {
         UnaryOperator<byte[]> labelsEdit;
         byte[] prompts;
         String expected;
-        /** Whether the header mutation goes to the labels instead of the image. */
-        final boolean onLabels;
-
-        final String tag;
-
-        /** How many times the corpus went through every kind before this sample. */
-        final int round;
 
         Draft(Random r, int round, ReadLimits limits, String tag) {
             this.r = r;
@@ -250,12 +250,14 @@ public final class FuzzCorpus {
 
     private static void sizeofHdr(Draft d) {
         int size = d.pick(List.of(0, -1, 347, 349, 1 << 24, Integer.MIN_VALUE, d.r.nextInt()));
-        d.target().sizeofHdr(size == 348 || size == 540 ? 0 : size);
+        boolean valid = List.of(348, 540, Integer.reverseBytes(348), Integer.reverseBytes(540)).contains(size);
+        d.target().sizeofHdr(valid ? 0 : size);
         d.expected = Reason.BAD_HEADER.name();
     }
 
     private static void magic(Draft d) {
-        byte[] magic = d.pick(List.of("ni1\0", "ni2\0", "n+3\0", "\0\0\0\0", "N+1\0")).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] magic = d.pick(List.of("ni1\0", "ni2\0", "n+3\0", "\0\0\0\0", "N+1\0"))
+                .getBytes(StandardCharsets.ISO_8859_1);
         if (d.r.nextBoolean()) {
             d.r.nextBytes(magic);
             magic[0] = 'x';
@@ -768,7 +770,8 @@ public final class FuzzCorpus {
     private static void promptsMalformed(Draft d) {
         String valid = file("[" + VALID_PROMPT + "]");
         switch (d.round % 3) {
-            case 0 -> prompts(d, d.pick(List.of("", " ", "{", "}", valid.substring(0, 1 + d.r.nextInt(valid.length() - 1)),
+            case 0 -> prompts(d, d.pick(List.of("", " ", "{", "}",
+                    valid.substring(0, 1 + d.r.nextInt(valid.length() - 1)),
                     valid + " {\"prompts\": []}", valid + " garbage", "{'version': 1}",
                     file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 12, \"box\": [NaN, 1, 2, 2]}]"),
                     "/* comment */ " + valid, "{\"version\": 1, \"prompts\": [" + VALID_PROMPT + ",]}")), BAD_PROMPTS);

@@ -245,7 +245,8 @@ class NiftiBadInputTest {
                 b.putFloat(280 + 4 * i, i == 0 || i == 10 ? 1 : v); // srow_y all v: no world axis for j
             }
             NiftiImage image = reader.read(new ByteArrayInputStream(b.array()), OBJECT);
-            for (Runnable use : new Runnable[] {image::requireImageValues, image::toImageVolume, image::toLabelVolume}) {
+            Runnable[] uses = {image::requireImageValues, image::toImageVolume, image::toLabelVolume};
+            for (Runnable use : uses) {
                 assertThatThrownBy(use::run).isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.BAD_HEADER);
                     assertThat(e).hasMessageContaining("sform code 2").hasMessageContaining("singular or not finite");
@@ -270,7 +271,8 @@ class NiftiBadInputTest {
         b.putShort(42, Short.MAX_VALUE).putShort(44, Short.MAX_VALUE).putShort(46, (short) 2);
         b.putShort(70, (short) NiftiDatatype.INT64.code()).putShort(72, (short) 64);
         NiftiReader unlimited = new NiftiReader(new ReadLimits(Long.MAX_VALUE, Long.MAX_VALUE));
-        assertThat(failure(unlimited, Arrays.copyOf(b.array(), 352))).hasMessageContaining("more than this service's heap")
+        assertThat(failure(unlimited, Arrays.copyOf(b.array(), 352)))
+                .hasMessageContaining("more than this service's heap")
                 .extracting(InvalidVolumeException::reason).isEqualTo(Reason.RESOURCE_LIMIT);
     }
 

@@ -109,7 +109,8 @@ class PromptFileTest {
     void hostileDocumentsAreRefusedNotGuessedAt() {
         String prompt = "{\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"box\": [1, 1, 2, 2]}";
         // which of two values counts is up to each reader: none is taken
-        expect("{\"version\": 1, \"version\": 2, \"prompts\": [" + prompt + "]}", "", "Duplicate Object property \"version\"");
+        expect("{\"version\": 1, \"version\": 2, \"prompts\": [" + prompt + "]}", "",
+                "Duplicate Object property \"version\"");
         expect("{\"prompts\": [" + prompt + "], \"prompts\": []}", "", "Duplicate Object property \"prompts\"");
         expect(one("\"structure\": 5, \"structure\": 1, \"axis\": \"axial\", \"slice\": 3, \"box\": [1, 1, 2, 2]"),
                 "", "Duplicate Object property \"structure\"");
