@@ -290,15 +290,26 @@ public final class FuzzCorpus {
         d.expected = count > d.limits.maxVoxelBytes() ? Reason.TOO_LARGE.name() : null;
     }
 
+    /** A used dim beyond the third; unused ones (beyond dim[0]) may hold anything. */
     private static void dimBeyond3d(Draft d) {
         int a = 4 + d.r.nextInt(4);
-        d.target().dim(0, a).dim(a, d.pick(List.of(2L, 0L, -3L)));
-        d.expected = Reason.BAD_DIMENSIONS.name();
+        long value = d.pick(List.of(2L, 0L, -3L));
+        if (d.r.nextBoolean()) {
+            d.target().dim(0, a).dim(a, value);
+            d.expected = Reason.BAD_DIMENSIONS.name();
+        } else {
+            d.target().dim(a, value);
+            d.expected = FuzzCorpus.VALID;
+        }
     }
 
-    /** Fewer slices than stored: read fine, on another grid than its partner. */
+    /** Fewer slices or dimensions than stored: read fine, on another grid than its partner. */
     private static void dimSmaller(Draft d) {
-        d.target().dim(3, 1 + d.r.nextInt(GRID.nz() - 1));
+        if (d.r.nextBoolean()) {
+            d.target().dim(3, 1 + d.r.nextInt(GRID.nz() - 1));
+        } else {
+            d.target().dim(0, 1 + d.r.nextInt(2));
+        }
         d.expected = Reason.GRID_MISMATCH.name();
     }
 
