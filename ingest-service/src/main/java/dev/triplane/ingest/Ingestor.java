@@ -213,12 +213,17 @@ public class Ingestor {
      * @throws InvalidVolumeException for an invalid image or labels, or labels on another grid
      */
     Checked check(Scan scan) {
-        NiftiImage image = read(scan.image(), scan.imageSource());
+        return check(reader, scan);
+    }
+
+    /** What {@link #check(Scan)} does, with the given reader: the validation the fuzz corpus runs in-process. */
+    static Checked check(NiftiReader reader, Scan scan) {
+        NiftiImage image = read(reader, scan.image(), scan.imageSource());
         image.requireImageValues();
         if (scan.labels() == null) {
             return new Checked(image.grid(), null, null);
         }
-        NiftiImage labels = read(scan.labels(), scan.labelsSource());
+        NiftiImage labels = read(reader, scan.labels(), scan.labelsSource());
         NiftiImage.requireSameGrid(image.grid(), labels.grid(), scan.labelsSource());
         return new Checked(image.grid(), presentIds(labels.toLabelVolume().labels()), labels.datatype());
     }
@@ -282,7 +287,7 @@ public class Ingestor {
         return new IngestResult(IngestResult.Outcome.REJECTED, volumeId, null, reason, detail);
     }
 
-    private NiftiImage read(Path file, String object) {
+    private static NiftiImage read(NiftiReader reader, Path file, String object) {
         try {
             return reader.read(Files.newInputStream(file), object);
         } catch (IOException e) {

@@ -21,7 +21,7 @@ import java.util.Arrays;
 public final class NiftiHeader {
 
     /** Byte offsets of the fields in each version; widths follow from the version. */
-    private enum Layout {
+    enum Layout {
         // size, magic, dim, intentP1, intentCode, datatype, bitpix, pixdim, voxOffset, sclSlope, sclInter,
         // calMax, calMin, xyztUnits, descrip, auxFile, qformCode, sformCode, quatern, srow, intentName
         NIFTI1(348, 344, 40, 56, 68, 70, 72, 76, 108, 112, 116, 124, 128, 123, 148, 228, 252, 254, 256, 280, 328),
@@ -423,6 +423,13 @@ public final class NiftiHeader {
 
     /** nibabel's {@code get_qform}: rotation from the unit quaternion (a >= 0), times pixdim with qfac on k. */
     private double[] qformAffine(String object) {
+        for (double v : new double[] {quatern[0], quatern[1], quatern[2], qoffset[0], qoffset[1], qoffset[2]}) {
+            if (!Double.isFinite(v)) {
+                // nibabel's affine turns NaN too; the rotation fallback below would silently make it the identity
+                throw new InvalidVolumeException(object, Reason.BAD_HEADER, "qform quaternion "
+                        + Arrays.toString(quatern) + " or offset " + Arrays.toString(qoffset) + " is not finite");
+            }
+        }
         double b = quatern[0];
         double c = quatern[1];
         double d = quatern[2];
@@ -494,15 +501,16 @@ public final class NiftiHeader {
         return bytes == 4 ? b.getFloat(offset) : b.getDouble(offset);
     }
 
-    private static void writeInt(ByteBuffer b, int offset, int bytes, long value) {
-        if (bytes == 2) {
-            b.putShort(offset, (short) value);
-        } else {
-            b.putLong(offset, value);
+    static void writeInt(ByteBuffer b, int offset, int bytes, long value) {
+        switch (bytes) {
+            case 1 -> b.put(offset, (byte) value);
+            case 2 -> b.putShort(offset, (short) value);
+            case 4 -> b.putInt(offset, (int) value);
+            default -> b.putLong(offset, value);
         }
     }
 
-    private static void writeFloat(ByteBuffer b, int offset, int bytes, double value) {
+    static void writeFloat(ByteBuffer b, int offset, int bytes, double value) {
         if (bytes == 4) {
             b.putFloat(offset, (float) value);
         } else {

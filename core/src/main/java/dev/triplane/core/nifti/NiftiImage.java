@@ -1,5 +1,6 @@
 package dev.triplane.core.nifti;
 
+import dev.triplane.core.geometry.Orientation;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
@@ -66,10 +67,11 @@ public final class NiftiImage {
      * The scaled values as float32, for intensity volumes.
      *
      * @throws InvalidVolumeException {@link Reason#BAD_SPACING} for spacing that is not positive and finite,
+     *     {@link Reason#BAD_HEADER} for an affine that is singular or not finite,
      *     {@link Reason#NON_FINITE_VOXELS} naming the first voxel that is NaN or infinite as float32
      */
     public ImageVolume toImageVolume() {
-        requirePositiveSpacing();
+        requireUsableGrid();
         float[] out = new float[grid.voxelCount()];
         int bad = convertSlices((from, to) -> {
             for (int i = from; i < to; i++) {
@@ -95,7 +97,7 @@ public final class NiftiImage {
      * @throws InvalidVolumeException as {@link #toImageVolume()}
      */
     public void requireImageValues() {
-        requirePositiveSpacing();
+        requireUsableGrid();
         if (!mayExceedFloat32()) {
             return;
         }
@@ -135,7 +137,7 @@ public final class NiftiImage {
      *     {@link Reason#NOT_A_LABEL_MAP} naming the first voxel that is not an integer in 0..2^31-1
      */
     public LabelVolume toLabelVolume() {
-        requirePositiveSpacing();
+        requireUsableGrid();
         int[] out = new int[grid.voxelCount()];
         int bad = convertSlices((from, to) -> {
             for (int i = from; i < to; i++) {
@@ -188,12 +190,20 @@ public final class NiftiImage {
         return firstBad.get() == Integer.MAX_VALUE ? -1 : firstBad.get();
     }
 
-    private void requirePositiveSpacing() {
+    /** Spacing positive and finite, and an affine every later step can reorient by (finite, not singular). */
+    private void requireUsableGrid() {
         for (double s : grid.spacing()) {
             if (!(s > 0 && Double.isFinite(s))) {
                 throw new InvalidVolumeException(object, Reason.BAD_SPACING,
                         "pixdim[1..3] = " + Arrays.toString(grid.spacing()) + " must be positive and finite");
             }
+        }
+        try {
+            Orientation.of(grid.affine());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidVolumeException(object, Reason.BAD_HEADER, "affine " + Arrays.toString(grid.affine())
+                    + " (sform code " + header.sformCode() + ", qform code " + header.qformCode() + "): "
+                    + e.getMessage(), e);
         }
     }
 

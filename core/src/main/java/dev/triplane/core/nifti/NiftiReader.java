@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads single-file NIfTI-1 and NIfTI-2 volumes ({@code .nii}, or gzip-compressed, recognised by the 1f 8b
@@ -20,7 +21,9 @@ import java.util.zip.GZIPInputStream;
  * The header is validated and the voxel byte count checked against {@link ReadLimits} before anything is
  * allocated; the data is then decoded in bounded chunks straight into one primitive array of the stored type.
  * Every failure is an {@link InvalidVolumeException} naming the object: malformed headers, limits, truncation
- * ({@link Reason#TRUNCATED}) and other I/O errors ({@link Reason#IO_ERROR}).
+ * ({@link Reason#TRUNCATED}), a damaged gzip stream ({@link Reason#CORRUPT_GZIP}: a gzip file is read to its end,
+ * so its CRC and length are checked, within the inflate limit), a declared volume this JVM's heap cannot hold
+ * ({@link Reason#RESOURCE_LIMIT}) and other I/O errors ({@link Reason#IO_ERROR}).
  */
 public final class NiftiReader {
 
@@ -83,6 +86,8 @@ public final class NiftiReader {
             return decoding.decode(data, gzip, object);
         } catch (EOFException e) {
             throw new InvalidVolumeException(object, Reason.TRUNCATED, "file ends early: " + e.getMessage(), e);
+        } catch (ZipException e) {
+            throw new InvalidVolumeException(object, Reason.CORRUPT_GZIP, "gzip stream: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new InvalidVolumeException(object, Reason.IO_ERROR, e.toString(), e);
         }
@@ -108,7 +113,14 @@ public final class NiftiReader {
         }
         in.skipNBytes(header.voxOffset() - header.size());
 
-        Voxels voxels = Voxels.allocate(type, count);
+        Voxels voxels;
+        try {
+            voxels = Voxels.allocate(type, count);
+        } catch (OutOfMemoryError e) {
+            // a few hundred bytes may declare up to the limit: refuse the file, not the service
+            throw new InvalidVolumeException(object, Reason.RESOURCE_LIMIT, "dims " + Arrays.toString(header.dim())
+                    + " of " + type + " declare " + dataBytes + " bytes, more than this service's heap holds", e);
+        }
         byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, dataBytes)];
         long done = 0;
         int at = 0;
@@ -121,6 +133,13 @@ public final class NiftiReader {
             }
             at += voxels.decode(ByteBuffer.wrap(chunk, 0, n).order(header.byteOrder()), at);
             done += n;
+        }
+        if (gzip) {
+            // the trailer's CRC and length are checked only at the end of the stream; concatenated members and
+            // zeros after the data count against the inflate limit
+            while (in.read(chunk) >= 0) {
+                // drained
+            }
         }
         return new NiftiImage(object, header, voxels);
     }

@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -32,7 +34,14 @@ public final class PromptFile {
     /** The format version this reader understands. */
     public static final int VERSION = 1;
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /**
+     * Strict about what readers disagree on: a duplicate key (which value counts?) and anything after the
+     * document are errors, not silently dropped.
+     */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
     private static final Set<String> TOP_FIELDS = Set.of("version", "prompts");
     private static final Set<String> PROMPT_FIELDS = Set.of("structure", "axis", "slice", "points", "box", "mask");
     private static final Set<String> POINT_FIELDS = Set.of("x", "y", "label");
@@ -78,7 +87,9 @@ public final class PromptFile {
         }
         knownFields(root, "", TOP_FIELDS);
         JsonNode version = root.get("version");
-        if (version != null && !(version.isIntegralNumber() && version.intValue() == VERSION)) {
+        // intValue() throws for integers beyond int: canConvertToInt() first, here and below
+        if (version != null
+                && !(version.isIntegralNumber() && version.canConvertToInt() && version.intValue() == VERSION)) {
             throw error("version", "unsupported version " + version + ", expected " + VERSION);
         }
         JsonNode prompts = root.get("prompts");
@@ -168,7 +179,7 @@ public final class PromptFile {
         double x = coordinate(required(node, "x", at), at + ".x", width, axis.id() + " frame width");
         double y = coordinate(required(node, "y", at), at + ".y", height, axis.id() + " frame height");
         JsonNode label = required(node, "label", at);
-        if (!label.isIntegralNumber() || (label.intValue() != 0 && label.intValue() != 1)) {
+        if (!label.isIntegralNumber() || !label.canConvertToInt() || (label.intValue() != 0 && label.intValue() != 1)) {
             throw error(at + ".label", "expected 1 (positive) or 0 (negative), got " + label);
         }
         return new PointPrompt(x, y, label.intValue() == 1);
@@ -210,10 +221,14 @@ public final class PromptFile {
     }
 
     private double coordinate(JsonNode node, String at, int size, String what) {
-        if (node == null || !node.isNumber() || !Double.isFinite(node.doubleValue())) {
+        if (node == null || !node.isNumber()) {
             throw error(at, "expected a number, got " + node);
         }
-        double v = node.doubleValue();
+        // Number's conversion saturates to infinity where the node's doubleValue() throws (a 400-digit integer)
+        double v = node.numberValue().doubleValue();
+        if (!Double.isFinite(v)) {
+            throw error(at, "expected a finite number, got " + node);
+        }
         if (v < 0 || v > size - 1) {
             throw error(at, v + " outside the frame: 0.." + (size - 1) + " (" + what + " " + size + ")");
         }

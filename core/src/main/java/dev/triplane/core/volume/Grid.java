@@ -59,18 +59,18 @@ public record Grid(int nx, int ny, int nz, double[] spacing, double[] affine) {
         return affine.clone();
     }
 
-    /** Same shape, and spacing and affine equal within {@code tolerance}. */
+    /** Same shape, and spacing and affine equal within {@code tolerance}; a NaN equals nothing. */
     public boolean sameGrid(Grid other, double tolerance) {
         if (nx != other.nx || ny != other.ny || nz != other.nz) {
             return false;
         }
         for (int a = 0; a < 3; a++) {
-            if (Math.abs(spacing[a] - other.spacing[a]) > tolerance) {
+            if (!(Math.abs(spacing[a] - other.spacing[a]) <= tolerance)) {
                 return false;
             }
         }
         for (int a = 0; a < 16; a++) {
-            if (Math.abs(affine[a] - other.affine[a]) > tolerance) {
+            if (!(Math.abs(affine[a] - other.affine[a]) <= tolerance)) {
                 return false;
             }
         }

@@ -15,6 +15,8 @@ public final class InvalidVolumeException extends RuntimeException {
         TOO_LARGE,
         TRUNCATED,
         INFLATE_LIMIT,
+        /** A {@code .nii.gz} whose gzip stream is damaged: bad header, deflate data, CRC or length. */
+        CORRUPT_GZIP,
         NON_FINITE_VOXELS,
         BAD_SPACING,
         NOT_A_LABEL_MAP,

@@ -3,6 +3,7 @@ package dev.triplane.core.nifti;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.volume.Grid;
@@ -203,6 +204,79 @@ class NiftiBadInputTest {
     }
 
     @Test
+    void aDamagedGzipStreamIsCorruptGzipEvenWhenItsDataIsComplete() throws IOException {
+        byte[] gz = gzip(nifti1().array());
+        for (int at : new int[] {gz.length - 8, gz.length - 1}) { // CRC-32, then ISIZE
+            byte[] damaged = gz.clone();
+            damaged[at] ^= 1;
+            assertThat(failure(damaged)).hasMessageContaining("Corrupt GZIP trailer")
+                    .extracting(InvalidVolumeException::reason).isEqualTo(Reason.CORRUPT_GZIP);
+        }
+        byte[] otherMethod = gz.clone();
+        otherMethod[2] = 9;
+        assertThat(failure(otherMethod).reason()).isEqualTo(Reason.CORRUPT_GZIP);
+        // the data complete, the trailer cut
+        assertThat(failure(Arrays.copyOf(gz, gz.length - 3)).reason()).isEqualTo(Reason.TRUNCATED);
+    }
+
+    @Test
+    void whatFollowsTheDataInAGzipStreamCountsAgainstTheInflateLimit() throws IOException {
+        byte[] whole = nifti1().array();
+        byte[] bomb = gzip(Arrays.copyOf(whole, whole.length + (2 << 20)));
+        NiftiReader limited = new NiftiReader(new ReadLimits(1L << 30, 1 << 20));
+        assertThat(failure(limited, bomb).reason()).isEqualTo(Reason.INFLATE_LIMIT);
+
+        // concatenated members are one stream, as gzip reads them
+        byte[] members = new byte[0];
+        for (byte[] part : new byte[][] {Arrays.copyOf(whole, 100), Arrays.copyOfRange(whole, 100, whole.length)}) {
+            byte[] member = gzip(part);
+            members = Arrays.copyOf(members, members.length + member.length);
+            System.arraycopy(member, 0, members, members.length - member.length, member.length);
+        }
+        assertThat(limited.read(new ByteArrayInputStream(members), OBJECT).voxel(17))
+                .isEqualTo(reader.read(new ByteArrayInputStream(whole), OBJECT).voxel(17));
+    }
+
+    @Test
+    void aSingularOrNonFiniteAffineIsRefusedBeforeAnyStepReorientsByIt() throws IOException {
+        for (float v : new float[] {0, Float.NaN}) {
+            ByteBuffer b = nifti1(); // sform code 2
+            for (int i = 0; i < 12; i++) {
+                b.putFloat(280 + 4 * i, i == 0 || i == 10 ? 1 : v); // srow_y all v: no world axis for j
+            }
+            NiftiImage image = reader.read(new ByteArrayInputStream(b.array()), OBJECT);
+            Runnable[] uses = {image::requireImageValues, image::toImageVolume, image::toLabelVolume};
+            for (Runnable use : uses) {
+                assertThatThrownBy(use::run).isInstanceOfSatisfying(InvalidVolumeException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.BAD_HEADER);
+                    assertThat(e).hasMessageContaining("sform code 2").hasMessageContaining("singular or not finite");
+                });
+            }
+        }
+    }
+
+    @Test
+    void aQformWithANonFiniteQuaternionIsRefusedNotTakenAsNoRotation() throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(NIFTI.file("qform_only.nii"))).order(ByteOrder.LITTLE_ENDIAN);
+        b.putFloat(256, Float.NaN);
+        assertThat(failure(b.array())).hasMessageContaining("is not finite")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.BAD_HEADER);
+    }
+
+    @Test
+    void dimsTheHeapCannotHoldAreAResourceLimitNotAnOutOfMemoryError() throws IOException {
+        // 32767 x 32767 x 2 int64: 17 GB declared by a 352-byte header, within limits set as high as they go
+        assumeTrue(Runtime.getRuntime().maxMemory() < 16L << 30, "needs a heap under 16 GB");
+        ByteBuffer b = nifti1();
+        b.putShort(42, Short.MAX_VALUE).putShort(44, Short.MAX_VALUE).putShort(46, (short) 2);
+        b.putShort(70, (short) NiftiDatatype.INT64.code()).putShort(72, (short) 64);
+        NiftiReader unlimited = new NiftiReader(new ReadLimits(Long.MAX_VALUE, Long.MAX_VALUE));
+        assertThat(failure(unlimited, Arrays.copyOf(b.array(), 352)))
+                .hasMessageContaining("more than this service's heap")
+                .extracting(InvalidVolumeException::reason).isEqualTo(Reason.RESOURCE_LIMIT);
+    }
+
+    @Test
     void nonFiniteVoxels() throws IOException {
         ByteBuffer b = nifti1();
         b.putFloat(352 + 4 * 17, Float.NaN);
@@ -333,6 +407,13 @@ class NiftiBadInputTest {
                     });
         }
         NiftiImage.requireSameGrid(image, new Grid(7, 6, 5, image.spacing(), shift(image.affine(), 1e-6)), "labels");
+        // NaN equals nothing, itself included
+        Grid nanSpacing = new Grid(7, 6, 5, new double[] {Double.NaN, 0.9, 1.5}, image.affine());
+        Grid nanAffine = new Grid(7, 6, 5, image.spacing(), shift(image.affine(), Double.NaN));
+        for (Grid labels : new Grid[] {nanSpacing, nanAffine}) {
+            assertThat(image.sameGrid(labels, 1e-4)).isFalse();
+            assertThat(labels.sameGrid(labels, 1e-4)).isFalse();
+        }
     }
 
     @Test

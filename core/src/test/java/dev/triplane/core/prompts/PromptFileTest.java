@@ -105,6 +105,28 @@ class PromptFileTest {
                 + " \"label\": 1}]}]}", "prompts[1]", "a second prompt for structure 5 on axial slice 3");
     }
 
+    @Test
+    void hostileDocumentsAreRefusedNotGuessedAt() {
+        String prompt = "{\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"box\": [1, 1, 2, 2]}";
+        // which of two values counts is up to each reader: none is taken
+        expect("{\"version\": 1, \"version\": 2, \"prompts\": [" + prompt + "]}", "",
+                "Duplicate Object property \"version\"");
+        expect("{\"prompts\": [" + prompt + "], \"prompts\": []}", "", "Duplicate Object property \"prompts\"");
+        expect(one("\"structure\": 5, \"structure\": 1, \"axis\": \"axial\", \"slice\": 3, \"box\": [1, 1, 2, 2]"),
+                "", "Duplicate Object property \"structure\"");
+        // a second document or garbage after the first is not silently dropped
+        expect("{\"prompts\": [" + prompt + "]} {\"prompts\": []}", "", "not valid JSON");
+        expect("{\"prompts\": [" + prompt + "]} x", "", "not valid JSON");
+        expect("[".repeat(100_000), "", "not valid JSON");
+        expect(one("\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"points\": [{\"x\": 1, \"y\": 1,"
+                + " \"label\": 99999999999999999999}]"), "prompts[0].points[0].label", "expected 1 (positive) or 0");
+        expect("{\"version\": 99999999999999999999, \"prompts\": [" + prompt + "]}", "version", "unsupported version");
+        expect(one("\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"box\": [-" + "9".repeat(400) + ", 1, 2, 2]"),
+                "prompts[0].box[0]", "expected a finite number");
+        expect(one("\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"box\": [1, 1e999, 2, 2]"),
+                "prompts[0].box[1]", "expected a finite number");
+    }
+
     private static void expect(String json, String field, String message) {
         assertThatThrownBy(() -> parse(json)).isInstanceOfSatisfying(PromptFileException.class, e -> {
             assertThat(e.source()).isEqualTo("p.json");
