@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,9 +25,11 @@ import org.springframework.security.web.SecurityFilterChain;
  * Who may call the HTTP API ({@link IngestProperties.Auth}): every request but {@code /actuator/health} (and its
  * liveness and readiness groups) needs {@code Authorization: Bearer <token>}, checked before the body is read; a
  * missing or bad token is answered 401 with a {@code WWW-Authenticate: Bearer} challenge. {@code /actuator/prometheus}
- * is behind the same check, so a scraper sends a token too.
+ * is behind the same check, so a scraper sends a token too. A context without a web server (inbox-only tests)
+ * has no API to guard.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication
 class ApiSecurity {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiSecurity.class);
