@@ -1,11 +1,12 @@
 package dev.triplane.fusion;
 
 import dev.triplane.core.events.AxisResult;
-import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
-import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.Outbound;
+import dev.triplane.infra.service.RequestEnd;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -21,13 +22,12 @@ final class FusionEvents {
     private FusionEvents() {
     }
 
-    /** An {@link ErrorEvent} (stage FUSION, not retryable) and a FAILED status ending the request. */
-    static List<Outbound> failed(List<AxisResult> results, String object, String reason, String detail) {
+    /** The request's end at the fusion stage ({@link RequestEnd}: an error event and a FAILED status). */
+    static List<Outbound> failed(List<AxisResult> results, String object, Reason reason, String detail) {
         AxisResult first = results.get(0);
         LOG.warn("{}/{} failed: {}: {}", first.volumeId(), first.requestId(), reason, detail);
-        return List.of(new Outbound(Topic.ERRORS, new ErrorEvent(ErrorEvent.CURRENT_VERSION, object, Stage.FUSION,
-                        reason, false, detail, first.volumeId(), first.requestId())),
-                new Outbound(Topic.STATUS, status(results, VolumeStatus.State.FAILED, reason + ": " + detail)));
+        return RequestEnd.of(Stage.FUSION, reason, object, detail, first.volumeId(), first.requestId(),
+                status(results, VolumeStatus.State.FAILED, null).axes()).events();
     }
 
     /** The request's status at the fusion stage, every arrived axis complete. */

@@ -1,5 +1,6 @@
 package dev.triplane.ingest;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.PublishException;
@@ -47,7 +48,7 @@ class VolumeController {
     }
 
     /** The answer to an upload. */
-    record Submitted(String volumeId, String requestId, IngestResult.Outcome outcome, String reason, String detail) {
+    record Submitted(String volumeId, String requestId, IngestResult.Outcome outcome, Reason reason, String detail) {
     }
 
     @PostMapping("/volumes")

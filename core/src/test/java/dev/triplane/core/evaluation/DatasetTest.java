@@ -13,7 +13,7 @@ import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import java.io.IOException;
 import java.nio.file.Files;
