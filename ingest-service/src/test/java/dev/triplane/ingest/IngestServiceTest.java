@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeAccepted;
 import dev.triplane.core.events.VolumeStatus;
@@ -169,7 +170,7 @@ class IngestServiceTest {
                 .filteredOn(e -> e.object().equals("inbox/bad/broken.nii.gz")).singleElement()
                 .satisfies(e -> {
                     assertThat(e.stage()).isEqualTo(Stage.INGEST);
-                    assertThat(e.reason()).isEqualTo("BAD_HEADER");
+                    assertThat(e.reason()).isEqualTo(Reason.BAD_HEADER);
                     assertThat(e.retryable()).isFalse();
                 }));
         assertThat(store.exists("inbox/bad/broken.nii.gz")).isTrue();
@@ -246,11 +247,11 @@ class IngestServiceTest {
                 "{\"version\": 1, \"prompts\": [{\"structure\": \"liver\", \"axis\": \"axial\", \"slice\": 99,"
                         + " \"box\": [1, 1, 5, 5]}]}");
 
-        assertThat(upload(SAMPLE, null, null, null, 422).get("reason").asString()).isEqualTo(Ingestor.NO_PROMPTS);
+        assertThat(upload(SAMPLE, null, null, null, 422).get("reason").asString()).isEqualTo(Reason.NO_PROMPTS.name());
         assertThat(upload(SAMPLE, SAMPLE_LABELS, null, "no_such_structure", 422).get("reason").asString())
-                .isEqualTo(Ingestor.BAD_REQUEST);
+                .isEqualTo(Reason.BAD_REQUEST.name());
         JsonNode refused = upload(SAMPLE, null, badPrompts, null, 422);
-        assertThat(refused.get("reason").asString()).isEqualTo(Ingestor.BAD_PROMPTS);
+        assertThat(refused.get("reason").asString()).isEqualTo(Reason.BAD_PROMPTS.name());
         assertThat(refused.get("detail").asString()).contains("upload:bad.prompts.json");
         int notFound = http().get().uri("/volumes/{id}", "0".repeat(64))
                 .exchange((request, response) -> response.getStatusCode().value());
