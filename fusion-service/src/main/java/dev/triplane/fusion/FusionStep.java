@@ -1,12 +1,11 @@
 package dev.triplane.fusion;
 
-import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
-import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;

@@ -1,7 +1,7 @@
 package dev.triplane.fusion;
 
-import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.SegmentationReady.StructureVoxels;
 import dev.triplane.core.fusion.FusionRule;

@@ -3,8 +3,8 @@ package dev.triplane.fusion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;

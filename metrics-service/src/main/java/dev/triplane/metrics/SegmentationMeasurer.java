@@ -1,8 +1,8 @@
 package dev.triplane.metrics;
 
-import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.MetricsReady;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
@@ -17,10 +17,10 @@ import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
+import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.service.RequestEnd;
 import dev.triplane.infra.service.TransactionalPublisher;
-import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import dev.triplane.infra.storage.ObjectInfo;
 import dev.triplane.infra.storage.ObjectStore;

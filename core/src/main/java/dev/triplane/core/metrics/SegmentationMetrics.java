@@ -1,7 +1,7 @@
 package dev.triplane.core.metrics;
 
-import dev.triplane.core.events.Reason;
 import dev.triplane.core.distance.DistanceTransform;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.volume.BinaryMask;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
