@@ -184,6 +184,16 @@ public class Ingestor {
     }
 
     /**
+     * Rejects a scan whose ingest failed {@code attempts} times with an unforeseen error ({@code RETRIES_EXHAUSTED}:
+     * an error event and a REJECTED status), so nothing waits on it.
+     */
+    public IngestResult gaveUp(Scan scan, int attempts, RuntimeException failure) {
+        String volumeId = digest(scan.image(), scan.imageSource());
+        return reject(scan.imageSource(), volumeId, Reason.RETRIES_EXHAUSTED, "failed " + attempts + " times: "
+                + failure);
+    }
+
+    /**
      * The image grid, the ids the labels hold (null without labels) and the labels' stored datatype.
      *
      * @throws InvalidVolumeException for an invalid image or labels, or labels on another grid
