@@ -27,16 +27,20 @@ final class FusionEvents {
         AxisResult first = results.get(0);
         LOG.warn("{}/{} failed: {}: {}", first.volumeId(), first.requestId(), reason, detail);
         return RequestEnd.of(Stage.FUSION, reason, object, detail, first.volumeId(), first.requestId(),
-                status(results, VolumeStatus.State.FAILED, null).axes()).events();
+                axes(results)).events();
     }
 
     /** The request's status at the fusion stage, every arrived axis complete. */
     static VolumeStatus status(List<AxisResult> results, VolumeStatus.State state, String detail) {
         AxisResult first = results.get(0);
-        List<VolumeStatus.AxisProgress> axes = results.stream().sorted(Comparator.comparing(AxisResult::axis))
-                .map(r -> new VolumeStatus.AxisProgress(r.axis(), r.frames(), r.frames())).toList();
         return new VolumeStatus(VolumeStatus.CURRENT_VERSION, first.volumeId(), first.requestId(), state,
-                Stage.FUSION, axes, detail);
+                Stage.FUSION, axes(results), detail);
+    }
+
+    /** Every arrived axis complete, in axis order. */
+    private static List<VolumeStatus.AxisProgress> axes(List<AxisResult> results) {
+        return results.stream().sorted(Comparator.comparing(AxisResult::axis))
+                .map(r -> new VolumeStatus.AxisProgress(r.axis(), r.frames(), r.frames())).toList();
     }
 
     static String ids(Collection<Axis> axes) {
