@@ -293,8 +293,8 @@ class AxisJobHandler {
         }
         for (int id : job.structures()) {
             out.add(file.stream().filter(s -> s.structureId() == id && s.axis() == job.axis()).findFirst()
-                    .orElseThrow(() -> new BadInputException(key, Reason.BAD_PROMPT_FILE, "no prompt for structure " + id
-                            + " on axis " + job.axis().id(), null)));
+                    .orElseThrow(() -> new BadInputException(key, Reason.BAD_PROMPT_FILE, "no prompt for structure "
+                            + id + " on axis " + job.axis().id(), null)));
         }
         return out;
     }

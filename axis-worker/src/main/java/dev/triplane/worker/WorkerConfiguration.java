@@ -41,8 +41,7 @@ class WorkerConfiguration {
     DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters, WorkerProperties properties,
             AxisJobHandler jobs) {
         return deadLetters.createForRequests(Topic.AXIS_JOBS, Stage.AXIS_WORKER, properties.maxAttempts(),
-                jobs::failRecord,
-                IllegalArgumentException.class);
+                jobs::failRecord, IllegalArgumentException.class);
     }
 
     @Bean

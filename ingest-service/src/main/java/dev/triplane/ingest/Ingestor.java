@@ -127,8 +127,8 @@ public class Ingestor {
                 }
                 promptsDigest = digest(scan.prompts(), scan.promptsSource());
             } else if (present == null) {
-                return reject(scan.imageSource(), volumeId, Reason.NO_PROMPTS, "neither reference labels (<name>_seg.nii.gz)"
-                        + " nor a prompt file (<name>.prompts.json) to derive prompts from");
+                return reject(scan.imageSource(), volumeId, Reason.NO_PROMPTS, "neither reference labels"
+                        + " (<name>_seg.nii.gz) nor a prompt file (<name>.prompts.json) to derive prompts from");
             } else {
                 available = present;
             }

@@ -159,7 +159,8 @@ public class DeadLetterErrorHandlers {
     private static RequestEnd end(ConsumerRecord<?, ?> record, Exception e, Stage stage, int maxAttempts,
             RequestFailure failure, Class<? extends Exception>[] notRetryable) {
         Throwable cause = cause(e);
-        LOG.warn("{}: request ended, record dead-lettered: {}", RequestEnd.where(record.topic(), record.partition(), record.offset()), cause.toString());
+        LOG.warn("{}: request ended, record dead-lettered: {}",
+                RequestEnd.where(record.topic(), record.partition(), record.offset()), cause.toString());
         if (causedBy(e, JacksonException.class)) {
             return RequestEnd.ofRecord(stage, Reason.BAD_RECORD, record, cause.toString());
         }
