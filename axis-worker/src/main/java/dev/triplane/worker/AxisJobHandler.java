@@ -4,6 +4,7 @@ import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Reorientation;
@@ -22,13 +23,14 @@ import dev.triplane.core.sam2.Sam2Model;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.EventPublisher;
 import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.service.Outbound;
+import dev.triplane.infra.service.RequestEnd;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import dev.triplane.infra.storage.ObjectStore;
 import io.micrometer.core.instrument.Counter;
@@ -60,10 +62,11 @@ import tools.jackson.databind.json.JsonMapper;
  * The offset is committed after the listener returns, so a job lost by a crash is redelivered.
  *
  * <p>A redelivered job whose logits object is already stored and readable on the volume's grid is not computed
- * again: the result is re-published from the stored object. Bad input publishes an {@link ErrorEvent} and a
- * FAILED status, then the record goes to the DLT; so does a job that runs out of memory (reason
- * {@code RESOURCE_LIMIT}), and the worker takes the next one. Store and broker faults are retried by the error
- * handler, which ends a job failing on every attempt through {@link #failRecord}.
+ * again: the result is re-published from the stored object. Bad input, and a job that runs out of memory (reason
+ * {@code RESOURCE_LIMIT}), throw a {@link BadInputException}; store and broker faults are retried. The error
+ * handler ends a job it gives up on through {@link #failRecord}: an {@link ErrorEvent}, a FAILED status and an
+ * {@link AxisResult} with the failed outcome (so fusion ends the request instead of fusing the other axes), then
+ * the record goes to the DLT and the worker takes the next one.
  */
 @Component
 class AxisJobHandler {
@@ -72,9 +75,9 @@ class AxisJobHandler {
     static final String SEGMENTED = "SEGMENTED";
     /** Job outcome: the logits were already stored, the result re-published without computing. */
     static final String REPUBLISHED = "REPUBLISHED";
-    /** Job outcome: an error event published and the record dead-lettered. */
+    /** Job outcome: bad input, the job ended FAILED and the record dead-lettered. */
     static final String BAD_INPUT = "BAD_INPUT";
-    /** Job outcome: out of memory, an error event published and the record dead-lettered. */
+    /** Job outcome: out of memory, the job ended FAILED and the record dead-lettered. */
     static final String RESOURCE_LIMIT = Reason.RESOURCE_LIMIT.name();
 
     private static final Logger LOG = LoggerFactory.getLogger(AxisJobHandler.class);
@@ -125,8 +128,7 @@ class AxisJobHandler {
      * Runs one job and publishes its result; timed as an {@code AXIS_WORKER} job with outcome {@value #SEGMENTED},
      * {@value #REPUBLISHED}, {@value #BAD_INPUT} or {@code RESOURCE_LIMIT}.
      *
-     * @throws BadInputException after publishing the error event and the FAILED status, for bad input or when the
-     *     job ran out of memory
+     * @throws BadInputException for bad input or when the job ran out of memory; the error handler ends the job
      */
     AxisResult run(AxisJob job) {
         long start = System.nanoTime();
@@ -145,30 +147,33 @@ class AxisJobHandler {
                 meter.outcome(SEGMENTED);
                 return result;
             } catch (BadInputException e) {
-                fail(job, e.object(), e.reason(), false, e.getMessage());
                 meter.outcome(BAD_INPUT);
                 throw e;
             } catch (OutOfMemoryError e) {
                 // the cached volumes may be what filled the heap; the job's own buffers are unreachable by now
                 images.clear();
                 labels.clear();
-                BadInputException limit = new BadInputException(job.imageKey(), RESOURCE_LIMIT, "out of memory on"
-                        + " volume " + job.volumeId() + ", axis " + job.axis().id() + ", " + job.structures().size()
-                        + " structures (max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)", e);
-                fail(job, limit.object(), limit.reason(), false, limit.getMessage());
                 meter.outcome(RESOURCE_LIMIT);
-                throw limit;
+                throw new BadInputException(job.imageKey(), Reason.RESOURCE_LIMIT, "out of memory on volume "
+                        + job.volumeId() + ", axis " + job.axis().id() + ", " + job.structures().size()
+                        + " structures (max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)", e);
             }
         }
     }
 
     /**
-     * Ends the job of a record the error handler gives up on with an error event and a FAILED status (the error
-     * handler skips records that do not read as a job: they name no request).
+     * The end of a job the error handler gives up on: its error event (the object at fault, by default the image)
+     * and a FAILED status, and an {@link AxisResult} with the failed outcome, published together.
      */
-    void failRecord(String value, String reason, boolean retryable, String detail) {
+    RequestEnd failRecord(String value, Reason reason, String object, String detail) {
         AxisJob job = json.readValue(value, AxisJob.class);
-        fail(job, job.imageKey(), reason, retryable, detail);
+        AxisResult failed = new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
+                job.requestAxes(), keys.logits(job.volumeId(), job.requestId(), job.axis()), job.imageKey(),
+                job.labelsKey(), job.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), worker, job.datasetTag(),
+                AxisResult.Outcome.FAILED);
+        return RequestEnd.of(Stage.AXIS_WORKER, reason, object != null ? object : job.imageKey(),
+                "axis " + job.axis().id() + ": " + detail, job.volumeId(), job.requestId(), List.of())
+                .with(new Outbound(Topic.AXIS_RESULTS, failed));
     }
 
     private AxisResult compute(AxisJob job, ImageVolume ct, String logitsKey, long start) {
@@ -251,15 +256,6 @@ class AxisJobHandler {
                         detail))));
     }
 
-    private void fail(AxisJob job, String object, String reason, boolean retryable, String detail) {
-        LOG.warn("{}: job {} {} failed ({}): {}", object, job.requestId(), job.axis().id(), reason, detail);
-        events.await(object, List.of(events.publish(Topic.ERRORS, job.volumeId(), new ErrorEvent(
-                        ErrorEvent.CURRENT_VERSION, object, Stage.AXIS_WORKER, reason, retryable, detail,
-                        job.volumeId(), job.requestId())),
-                events.publish(Topic.STATUS, job.volumeId(), status(job, VolumeStatus.State.FAILED, List.of(),
-                        "axis " + job.axis().id() + ": " + reason + ": " + detail))));
-    }
-
     private static VolumeStatus status(AxisJob job, VolumeStatus.State state, List<VolumeStatus.AxisProgress> axes,
             String detail) {
         return new VolumeStatus(VolumeStatus.CURRENT_VERSION, job.volumeId(), job.requestId(), state,
@@ -275,11 +271,11 @@ class AxisJobHandler {
             try {
                 NiftiImage.requireSameGrid(ras, reference.grid(), job.labelsKey());
             } catch (InvalidVolumeException e) {
-                throw bad(e);
+                throw BadInputException.of(e);
             }
             for (int id : job.structures()) {
                 out.add(LabelPrompts.derive(reference, id, job.axis(), policy.derivationOptions())
-                        .orElseThrow(() -> new BadInputException(job.labelsKey(), "STRUCTURE_ABSENT",
+                        .orElseThrow(() -> new BadInputException(job.labelsKey(), Reason.STRUCTURE_ABSENT,
                                 "structure " + id + " has no voxel in the labels", null)));
             }
             return out;
@@ -289,16 +285,16 @@ class AxisJobHandler {
         try (InputStream in = store.get(key)) {
             file = PromptFile.read(in, key, ras, labelTable);
         } catch (NoSuchObjectException e) {
-            throw new BadInputException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+            throw new BadInputException(key, Reason.NO_SUCH_OBJECT, e.getMessage(), e);
         } catch (PromptFileException e) {
-            throw new BadInputException(key, "BAD_PROMPT_FILE", e.getMessage(), e);
+            throw new BadInputException(key, Reason.BAD_PROMPT_FILE, e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }
         for (int id : job.structures()) {
             out.add(file.stream().filter(s -> s.structureId() == id && s.axis() == job.axis()).findFirst()
-                    .orElseThrow(() -> new BadInputException(key, "BAD_PROMPT_FILE", "no prompt for structure " + id
-                            + " on axis " + job.axis().id(), null)));
+                    .orElseThrow(() -> new BadInputException(key, Reason.BAD_PROMPT_FILE, "no prompt for structure "
+                            + id + " on axis " + job.axis().id(), null)));
         }
         return out;
     }
@@ -307,7 +303,7 @@ class AxisJobHandler {
         try {
             return models.get(name);
         } catch (NoSuchObjectException e) {
-            throw new BadInputException(keys.model(name) + "manifest.json", "NO_SUCH_MODEL", "model " + name
+            throw new BadInputException(keys.model(name) + "manifest.json", Reason.NO_SUCH_MODEL, "model " + name
                     + " is neither in " + properties.modelsFolder().toAbsolutePath() + " nor in the object store", e);
         }
     }
@@ -332,16 +328,12 @@ class AxisJobHandler {
         try (InputStream in = store.get(key)) {
             return reader.read(in, key);
         } catch (InvalidVolumeException e) {
-            throw bad(e);
+            throw BadInputException.of(e);
         } catch (NoSuchObjectException e) {
-            throw new BadInputException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+            throw new BadInputException(key, Reason.NO_SUCH_OBJECT, e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }
-    }
-
-    private static BadInputException bad(InvalidVolumeException e) {
-        return new BadInputException(e.object(), e.reason().name(), e.getMessage(), e);
     }
 
     private static List<Integer> boxed(int[] ids) {

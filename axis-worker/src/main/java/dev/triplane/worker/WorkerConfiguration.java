@@ -1,5 +1,6 @@
 package dev.triplane.worker;
 
+import dev.triplane.core.events.Stage;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
@@ -31,15 +32,16 @@ class WorkerConfiguration {
 
     /**
      * The listener's error policy: a store or broker outage is retried with backoff from 1 s doubling up to 30 s
-     * for at most 2 min, any other failure {@code max-attempts} times; then the job ends FAILED and the record
-     * goes to {@code triplane.axis-jobs.dlt}. Bad input ({@link BadInputException}, out of memory included, an
-     * invalid job, a record that is not JSON) goes there at once.
+     * for at most 2 min, any other failure {@code max-attempts} times; then the job ends FAILED
+     * ({@link AxisJobHandler#failRecord}) and the record goes to {@code triplane.axis-jobs.dlt}. Bad input
+     * ({@link BadInputException}, out of memory included, an invalid job) ends it at once; a record that is not
+     * JSON gets an error event naming its position and goes there too.
      */
     @Bean
     DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters, WorkerProperties properties,
             AxisJobHandler jobs) {
-        return deadLetters.createForRequests(Topic.AXIS_JOBS, properties.maxAttempts(), jobs::failRecord,
-                IllegalArgumentException.class);
+        return deadLetters.createForRequests(Topic.AXIS_JOBS, Stage.AXIS_WORKER, properties.maxAttempts(),
+                jobs::failRecord, IllegalArgumentException.class);
     }
 
     @Bean

@@ -9,6 +9,7 @@ import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
@@ -62,7 +63,8 @@ import tools.jackson.databind.json.JsonMapper;
  * (30 axial slices): a job gives one {@code AxisResult} whose logits object decodes to the job's structures and
  * frames, with progress statuses on the way; the same job delivered again is re-published from the stored
  * logits without computing; labels lacking a structure and a missing image give an {@code ErrorEvent} naming the
- * object, a FAILED status and the record on the DLT, while the next valid job completes; so do a job that runs
+ * object, a FAILED status, an {@code AxisResult} with the failed outcome (fusion then ends the request) and the
+ * record on the DLT, while the next valid job completes; so do a job that runs
  * out of memory ({@code RESOURCE_LIMIT}) and one failing on every attempt; health, the job durations and the Kafka
  * consumer metrics are served. The store is the real one, spied on only to inject those two failures.
  */
@@ -220,8 +222,8 @@ class AxisWorkerTest {
                 .filteredOn(e -> e.volumeId().equals(id('b')) || e.volumeId().equals(id('c')))
                 .extracting(ErrorEvent::object, ErrorEvent::reason)
                 .containsExactlyInAnyOrder(
-                        tuple(keys.labels(id('b')), "STRUCTURE_ABSENT"),
-                        tuple(keys.image(id('c')), "NO_SUCH_OBJECT")));
+                        tuple(keys.labels(id('b')), Reason.STRUCTURE_ABSENT),
+                        tuple(keys.image(id('c')), Reason.NO_SUCH_OBJECT)));
         assertThat(errors.poll()).filteredOn(e -> e.volumeId().equals(id('b')) || e.volumeId().equals(id('c')))
                 .allSatisfy(e -> {
                     assertThat(e.stage()).isEqualTo(Stage.AXIS_WORKER);
@@ -240,6 +242,14 @@ class AxisWorkerTest {
                 }));
         assertThat(ofVolume(id('b'))).isEmpty();
         assertThat(ofVolume(id('c'))).isEmpty();
+        for (AxisJob failed : List.of(lacking, missingImage)) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(failedOf(failed.volumeId())).singleElement()
+                    .satisfies(r -> {
+                        assertThat(r.axis()).isEqualTo(AXIS);
+                        assertThat(r.requestId()).isEqualTo(failed.requestId());
+                        assertThat(r.requestAxes()).isEqualTo(failed.requestAxes());
+                    }));
+        }
         assertThat(store.exists(keys.logits(id('b'), "r1", AXIS))).isFalse();
     }
 
@@ -266,7 +276,7 @@ class AxisWorkerTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
                 .filteredOn(e -> e.volumeId().equals(id('f'))).singleElement().satisfies(e -> {
                     assertThat(e.object()).isEqualTo(badFile.prompts().promptFileKey());
-                    assertThat(e.reason()).isEqualTo("BAD_PROMPT_FILE");
+                    assertThat(e.reason()).isEqualTo(Reason.BAD_PROMPT_FILE);
                 }));
         assertThat(ofVolume(id('f'))).isEmpty();
     }
@@ -320,12 +330,12 @@ class AxisWorkerTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(valid.volumeId())).hasSize(1));
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(errors.poll()).filteredOn(e -> e.volumeId().equals(id('7'))).singleElement().satisfies(e -> {
-                assertThat(e.reason()).isEqualTo("RESOURCE_LIMIT");
+                assertThat(e.reason()).isEqualTo(Reason.RESOURCE_LIMIT);
                 assertThat(e.object()).isEqualTo(outOfMemory.imageKey());
                 assertThat(e.detail()).contains("volume " + id('7'), "axis " + AXIS.id(), "2 structures");
             });
             assertThat(errors.poll()).filteredOn(e -> e.volumeId().equals(id('8'))).singleElement().satisfies(e -> {
-                assertThat(e.reason()).isEqualTo("RETRIES_EXHAUSTED");
+                assertThat(e.reason()).isEqualTo(Reason.RETRIES_EXHAUSTED);
                 assertThat(e.detail()).contains("failed 3 times", "a bug");
             });
         });
@@ -381,8 +391,14 @@ class AxisWorkerTest {
         return statuses.poll().stream().filter(s -> s.volumeId().equals(volumeId)).toList();
     }
 
+    /** The segmented results of a volume. */
     private static List<AxisResult> ofVolume(String volumeId) {
-        return results.poll().stream().filter(r -> r.volumeId().equals(volumeId)).toList();
+        return results.poll().stream().filter(r -> r.volumeId().equals(volumeId) && !r.failed()).toList();
+    }
+
+    /** The failed results of a volume. */
+    private static List<AxisResult> failedOf(String volumeId) {
+        return results.poll().stream().filter(r -> r.volumeId().equals(volumeId) && r.failed()).toList();
     }
 
     private static String id(char c) {

@@ -6,18 +6,15 @@ import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.service.Outbound;
+import dev.triplane.infra.service.TransactionalPublisher;
 import dev.triplane.infra.service.TriplaneProperties;
 import dev.triplane.infra.storage.ObjectStore;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.KStream;
 import org.slf4j.Logger;
@@ -34,7 +31,6 @@ import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
 import org.springframework.kafka.config.KafkaStreamsConfiguration;
 import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
@@ -56,23 +52,31 @@ class FusionConfiguration {
     /**
      * Spring's {@code spring.kafka.streams.*} settings (application id {@code triplane-fusion} in application.yml)
      * plus what fusion relies on: exactly-once v2, the state directory, and undecodable records, or records whose
-     * processing throws, logged and sent to the dead-letter topic, so no record is processed again forever.
+     * processing throws, logged, sent to the dead-letter topic and reported ({@link #errorHandling}).
      * Transaction and poll timeouts stay Streams' defaults: the topology only collects.
      */
     @Bean(name = KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
     KafkaStreamsConfiguration streamsConfiguration(KafkaProperties kafka, KafkaConnectionDetails connection,
-            FusionProperties fusion, Topics topics) {
+            FusionProperties fusion, Topics topics, JsonMapper json) {
         Map<String, Object> config = kafka.buildStreamsProperties();
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getStreams().getBootstrapServers());
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.STATE_DIR_CONFIG, fusion.stateDir().toString());
-        config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                LogAndContinueExceptionHandler.class);
-        config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-                LogAndContinueProcessingExceptionHandler.class);
-        config.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
-                topics.deadLetter(Topic.AXIS_RESULTS).orElseThrow().name());
+        config.putAll(errorHandling(topics, json));
         return new KafkaStreamsConfiguration(config);
+    }
+
+    /**
+     * Records the topology cannot take are logged, copied to the dead-letter topic and reported on the error topic
+     * ({@link FusionStreamErrors}), so no record is processed again forever and none passes unreported.
+     */
+    static Map<String, Object> errorHandling(Topics topics, JsonMapper json) {
+        return Map.of(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                FusionStreamErrors.Deserialization.class,
+                StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, FusionStreamErrors.Processing.class,
+                StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+                topics.deadLetter(Topic.AXIS_RESULTS).orElseThrow().name(),
+                FusionStreamErrors.CONFIG, new FusionStreamErrors(topics, json));
     }
 
     /**
@@ -106,24 +110,15 @@ class FusionConfiguration {
         return new FusionStep(fusion::fuse, store, keys, properties, jobs, json);
     }
 
-    /**
-     * Boot's producer settings with a transactional id of this instance's own: instances share the consumer group,
-     * and fencing between them comes from the group metadata sent with the offsets, not from the id.
-     */
+    /** The fusion step's transactional producer (its events with the job's offset). */
     @Bean(destroyMethod = "close")
-    FusionTransactions fusionTransactions(KafkaProperties kafka, KafkaConnectionDetails connection, Topics topics,
-            JsonMapper json) {
-        Map<String, Object> config = kafka.buildProducerProperties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getProducer().getBootstrapServers());
-        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        DefaultKafkaProducerFactory<String, String> producers = new DefaultKafkaProducerFactory<>(config);
-        producers.setTransactionIdPrefix("triplane-fusion-" + UUID.randomUUID() + "-");
-        return new FusionTransactions(producers, topics, json);
+    TransactionalPublisher fusionTransactions(KafkaProperties kafka, KafkaConnectionDetails connection,
+            Topics topics, JsonMapper json) {
+        return TransactionalPublisher.create("fusion", kafka, connection, topics, json);
     }
 
     @Bean
-    FusionJobListener fusionJobListener(FusionStep step, FusionTransactions transactions,
+    FusionJobListener fusionJobListener(FusionStep step, TransactionalPublisher transactions,
             DeadLetterErrorHandlers deadLetters, JsonMapper json) {
         return new FusionJobListener(step, transactions, deadLetters.recoverer(Topic.FUSION_JOBS), json);
     }

@@ -1,11 +1,12 @@
 package dev.triplane.fusion;
 
 import dev.triplane.core.events.AxisResult;
-import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
-import dev.triplane.infra.Topic;
+import dev.triplane.infra.service.Outbound;
+import dev.triplane.infra.service.RequestEnd;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -21,22 +22,25 @@ final class FusionEvents {
     private FusionEvents() {
     }
 
-    /** An {@link ErrorEvent} (stage FUSION, not retryable) and a FAILED status ending the request. */
-    static List<Outbound> failed(List<AxisResult> results, String object, String reason, String detail) {
+    /** The request's end at the fusion stage ({@link RequestEnd}: an error event and a FAILED status). */
+    static List<Outbound> failed(List<AxisResult> results, String object, Reason reason, String detail) {
         AxisResult first = results.get(0);
         LOG.warn("{}/{} failed: {}: {}", first.volumeId(), first.requestId(), reason, detail);
-        return List.of(new Outbound(Topic.ERRORS, new ErrorEvent(ErrorEvent.CURRENT_VERSION, object, Stage.FUSION,
-                        reason, false, detail, first.volumeId(), first.requestId())),
-                new Outbound(Topic.STATUS, status(results, VolumeStatus.State.FAILED, reason + ": " + detail)));
+        return RequestEnd.of(Stage.FUSION, reason, object, detail, first.volumeId(), first.requestId(),
+                axes(results)).events();
     }
 
     /** The request's status at the fusion stage, every arrived axis complete. */
     static VolumeStatus status(List<AxisResult> results, VolumeStatus.State state, String detail) {
         AxisResult first = results.get(0);
-        List<VolumeStatus.AxisProgress> axes = results.stream().sorted(Comparator.comparing(AxisResult::axis))
-                .map(r -> new VolumeStatus.AxisProgress(r.axis(), r.frames(), r.frames())).toList();
         return new VolumeStatus(VolumeStatus.CURRENT_VERSION, first.volumeId(), first.requestId(), state,
-                Stage.FUSION, axes, detail);
+                Stage.FUSION, axes(results), detail);
+    }
+
+    /** Every arrived axis complete, in axis order. */
+    private static List<VolumeStatus.AxisProgress> axes(List<AxisResult> results) {
+        return results.stream().sorted(Comparator.comparing(AxisResult::axis))
+                .map(r -> new VolumeStatus.AxisProgress(r.axis(), r.frames(), r.frames())).toList();
     }
 
     static String ids(Collection<Axis> axes) {

@@ -1,7 +1,10 @@
 package dev.triplane.fusion;
 
 import dev.triplane.core.events.FusionJob;
-import java.util.List;
+import dev.triplane.core.events.Reason;
+import dev.triplane.core.events.Stage;
+import dev.triplane.infra.service.RequestEnd;
+import dev.triplane.infra.service.TransactionalPublisher;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -12,18 +15,18 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The fusion step's Kafka adapter: one {@link FusionJob} per poll from {@code triplane.fusion-jobs} in the consumer
  * group of every fusion instance (off the Streams thread), fused by {@link FusionStep}, then its events and offset
- * committed by {@link FusionTransactions}. A job failing with an exception is retried by the container's error
+ * committed by {@link TransactionalPublisher}. A job failing with an exception is retried by the container's error
  * handler (backoff from {@code retry-backoff}), and after {@code max-attempts} {@link #recover} ends its request.
  */
 final class FusionJobListener {
 
     private final FusionStep step;
-    private final FusionTransactions transactions;
+    private final TransactionalPublisher transactions;
     private final ConsumerAwareRecordRecoverer deadLetters;
     private final JsonMapper json;
 
     /** @param deadLetters publishes a record that is not a fusion job to {@code triplane.fusion-jobs.dlt} */
-    FusionJobListener(FusionStep step, FusionTransactions transactions, ConsumerAwareRecordRecoverer deadLetters,
+    FusionJobListener(FusionStep step, TransactionalPublisher transactions, ConsumerAwareRecordRecoverer deadLetters,
             JsonMapper json) {
         this.step = step;
         this.transactions = transactions;
@@ -41,15 +44,17 @@ final class FusionJobListener {
     }
 
     /**
-     * The error handler's recoverer, after the last attempt: a record that is not a fusion job goes to the DLT,
-     * any other ends its request with an error event and a FAILED status; the offset is committed either way, so
-     * the next job comes.
+     * The error handler's recoverer, after the last attempt: a record that is not a fusion job goes to the DLT
+     * with an error event naming its position ({@code BAD_RECORD}), any other ends its request with an error event
+     * and a FAILED status; the offset is committed with the events either way, so the next job comes.
      */
     void recover(ConsumerRecord<?, ?> record, Consumer<?, ?> consumer, Exception failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof JacksonException) {
                 deadLetters.accept(record, consumer, failure);
-                transactions.commit(record, consumer, String.valueOf(record.key()), List.of());
+                RequestEnd end = RequestEnd.ofRecord(Stage.FUSION, Reason.BAD_RECORD, record,
+                        "not a FusionJob: " + t.getMessage());
+                transactions.commit(record, consumer, end.key(), end.events());
                 return;
             }
         }

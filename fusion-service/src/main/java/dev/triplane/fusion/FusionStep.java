@@ -2,14 +2,15 @@ package dev.triplane.fusion;
 
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
-import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.InputStream;
 import java.util.List;
@@ -38,8 +39,8 @@ final class FusionStep {
     static final String PARTIAL = "PARTIAL";
     static final String BAD_INPUT = "BAD_INPUT";
     static final String ALREADY_DONE = "ALREADY_DONE";
-    /** Job outcome and error reason of a fusion that ran out of memory. */
-    static final String RESOURCE_LIMIT = InvalidVolumeException.Reason.RESOURCE_LIMIT.name();
+    /** Job outcome of a fusion that ran out of memory. */
+    static final String RESOURCE_LIMIT = Reason.RESOURCE_LIMIT.name();
 
     private static final Logger LOG = LoggerFactory.getLogger(FusionStep.class);
 
@@ -97,12 +98,12 @@ final class FusionStep {
                 return failed(job, e.object(), e.reason(), e.getMessage());
             } catch (IllegalArgumentException e) {
                 meter.outcome(BAD_INPUT);
-                return failed(job, job.results().get(0).logitsKey(), RequestCollector.BAD_RECORD, e.getMessage());
+                return failed(job, job.results().get(0).logitsKey(), Reason.BAD_RECORD, e.getMessage());
             } catch (OutOfMemoryError e) {
                 // the fusion's buffers are unreachable once it unwound; the listener container would stop on an
                 // Error (it hands only exceptions to its error handler), so it ends here as a request failure
                 meter.outcome(RESOURCE_LIMIT);
-                return failed(job, keys.request(job.volumeId(), job.requestId()), RESOURCE_LIMIT,
+                return failed(job, keys.request(job.volumeId(), job.requestId()), Reason.RESOURCE_LIMIT,
                         "out of memory fusing " + FusionEvents.ids(job.results().stream().map(AxisResult::axis)
                                 .toList()) + " (" + e.getMessage() + "); give fusion a larger heap");
             }
@@ -111,7 +112,8 @@ final class FusionStep {
 
     /**
      * The end of a job that failed {@code triplane.fusion.max-attempts} times: an error event (the reason of a
-     * {@link BadInputException} in the chain, otherwise the exception's class name) and a FAILED status.
+     * {@link BadInputException} in the chain, otherwise {@link Reason#RETRIES_EXHAUSTED} naming the exception) and
+     * a FAILED status.
      */
     Outcome gaveUp(FusionJob job, Throwable failure) {
         Throwable root = failure;
@@ -121,7 +123,7 @@ final class FusionStep {
             }
             root = t;
         }
-        return failed(job, keys.request(job.volumeId(), job.requestId()), root.getClass().getSimpleName(),
+        return failed(job, keys.request(job.volumeId(), job.requestId()), Reason.RETRIES_EXHAUSTED,
                 "failed " + properties.maxAttempts() + " times: " + root);
     }
 
@@ -150,7 +152,7 @@ final class FusionStep {
                 FusionEvents.status(job.results(), VolumeStatus.State.SEGMENTED, detail))), event);
     }
 
-    private static Outcome failed(FusionJob job, String object, String reason, String detail) {
+    private static Outcome failed(FusionJob job, String object, Reason reason, String detail) {
         return new Outcome(FusionEvents.failed(job.results(), object, reason, detail), null);
     }
 }

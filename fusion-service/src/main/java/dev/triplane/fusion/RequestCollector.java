@@ -2,11 +2,12 @@ package dev.triplane.fusion;
 
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
-import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.service.Outbound;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * {@code axis-timeout}: a partial job under {@code fuse-partial}, an {@code AXIS_TIMEOUT} error and a FAILED
  * status under {@code fail}; it drops markers older than twice that.
  *
+ * <p>A failed axis fails its request: a result with the {@link AxisResult.Outcome#FAILED failed} outcome (the worker
+ * gave up on the job and already published the request's error event and FAILED status) finishes the entry at once
+ * with no job and no event, so the other axes are never fused and their late results are ignored.
+ * {@code fuse-partial} applies only to axes that never answered in time.
+ *
  * <p>Nothing here reads an object or takes long: the fusion runs in the consumer step ({@link FusionJobListener}),
  * so the Streams transaction of a record stays short and Streams' default transaction and poll timeouts hold.
  */
@@ -34,10 +40,8 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
 
     /** Job outcome of a request failed by the {@code fail} timeout policy. */
     static final String TIMED_OUT = "TIMED_OUT";
-    /** Error reason of a request whose axes did not arrive in time under the {@code fail} policy. */
-    static final String AXIS_TIMEOUT = "AXIS_TIMEOUT";
-    /** Error reason of an axis result that cannot be fused (ids that make no object key). */
-    static final String BAD_RECORD = DeadLetterErrorHandlers.BAD_RECORD;
+    /** Job outcome of a request failed by the failed result of one of its axes. */
+    static final String AXIS_FAILED = "AXIS_FAILED";
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestCollector.class);
 
@@ -74,15 +78,26 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
             return;
         }
         if (!ObjectKeys.isVolumeId(result.volumeId()) || !ObjectKeys.isRequestId(result.requestId())) {
-            // no object key can be made for it: refused here rather than failing every later step
-            forward(result.volumeId(), FusionEvents.failed(List.of(result), result.logitsKey(), BAD_RECORD,
-                    "volumeId or requestId is not well-formed: " + result.volumeId() + ", " + result.requestId()));
-            return;
+            // no object key can be made for it: refused here rather than failing every later step (the processing
+            // exception handler dead-letters it and ends its request, FusionStreamErrors)
+            throw new IllegalArgumentException("volumeId or requestId is not well-formed: " + result.volumeId()
+                    + ", " + result.requestId());
         }
         String key = result.volumeId() + "/" + result.requestId();
         PendingRequest entry = requests.get(key);
         if (entry != null && entry.finished()) {
             LOG.info("{}: {} result arrived after the request's job was emitted, ignored", key, result.axis().id());
+            return;
+        }
+        if (result.failed()) {
+            try (JobMeters.Job job = jobs.start(Stage.FUSION)) {
+                LOG.info("{}: axis {} failed at the worker, the request ends without fusion", key,
+                        result.axis().id());
+                PendingRequest failed = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs())
+                        : entry;
+                requests.put(key, failed.finish(context.currentSystemTimeMs()));
+                job.outcome(AXIS_FAILED);
+            }
             return;
         }
         entry = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs()) : entry.with(result);
@@ -124,7 +139,7 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
                 String detail = "axes " + FusionEvents.ids(entry.missing()) + " did not arrive within "
                         + properties.axisTimeout() + " (arrived: " + FusionEvents.ids(entry.arrived()) + ")";
                 forward(first.volumeId(), FusionEvents.failed(entry.results(),
-                        keys.request(first.volumeId(), first.requestId()), AXIS_TIMEOUT, detail));
+                        keys.request(first.volumeId(), first.requestId()), Reason.AXIS_TIMEOUT, detail));
                 job.outcome(TIMED_OUT);
             }
         } else {

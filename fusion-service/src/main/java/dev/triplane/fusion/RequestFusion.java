@@ -1,6 +1,7 @@
 package dev.triplane.fusion;
 
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.SegmentationReady.StructureVoxels;
 import dev.triplane.core.fusion.FusionRule;
@@ -45,11 +46,6 @@ import java.util.function.Function;
  * logits of all structures (see {@link dev.triplane.core.propagation.StoredLogits}).
  */
 final class RequestFusion {
-
-    /** Reason of a single-axis rule whose axis did not arrive. */
-    static final String RULE_AXIS_MISSING = "RULE_AXIS_MISSING";
-    /** Reason of an object that does not exist. */
-    static final String NO_SUCH_OBJECT = "NO_SUCH_OBJECT";
 
     private final NiftiReader reader;
     private final ObjectKeys keys;
@@ -126,7 +122,7 @@ final class RequestFusion {
                 }
             }
             if (rule.kind() == FusionRule.Kind.SINGLE_AXIS && !logits.containsKey(rule.axis())) {
-                throw new BadInputException(keys.logits(volumeId, requestId, rule.axis()), RULE_AXIS_MISSING,
+                throw new BadInputException(keys.logits(volumeId, requestId, rule.axis()), Reason.RULE_AXIS_MISSING,
                         "the rule '" + rule.id() + "' needs that axis, only " + logits.keySet() + " arrived", null);
             }
             TriAxisFusion fusion = new TriAxisFusion(reorientation, rule);
@@ -135,7 +131,7 @@ final class RequestFusion {
                     fusion.add(id, logits);
                 }
             } catch (InvalidVolumeException e) {
-                throw bad(e);
+                throw BadInputException.of(e);
             }
             Map<Integer, Integer> counts = fusion.voxelCounts();
             List<StructureVoxels> structures = new ArrayList<>();
@@ -172,7 +168,7 @@ final class RequestFusion {
         try {
             return reader.readHeader(open(key, objects), key);
         } catch (InvalidVolumeException e) {
-            throw bad(e);
+            throw BadInputException.of(e);
         }
     }
 
@@ -188,16 +184,16 @@ final class RequestFusion {
         try {
             volume = LogitVolumeCodec.open(file, key, rasGrid, maxLogitBytes);
         } catch (InvalidVolumeException e) {
-            throw bad(e);
+            throw BadInputException.of(e);
         }
         try {
             if (volume.axis() != result.axis()) {
-                throw new BadInputException(key, InvalidVolumeException.Reason.BAD_HEADER.name(), "holds the "
+                throw new BadInputException(key, Reason.BAD_HEADER, "holds the "
                         + volume.axis().id() + " axis, the result announced " + result.axis().id(), null);
             }
             for (int id : volume.ids()) {
                 if (id <= 0) {
-                    throw new BadInputException(key, InvalidVolumeException.Reason.BAD_HEADER.name(),
+                    throw new BadInputException(key, Reason.BAD_HEADER,
                             "structure id " + id + " is not positive", null);
                 }
             }
@@ -227,15 +223,7 @@ final class RequestFusion {
         try {
             return objects.apply(key);
         } catch (NoSuchObjectException e) {
-            throw new BadInputException(key, NO_SUCH_OBJECT, e.getMessage(), e);
+            throw new BadInputException(key, Reason.NO_SUCH_OBJECT, e.getMessage(), e);
         }
-    }
-
-    /** Invalid content is bad input; an I/O error while reading (the store's stream broke) may pass on retry. */
-    private static RuntimeException bad(InvalidVolumeException e) {
-        if (e.reason() == InvalidVolumeException.Reason.IO_ERROR) {
-            return new UncheckedIOException(new IOException(e.getMessage(), e));
-        }
-        return new BadInputException(e.object(), e.reason().name(), e.getMessage(), e);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
@@ -59,7 +60,7 @@ class FusionFailPolicyTest {
             await().atMost(FusionServiceTest.WAIT).untilAsserted(() -> assertThat(errors.poll())
                     .filteredOn(e -> requestObject.equals(e.object())).singleElement().satisfies(e -> {
                         assertThat(e.stage()).isEqualTo(Stage.FUSION);
-                        assertThat(e.reason()).isEqualTo(RequestCollector.AXIS_TIMEOUT);
+                        assertThat(e.reason()).isEqualTo(Reason.AXIS_TIMEOUT);
                         assertThat(e.retryable()).isFalse();
                         assertThat(e.detail()).contains("coronal, sagittal");
                     }));
@@ -68,7 +69,7 @@ class FusionFailPolicyTest {
                     .singleElement().satisfies(s -> {
                         assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED);
                         assertThat(s.requestId()).isEqualTo("r-timeout");
-                        assertThat(s.detail()).contains(RequestCollector.AXIS_TIMEOUT);
+                        assertThat(s.detail()).contains(Reason.AXIS_TIMEOUT.name());
                     });
             assertThat(segmentations.readToEnd()).noneMatch(s -> s.volumeId().equals(request.volumeId));
             assertThat(store.exists(keys.segmentation(request.volumeId, "r-timeout"))).isFalse();

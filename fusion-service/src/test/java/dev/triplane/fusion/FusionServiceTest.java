@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
@@ -202,7 +203,7 @@ class FusionServiceTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
                 .filteredOn(e -> corrupt.equals(e.object())).singleElement().satisfies(e -> {
                     assertThat(e.stage()).isEqualTo(Stage.FUSION);
-                    assertThat(e.reason()).isEqualTo("BAD_MAGIC");
+                    assertThat(e.reason()).isEqualTo(Reason.BAD_MAGIC);
                     assertThat(e.retryable()).isFalse();
                     assertThat(e.requestId()).isEqualTo("r-corrupt");
                 }));
@@ -255,7 +256,7 @@ class FusionServiceTest {
         String request = keys.request(broken.volumeId, FlakyObjectStore.BROKEN);
         await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
                 .filteredOn(e -> request.equals(e.object())).singleElement().satisfies(e -> {
-                    assertThat(e.reason()).isEqualTo("ObjectStoreException");
+                    assertThat(e.reason()).isEqualTo(Reason.RETRIES_EXHAUSTED);
                     assertThat(e.detail()).contains("failed 3 times").contains("connection refused");
                     assertThat(e.stage()).isEqualTo(Stage.FUSION);
                 }));
@@ -280,7 +281,7 @@ class FusionServiceTest {
         String request = keys.request(oom.volumeId, FlakyObjectStore.OOM);
         await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
                 .filteredOn(e -> request.equals(e.object())).singleElement()
-                .satisfies(e -> assertThat(e.reason()).isEqualTo(FusionStep.RESOURCE_LIMIT)));
+                .satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.RESOURCE_LIMIT)));
         await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(oom)).anySatisfy(s -> {
             assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED);
             assertThat(s.detail()).startsWith(FusionStep.RESOURCE_LIMIT);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
@@ -16,6 +17,7 @@ import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.storage.ObjectStoreException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -89,7 +91,7 @@ class FusionStepTest {
         FusionStep.Outcome outcome = step.run(job(request, Axis.values()));
         step.published(outcome);
 
-        assertFailed(outcome, corrupt, "BAD_MAGIC");
+        assertFailed(outcome, corrupt, Reason.BAD_MAGIC);
         assertThat(store.exists(KEYS.fusionDone(request.volumeId, "r-corrupt"))).isFalse();
         assertThat(count(FusionStep.BAD_INPUT)).isEqualTo(1);
     }
@@ -103,7 +105,7 @@ class FusionStepTest {
 
         FusionStep.Outcome outcome = step.run(job(request, Axis.values()));
 
-        assertFailed(outcome, KEYS.request(request.volumeId, "r-oom"), FusionStep.RESOURCE_LIMIT);
+        assertFailed(outcome, KEYS.request(request.volumeId, "r-oom"), Reason.RESOURCE_LIMIT);
         assertThat(((ErrorEvent) outcome.events().get(0).event()).detail()).contains("Java heap space");
         assertThat(count(FusionStep.RESOURCE_LIMIT)).isEqualTo(1);
         assertThat(store.objects).doesNotContainKey(KEYS.segmentation(request.volumeId, "r-oom"));
@@ -122,12 +124,12 @@ class FusionStepTest {
         assertThat(count(JobMeters.FAILED)).isEqualTo(1);
 
         FusionStep.Outcome outcome = step.gaveUp(job, new RuntimeException("listener failed", down));
-        assertFailed(outcome, KEYS.request(request.volumeId, "r-down"), "ObjectStoreException");
+        assertFailed(outcome, KEYS.request(request.volumeId, "r-down"), Reason.RETRIES_EXHAUSTED);
         assertThat(((ErrorEvent) outcome.events().get(0).event()).detail()).contains("failed 3 times")
                 .contains("store down");
     }
 
-    private void assertFailed(FusionStep.Outcome outcome, String object, String reason) {
+    private void assertFailed(FusionStep.Outcome outcome, String object, Reason reason) {
         assertThat(outcome.ready()).isNull();
         assertThat(outcome.events()).extracting(Outbound::topic).containsExactly(Topic.ERRORS, Topic.STATUS);
         ErrorEvent error = (ErrorEvent) outcome.events().get(0).event();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
@@ -33,7 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The collecting topology in a {@link TopologyTestDriver}: it emits one {@link FusionJob} per request once its
- * axes are there, and on the driver's wall clock a partial job or an {@code AXIS_TIMEOUT} failure at the timeout.
+ * axes are there, and on the driver's wall clock a partial job or an {@code AXIS_TIMEOUT} failure at the timeout;
+ * an axis that failed at the worker ends its request with no job, even after the timeout; a result it cannot take
+ * is dead-lettered and its request ended.
  */
 class FusionTopologyTest {
 
@@ -50,6 +53,7 @@ class FusionTopologyTest {
     private TestOutputTopic<String, String> jobs;
     private TestOutputTopic<String, String> errors;
     private TestOutputTopic<String, String> statuses;
+    private TestOutputTopic<String, String> deadLetters;
 
     @AfterEach
     void close() {
@@ -135,14 +139,14 @@ class FusionTopologyTest {
         assertThat(read(errors, ErrorEvent.class)).singleElement().satisfies(e -> {
             assertThat(e.object()).isEqualTo(KEYS.request(request.volumeId, "r-timeout"));
             assertThat(e.stage()).isEqualTo(Stage.FUSION);
-            assertThat(e.reason()).isEqualTo(RequestCollector.AXIS_TIMEOUT);
+            assertThat(e.reason()).isEqualTo(Reason.AXIS_TIMEOUT);
             assertThat(e.retryable()).isFalse();
             assertThat(e.detail()).contains("coronal, sagittal");
         });
         assertThat(read(statuses, VolumeStatus.class)).singleElement().satisfies(s -> {
             assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED);
             assertThat(s.requestId()).isEqualTo("r-timeout");
-            assertThat(s.detail()).contains(RequestCollector.AXIS_TIMEOUT);
+            assertThat(s.detail()).contains(Reason.AXIS_TIMEOUT.name());
         });
     }
 
@@ -155,11 +159,51 @@ class FusionTopologyTest {
                 valid.worker(), valid.datasetTag());
         publish(bad);
 
-        assertThat(read(errors, ErrorEvent.class)).singleElement()
-                .satisfies(e -> assertThat(e.reason()).isEqualTo(RequestCollector.BAD_RECORD));
+        assertThat(read(errors, ErrorEvent.class)).singleElement().satisfies(e -> {
+            assertThat(e.reason()).isEqualTo(Reason.BAD_RECORD);
+            assertThat(e.object()).isEqualTo(TOPICS.name(Topic.AXIS_RESULTS) + "/0@0");
+            assertThat(e.requestId()).isEqualTo("r-bad");
+        });
         assertThat(read(statuses, VolumeStatus.class)).singleElement()
                 .satisfies(s -> assertThat(s.state()).isEqualTo(VolumeStatus.State.FAILED));
+        assertThat(deadLetters.readValuesToList()).singleElement()
+                .satisfies(v -> assertThat(JSON.readValue(v, AxisResult.class)).isEqualTo(bad));
         assertThat(jobs.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aValueThatIsNotAnAxisResultIsDeadLetteredWithAnErrorNamingItsPosition() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        results.pipeInput("k", "{not json");
+
+        assertThat(read(errors, ErrorEvent.class)).singleElement().satisfies(e -> {
+            assertThat(e.reason()).isEqualTo(Reason.BAD_RECORD);
+            assertThat(e.object()).isEqualTo(TOPICS.name(Topic.AXIS_RESULTS) + "/0@0");
+            assertThat(e.volumeId()).isNull();
+        });
+        assertThat(deadLetters.readValuesToList()).containsExactly("{not json");
+        assertThat(statuses.isEmpty()).isTrue();
+    }
+
+    @Test
+    void anAxisThatFailedAtTheWorkerEndsItsRequestWithoutAJobEvenAfterTheTimeout() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        FusionFixture request = new FusionFixture("r-axis-failed");
+        publish(request.result(Axis.AXIAL));
+        AxisResult coronal = request.result(Axis.CORONAL);
+        publish(new AxisResult(AxisResult.CURRENT_VERSION, coronal.volumeId(), coronal.requestId(), coronal.axis(),
+                coronal.requestAxes(), coronal.logitsKey(), coronal.imageKey(), coronal.labelsKey(),
+                coronal.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), coronal.worker(), coronal.datasetTag(),
+                AxisResult.Outcome.FAILED));
+        publish(request.result(Axis.SAGITTAL));
+        driver.advanceWallClockTime(TIMEOUT.plus(RequestCollector.punctuateInterval(TIMEOUT)).plusSeconds(1));
+
+        // no FusionJob, so no SegmentationReady; the worker published the error event and the FAILED status
+        assertThat(jobs.isEmpty()).isTrue();
+        assertThat(errors.isEmpty()).isTrue();
+        assertThat(statuses.isEmpty()).isTrue();
+        assertThat(driver.<String, PendingRequest>getKeyValueStore(FusionTopology.STORE)
+                .get(request.volumeId + "/r-axis-failed").finished()).isTrue();
     }
 
     private void start(FusionProperties.OnTimeout onTimeout) {
@@ -171,12 +215,15 @@ class FusionTopologyTest {
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "fusion-topology-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         config.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        config.putAll(FusionConfiguration.errorHandling(TOPICS, JSON));
         driver = new TopologyTestDriver(builder.build(), config, Instant.parse("2026-12-01T00:00:00Z"));
         results = driver.createInputTopic(TOPICS.name(Topic.AXIS_RESULTS), new StringSerializer(),
                 new StringSerializer());
         jobs = output(Topic.FUSION_JOBS);
         errors = output(Topic.ERRORS);
         statuses = output(Topic.STATUS);
+        deadLetters = driver.createOutputTopic(TOPICS.deadLetter(Topic.AXIS_RESULTS).orElseThrow().name(),
+                new StringDeserializer(), new StringDeserializer());
     }
 
     private TestOutputTopic<String, String> output(Topic topic) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.SegmentationReady.StructureVoxels;
 import dev.triplane.core.fusion.FusionRule;
@@ -18,10 +19,10 @@ import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,7 +108,7 @@ class RequestFusionTest {
                 .containsExactly(expected);
         assertThatThrownBy(() -> fusion(FusionRule.singleAxis(Axis.AXIAL)).fuse(results(Axis.CORONAL), objects()))
                 .isInstanceOfSatisfying(BadInputException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(RequestFusion.RULE_AXIS_MISSING);
+                    assertThat(e.reason()).isEqualTo(Reason.RULE_AXIS_MISSING);
                     assertThat(e.object()).isEqualTo(KEYS.logits(fixture.volumeId, "req-unit", Axis.AXIAL));
                 });
     }
@@ -116,26 +117,26 @@ class RequestFusionTest {
     void aMissingCorruptOrMisplacedLogitsObjectIsBadInputNamingIt() {
         String coronal = KEYS.logits(fixture.volumeId, "req-unit", Axis.CORONAL);
         fixture.objects.put(coronal, "not logits".getBytes());
-        assertBad(coronal, "BAD_MAGIC");
+        assertBad(coronal, Reason.BAD_MAGIC);
 
         fixture.objects.put(coronal, FusionFixture.logits(Grid.ofSpacing(4, 4, 4, 1, 1, 1), Axis.CORONAL,
                 new int[] {1}, new float[][] {new float[64]}));
-        assertBad(coronal, "GRID_MISMATCH");
+        assertBad(coronal, Reason.GRID_MISMATCH);
 
         byte[] whole = FusionFixture.logits(FusionFixture.RAS_GRID, Axis.CORONAL, new int[] {1},
                 new float[][] {new float[FusionFixture.GRID.voxelCount()]});
         fixture.objects.put(coronal, Arrays.copyOf(whole, whole.length - 8));
-        assertBad(coronal, "TRUNCATED");
+        assertBad(coronal, Reason.TRUNCATED);
 
         fixture.objects.put(coronal, FusionFixture.logits(FusionFixture.RAS_GRID, Axis.SAGITTAL, new int[] {1},
                 new float[][] {new float[FusionFixture.GRID.voxelCount()]}));
-        assertBad(coronal, "BAD_HEADER");
+        assertBad(coronal, Reason.BAD_HEADER);
 
         fixture.objects.remove(coronal);
-        assertBad(coronal, RequestFusion.NO_SUCH_OBJECT);
+        assertBad(coronal, Reason.NO_SUCH_OBJECT);
     }
 
-    private void assertBad(String object, String reason) {
+    private void assertBad(String object, Reason reason) {
         assertThatThrownBy(() -> fusion(FusionRule.MEAN_LOGIT).fuse(results(Axis.values()), objects()))
                 .isInstanceOfSatisfying(BadInputException.class, e -> {
                     assertThat(e.object()).isEqualTo(object);

@@ -34,7 +34,11 @@ import org.springframework.stereotype.Component;
  *
  * <p>A scan is remembered by key, size and entity tag of the image, labels and prompt file, so unchanged objects are
  * skipped without reading them; after a restart each is hashed once more and skipped by its request marker.
- * Inbox objects are never deleted. A scan that fails for a retryable reason is retried on the next pass.
+ * Inbox objects are never deleted. A scan that fails for a retryable reason (the store, the broker or the local
+ * disk) is retried on the next pass; one that fails otherwise (an unforeseen error) is tried on
+ * {@value #MAX_ATTEMPTS} passes, then ends REJECTED with {@code RETRIES_EXHAUSTED}
+ * ({@link Ingestor#gaveUp}), so its user does not wait on it forever; the pass goes on with the other scans either
+ * way.
  */
 @Component
 public class InboxScanner {
@@ -49,7 +53,12 @@ public class InboxScanner {
     private final IngestProperties properties;
     private final RequestSpec defaults;
     private final TaskScheduler scheduler;
+    /** Passes a scan failing with an unforeseen error is tried on before it is rejected. */
+    static final int MAX_ATTEMPTS = 3;
+
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    /** Unforeseen failures per scan fingerprint, until it is rejected. */
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
     public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, IngestProperties properties,
             TaskScheduler scheduler) {
@@ -65,7 +74,8 @@ public class InboxScanner {
     void start() {
         if (properties.inbox().enabled()) {
             scheduler.scheduleWithFixedDelay(this::scanSafely, properties.inbox().scanInterval());
-            LOG.info("scanning {}{} every {}", store.bucket() + "/", keys.inboxPrefix(), properties.inbox().scanInterval());
+            LOG.info("scanning {}{} every {}", store.bucket() + "/", keys.inboxPrefix(),
+                    properties.inbox().scanInterval());
         }
     }
 
@@ -94,13 +104,18 @@ public class InboxScanner {
                 continue;
             }
             try {
-                ingest(image, labels, prompts);
+                ingest(image, labels, prompts, failures.getOrDefault(fingerprint, 0) + 1 >= MAX_ATTEMPTS);
                 seen.add(fingerprint);
+                failures.remove(fingerprint);
                 handled++;
             } catch (IngestUnavailableException | PublishException | ObjectStoreException | IOException
                     | UncheckedIOException e) {
                 // the store, the broker or the local disk failed, not the scan: try it again next pass
                 LOG.warn("{}: will retry on the next pass: {}", ObjectKeys.printable(image.key()), e.toString());
+            } catch (RuntimeException e) {
+                int attempts = failures.merge(fingerprint, 1, Integer::sum);
+                LOG.warn("{}: failed ({} of {} attempts): {}", ObjectKeys.printable(image.key()), attempts,
+                        MAX_ATTEMPTS, e.toString());
             }
         }
         return handled;
@@ -115,7 +130,9 @@ public class InboxScanner {
         }
     }
 
-    private void ingest(ObjectInfo image, ObjectInfo labels, ObjectInfo prompts) throws IOException {
+    /** @param lastAttempt whether an unforeseen failure rejects the scan instead of leaving it to the next pass */
+    private void ingest(ObjectInfo image, ObjectInfo labels, ObjectInfo prompts, boolean lastAttempt)
+            throws IOException {
         Path imageFile = null;
         Path labelsFile = null;
         Path promptsFile = null;
@@ -124,8 +141,18 @@ public class InboxScanner {
             labelsFile = download(labels, Long.MAX_VALUE);
             // enough of an oversized prompt file for the ingestor to see it is too large, not all of it
             promptsFile = download(prompts, properties.uploads().maxPromptFileSize().toBytes() + 1);
-            ingestor.ingest(new Scan(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(),
-                    promptsFile, prompts == null ? null : prompts.key()), defaults);
+            Scan scan = new Scan(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(),
+                    promptsFile, prompts == null ? null : prompts.key());
+            try {
+                ingestor.ingest(scan, defaults);
+            } catch (IngestUnavailableException | PublishException | ObjectStoreException | UncheckedIOException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                if (!lastAttempt) {
+                    throw e;
+                }
+                ingestor.gaveUp(scan, MAX_ATTEMPTS, e);
+            }
         } finally {
             for (Path file : new Path[] {imageFile, labelsFile, promptsFile}) {
                 if (file != null) {

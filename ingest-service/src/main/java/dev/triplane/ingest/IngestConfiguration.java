@@ -1,5 +1,6 @@
 package dev.triplane.ingest;
 
+import dev.triplane.core.events.Stage;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -20,11 +21,12 @@ class IngestConfiguration {
     /**
      * The listeners' error policy: a failing notification is retried 3 times 1 s apart (the store may be briefly
      * down), then published to {@code triplane.inbox-events.dlt}; a record that is not a notification goes there
-     * at once.
+     * at once. Either way an error event names the record's position (a notification names no request; the
+     * scanner's next pass still finds the objects it announced).
      */
     @Bean
     DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters) {
-        return deadLetters.create(Topic.INBOX_EVENTS, new FixedBackOff(1000, 3),
+        return deadLetters.create(Topic.INBOX_EVENTS, Stage.INGEST, new FixedBackOff(1000, 3),
                 InboxNotifications.BadNotificationException.class);
     }
 

@@ -1,16 +1,18 @@
 package dev.triplane.ingest;
 
+import dev.triplane.core.events.Reason;
+
 /**
  * What happened to one scan.
  *
  * @param outcome   accepted, already ingested, or rejected
  * @param volumeId  SHA-256 of the image file
  * @param requestId the request emitted (or emitted before); null when rejected
- * @param reason    the rejection code ({@code InvalidVolumeException.Reason} name or {@link Ingestor}'s own codes);
+ * @param reason    why it was rejected ({@link Reason});
  *                  null otherwise
  * @param detail    why it was rejected; null otherwise
  */
-public record IngestResult(Outcome outcome, String volumeId, String requestId, String reason, String detail) {
+public record IngestResult(Outcome outcome, String volumeId, String requestId, Reason reason, String detail) {
 
     /** What happened to a scan. */
     public enum Outcome {

@@ -1,8 +1,8 @@
 package dev.triplane.ingest;
 
 import dev.triplane.core.events.AxisJob;
-import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeAccepted;
 import dev.triplane.core.events.VolumeStatus;
@@ -19,13 +19,13 @@ import dev.triplane.core.prompts.PromptFileException;
 import dev.triplane.core.prompts.StructurePrompts;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.MemoryModel;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.EventPublisher;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.service.TriplaneProperties;
+import dev.triplane.infra.service.RequestEnd;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
@@ -65,15 +65,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class Ingestor {
-
-    /** Reason of a scan with neither reference labels nor a prompt file: no prompts to start from. */
-    public static final String NO_PROMPTS = "NO_PROMPTS";
-    /** Reason of a prompt file that {@link PromptFile} refuses; the error names the file and field. */
-    public static final String BAD_PROMPTS = "BAD_PROMPTS";
-    /** Reason of structures that select nothing, or an unknown structure or group. */
-    public static final String BAD_REQUEST = "BAD_REQUEST";
-    /** Reason of a dropped object whose key {@link ObjectKeys#unsafeName} refuses; the error shows it printable. */
-    public static final String BAD_OBJECT_KEY = "BAD_OBJECT_KEY";
 
     private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
     private static final String GZIP = "application/gzip";
@@ -134,11 +125,11 @@ public class Ingestor {
                 Optional<String> unsafe = name == null ? Optional.empty() : ObjectKeys.unsafeName(name);
                 if (unsafe.isPresent()) {
                     String shown = ObjectKeys.printable(name);
-                    return reject(shown, volumeId, BAD_OBJECT_KEY, "the key " + unsafe.get());
+                    return reject(shown, volumeId, Reason.BAD_OBJECT_KEY, "the key " + unsafe.get());
                 }
             }
             if (scan.prompts() != null && Files.size(scan.prompts()) > maxPromptFileBytes) {
-                return reject(scan.promptsSource(), volumeId, Reason.TOO_LARGE.name(), "a prompt file may hold at most "
+                return reject(scan.promptsSource(), volumeId, Reason.TOO_LARGE, "a prompt file may hold at most "
                         + maxPromptFileBytes + " bytes (triplane.ingest.uploads.max-prompt-file-size)");
             }
             Checked checked = check(scan);
@@ -151,12 +142,12 @@ public class Ingestor {
                     available = promptedIds(PromptFile.read(in, scan.promptsSource(),
                             Reorientation.toRas(grid).target(), table));
                 } catch (PromptFileException e) {
-                    return reject(scan.promptsSource(), volumeId, BAD_PROMPTS, e.getMessage());
+                    return reject(scan.promptsSource(), volumeId, Reason.BAD_PROMPTS, e.getMessage());
                 }
                 promptsDigest = digest(scan.prompts(), scan.promptsSource());
             } else if (present == null) {
-                return reject(scan.imageSource(), volumeId, NO_PROMPTS, "neither reference labels (<name>_seg.nii.gz)"
-                        + " nor a prompt file (<name>.prompts.json) to derive prompts from");
+                return reject(scan.imageSource(), volumeId, Reason.NO_PROMPTS, "neither reference labels"
+                        + " (<name>_seg.nii.gz) nor a prompt file (<name>.prompts.json) to derive prompts from");
             } else {
                 available = present;
             }
@@ -164,7 +155,7 @@ public class Ingestor {
             try {
                 structures = request.resolveStructures(table, available);
             } catch (IllegalArgumentException e) {
-                return reject(scan.imageSource(), volumeId, BAD_REQUEST, e.getMessage());
+                return reject(scan.imageSource(), volumeId, Reason.BAD_REQUEST, e.getMessage());
             }
             String requestId = request.requestId(structures, promptsDigest);
             if (store.exists(keys.request(volumeId, requestId))) {
@@ -173,7 +164,7 @@ public class Ingestor {
             }
             List<String> over = memory.overBudget(grid, structures.length, checked.labelBytes(structures), budgets);
             if (!over.isEmpty()) {
-                return reject(scan.imageSource(), volumeId, Reason.RESOURCE_LIMIT.name(), "volume " + volumeId + " ("
+                return reject(scan.imageSource(), volumeId, Reason.RESOURCE_LIMIT, "volume " + volumeId + " ("
                         + grid.nx() + "x" + grid.ny() + "x" + grid.nz() + ") with " + structures.length
                         + " structures: " + String.join("; ", over));
             }
@@ -199,12 +190,26 @@ public class Ingestor {
                     volumeId, requestId, structures.length, request.axes().size(), prompts.source());
             return new IngestResult(IngestResult.Outcome.ACCEPTED, volumeId, requestId, null, null);
         } catch (InvalidVolumeException e) {
-            return reject(e.object(), volumeId, e.reason().name(), e.getMessage());
+            if (e.reason().retry() == Reason.Retry.OUTAGE_BACKOFF) {
+                // the local copy could not be read: not the scan's fault, the caller retries
+                throw new IngestUnavailableException(e.getMessage(), e);
+            }
+            return reject(e.object(), volumeId, e.reason(), e.getMessage());
         } catch (ObjectStoreException e) {
             throw new IngestUnavailableException(scan.imageSource() + ": object store: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the local copy of " + scan.promptsSource(), e);
         }
+    }
+
+    /**
+     * Rejects a scan whose ingest failed {@code attempts} times with an unforeseen error ({@code RETRIES_EXHAUSTED}:
+     * an error event and a REJECTED status), so nothing waits on it.
+     */
+    public IngestResult gaveUp(Scan scan, int attempts, RuntimeException failure) {
+        String volumeId = digest(scan.image(), scan.imageSource());
+        return reject(scan.imageSource(), volumeId, Reason.RETRIES_EXHAUSTED, "failed " + attempts + " times: "
+                + failure);
     }
 
     /**
@@ -267,23 +272,15 @@ public class Ingestor {
     }
 
     /**
-     * Publishes the error event and a {@code REJECTED} status of an invalid scan.
+     * Publishes the error event and a {@code REJECTED} status of an invalid scan ({@link RequestEnd}).
      *
      * @param object the object at fault (the image, or its labels)
      */
-    private IngestResult reject(String object, String volumeId, String reason, String detail) {
-        LOG.warn("{}: rejected ({}): {}", object, reason, detail);
-        List<CompletableFuture<?>> sends = new ArrayList<>();
-        sends.add(events.publish(Topic.ERRORS, volumeId, new ErrorEvent(ErrorEvent.CURRENT_VERSION, object,
-                Stage.INGEST, reason, false, detail, volumeId, null)));
+    private IngestResult reject(String object, String volumeId, Reason reason, String detail) {
+        RequestEnd end = RequestEnd.of(Stage.INGEST, reason, object, detail, volumeId, null, List.of());
         // a bad drop of a volume accepted before (e.g. without its labels) must not overwrite its status
-        if (store.list(keys.requestMarkers(volumeId)).isEmpty()) {
-            sends.add(events.publish(Topic.STATUS, volumeId, new VolumeStatus(VolumeStatus.CURRENT_VERSION,
-                    volumeId, null, VolumeStatus.State.REJECTED, Stage.INGEST, List.of(),
-                    object + ": " + reason + ": " + detail)));
-        }
-        events.await(object, sends);
-        meters.counter("triplane.ingest.rejected", "reason", reason).increment();
+        events.end(store.list(keys.requestMarkers(volumeId)).isEmpty() ? end : end.errorOnly());
+        meters.counter("triplane.ingest.rejected", "reason", reason.name()).increment();
         return new IngestResult(IngestResult.Outcome.REJECTED, volumeId, null, reason, detail);
     }
 

@@ -1,7 +1,7 @@
 package dev.triplane.ingest;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.VolumeStatus;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.service.VolumeStatusView;
@@ -52,7 +52,7 @@ class VolumeController {
     }
 
     /** The answer to an upload. */
-    record Submitted(String volumeId, String requestId, IngestResult.Outcome outcome, String reason, String detail) {
+    record Submitted(String volumeId, String requestId, IngestResult.Outcome outcome, Reason reason, String detail) {
     }
 
     @PostMapping("/volumes")
@@ -71,7 +71,7 @@ class VolumeController {
             String name = part == null ? null : part.getOriginalFilename();
             if (name != null && ObjectKeys.unsafeName(name).isPresent()) {
                 return ResponseEntity.badRequest().body(new Submitted(null, null, IngestResult.Outcome.REJECTED,
-                        Ingestor.BAD_OBJECT_KEY, "the file name of '" + part.getName() + "' "
+                        Reason.BAD_OBJECT_KEY, "the file name of '" + part.getName() + "' "
                                 + ObjectKeys.unsafeName(name).get()));
             }
         }
@@ -87,7 +87,7 @@ class VolumeController {
             IngestResult result = ingestor.ingest(new Scan(imageFile, source(image), labelsFile, source(labels),
                     promptsFile, source(prompts)), request);
             HttpStatus status = result.outcome() != IngestResult.Outcome.REJECTED ? HttpStatus.ACCEPTED
-                    : Reason.TOO_LARGE.name().equals(result.reason()) ? HttpStatus.CONTENT_TOO_LARGE
+                    : result.reason() == Reason.TOO_LARGE ? HttpStatus.CONTENT_TOO_LARGE
                     : HttpStatus.UNPROCESSABLE_CONTENT;
             return ResponseEntity.status(status).body(new Submitted(result.volumeId(), result.requestId(),
                     result.outcome(), result.reason(), result.detail()));
@@ -124,7 +124,7 @@ class VolumeController {
     ResponseEntity<Submitted> tooLarge(MaxUploadSizeExceededException e) {
         IngestProperties.Uploads uploads = properties.uploads();
         return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(new Submitted(null, null,
-                IngestResult.Outcome.REJECTED, Reason.TOO_LARGE.name(), "an upload may hold files of at most "
+                IngestResult.Outcome.REJECTED, Reason.TOO_LARGE, "an upload may hold files of at most "
                         + uploads.maxFileSize().toBytes() + " bytes and " + uploads.maxRequestSize().toBytes()
                         + " bytes in all (triplane.ingest.uploads)"));
     }

@@ -1,5 +1,6 @@
 package dev.triplane.ingest;
 
+import dev.triplane.core.events.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -121,7 +122,7 @@ class IngestBucketFuzzTest {
         for (Drop d : drops) {
             List<ErrorEvent> own = errorsOf(d, errors);
             List<VolumeAccepted> ownAccepted = acceptedOf(d, accepted);
-            String outcome = own.size() == 1 && ownAccepted.isEmpty() ? own.get(0).reason()
+            String outcome = own.size() == 1 && ownAccepted.isEmpty() ? own.get(0).reason().name()
                     : ownAccepted.size() == 1 && own.isEmpty() ? FuzzCorpus.VALID
                     : own.size() + " errors and " + ownAccepted.size() + " acceptances";
             byOutcome.merge(outcome, 1, Integer::sum);
@@ -184,7 +185,7 @@ class IngestBucketFuzzTest {
         } catch (InvalidVolumeException e) {
             return e.reason().name();
         } catch (PromptFileException e) {
-            return Ingestor.BAD_PROMPTS;
+            return Reason.BAD_PROMPTS.name();
         }
     }
 

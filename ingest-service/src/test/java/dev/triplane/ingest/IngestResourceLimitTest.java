@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.infra.ObjectKeys;
@@ -86,7 +87,7 @@ class IngestResourceLimitTest {
                 TOPICS.name(Topic.ERRORS), ErrorEvent.class)) {
             await().atMost(WAIT).untilAsserted(() -> assertThat(errors.readToEnd())
                     .filteredOn(e -> volumeId.equals(e.volumeId())).singleElement().satisfies(e -> {
-                        assertThat(e.reason()).isEqualTo("RESOURCE_LIMIT");
+                        assertThat(e.reason()).isEqualTo(Reason.RESOURCE_LIMIT);
                         assertThat(e.stage()).isEqualTo(Stage.INGEST);
                         assertThat(e.retryable()).isFalse();
                     }));

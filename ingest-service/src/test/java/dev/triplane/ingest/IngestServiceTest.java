@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeAccepted;
 import dev.triplane.core.events.VolumeStatus;
@@ -28,8 +29,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -181,7 +182,7 @@ class IngestServiceTest {
                 .filteredOn(e -> e.object().equals("inbox/bad/broken.nii.gz")).singleElement()
                 .satisfies(e -> {
                     assertThat(e.stage()).isEqualTo(Stage.INGEST);
-                    assertThat(e.reason()).isEqualTo("BAD_HEADER");
+                    assertThat(e.reason()).isEqualTo(Reason.BAD_HEADER);
                     assertThat(e.retryable()).isFalse();
                 }));
         assertThat(store.exists("inbox/bad/broken.nii.gz")).isTrue();
@@ -256,11 +257,11 @@ class IngestServiceTest {
                 "{\"version\": 1, \"prompts\": [{\"structure\": \"liver\", \"axis\": \"axial\", \"slice\": 99,"
                         + " \"box\": [1, 1, 5, 5]}]}");
 
-        assertThat(upload(SAMPLE, null, null, null, 422).get("reason").asString()).isEqualTo(Ingestor.NO_PROMPTS);
+        assertThat(upload(SAMPLE, null, null, null, 422).get("reason").asString()).isEqualTo(Reason.NO_PROMPTS.name());
         assertThat(upload(SAMPLE, SAMPLE_LABELS, null, "no_such_structure", 422).get("reason").asString())
-                .isEqualTo(Ingestor.BAD_REQUEST);
+                .isEqualTo(Reason.BAD_REQUEST.name());
         JsonNode refused = upload(SAMPLE, null, badPrompts, null, 422);
-        assertThat(refused.get("reason").asString()).isEqualTo(Ingestor.BAD_PROMPTS);
+        assertThat(refused.get("reason").asString()).isEqualTo(Reason.BAD_PROMPTS.name());
         // an upload's files are named by their part: the user's file name stays out of every event
         assertThat(refused.get("detail").asString()).contains("upload:prompts").doesNotContain("bad.prompts.json");
         int notFound = http().get().uri("/volumes/{id}", "0".repeat(64))
@@ -357,7 +358,7 @@ class IngestServiceTest {
     void unsafeNamesAreRefusedWithAnErrorNamingThem(@Autowired Ingestor ingestor,
             @Autowired IngestProperties properties) throws IOException {
         JsonNode refused = upload(named(SAMPLE, "../../etc/ct.nii.gz"), null, 400);
-        assertThat(refused.get("reason").asString()).isEqualTo(Ingestor.BAD_OBJECT_KEY);
+        assertThat(refused.get("reason").asString()).isEqualTo(Reason.BAD_OBJECT_KEY.name());
         assertThat(refused.get("detail").asString()).contains("'image'", "'..' path segment");
 
         // Inbox keys as a user's S3 client may write them. They are handed to the ingestor directly: S3 clients
@@ -367,10 +368,10 @@ class IngestServiceTest {
             IngestResult result = ingestor.ingest(new Scan(SAMPLE, key, null, null, null, null),
                     RequestSpec.of(properties.request()));
             assertThat(result.outcome()).isEqualTo(IngestResult.Outcome.REJECTED);
-            assertThat(result.reason()).isEqualTo(Ingestor.BAD_OBJECT_KEY);
+            assertThat(result.reason()).isEqualTo(Reason.BAD_OBJECT_KEY);
         }
         await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
-                .filteredOn(e -> Ingestor.BAD_OBJECT_KEY.equals(e.reason())).extracting(ErrorEvent::object)
+                .filteredOn(e -> e.reason() == Reason.BAD_OBJECT_KEY).extracting(ErrorEvent::object)
                 .contains("inbox/x/../../volumes/ct.nii.gz",
                         "inbox/ct\\u000a2026-12-07 INFO accepted everything.nii.gz", ObjectKeys.printable(
                                 "inbox/" + "k".repeat(1100) + ".nii")));
@@ -393,7 +394,7 @@ class IngestServiceTest {
         store.put("inbox/big-prompts/ct.prompts.json", prompts, null);
         store.put("inbox/big-prompts/ct.nii.gz", SAMPLE, null);
         await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
-                .filteredOn(e -> "TOO_LARGE".equals(e.reason())).extracting(ErrorEvent::object)
+                .filteredOn(e -> e.reason() == Reason.TOO_LARGE).extracting(ErrorEvent::object)
                 .contains("upload:prompts", "inbox/big-prompts/ct.prompts.json"));
     }
 

@@ -1,5 +1,6 @@
 package dev.triplane.ingest;
 
+import dev.triplane.core.events.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.triplane.core.geometry.Reorientation;
@@ -69,7 +70,7 @@ class IngestValidationFuzzTest {
                     wrong.add(describe(sample) + " names " + e.object());
                 }
             } catch (PromptFileException e) {
-                outcome = Ingestor.BAD_PROMPTS;
+                outcome = Reason.BAD_PROMPTS.name();
                 if (!e.source().equals(scan.promptsSource())) {
                     wrong.add(describe(sample) + " names " + e.source());
                 }
@@ -99,7 +100,7 @@ class IngestValidationFuzzTest {
         System.out.printf("heap after GC: %d KiB before, %d KiB after%n", heapBefore >> 10, heapAfter >> 10);
         assertThat(wrong).isEmpty();
         assertThat(byOutcome.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(COUNT);
-        assertThat(byOutcome).containsKeys(FuzzCorpus.VALID, Ingestor.BAD_PROMPTS, "TRUNCATED", "CORRUPT_GZIP",
+        assertThat(byOutcome).containsKeys(FuzzCorpus.VALID, Reason.BAD_PROMPTS.name(), "TRUNCATED", "CORRUPT_GZIP",
                 "INFLATE_LIMIT", "GRID_MISMATCH", "NOT_A_LABEL_MAP", "BAD_HEADER", "TOO_LARGE");
         assertThat(heapAfter).isLessThan(heapBefore + HEAP_SLACK);
     }

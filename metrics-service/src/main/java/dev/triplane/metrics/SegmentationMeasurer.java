@@ -2,6 +2,7 @@ package dev.triplane.metrics;
 
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.MetricsReady;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
@@ -16,8 +17,10 @@ import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
-import dev.triplane.infra.service.EventPublisher;
 import dev.triplane.infra.service.JobMeters;
+import dev.triplane.infra.service.Outbound;
+import dev.triplane.infra.service.RequestEnd;
+import dev.triplane.infra.service.TransactionalPublisher;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import dev.triplane.infra.storage.ObjectInfo;
 import dev.triplane.infra.storage.ObjectStore;
@@ -30,6 +33,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -39,10 +44,13 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Listens on {@code triplane.segmentations}: for a segmentation whose volume has reference labels, reads both
  * label volumes, computes {@link SegmentationMetrics#perStructure} for the requested structures, stores
- * {@code metrics.json} and publishes {@link MetricsReady} and a COMPLETED {@link VolumeStatus}; without labels
- * only the status. Bad input, or running out of memory (reason {@code RESOURCE_LIMIT}), publishes an
- * {@link ErrorEvent} and a FAILED status and goes to the DLT; the error handler ends a segmentation failing on
- * every attempt the same way through {@link #failRecord}.
+ * {@code metrics.json}, then publishes {@link MetricsReady} and a COMPLETED {@link VolumeStatus} in one transaction
+ * with the record's offset ({@link TransactionalPublisher}): a service killed after the store and before the send,
+ * or after the send and before the commit, measures the record again and {@code read_committed} readers see one
+ * {@code MetricsReady}. Without labels only the status. Bad input, or running out of memory (reason
+ * {@code RESOURCE_LIMIT}), throws a {@link BadInputException}; the error handler ends the request it gives up on
+ * through {@link #failRecord} ({@link ErrorEvent} and FAILED status, with the offset and the record's copy on the
+ * DLT in one transaction).
  *
  * <p>The dataset aggregate is recomputed from the stored {@code metrics.json} documents of the tag (listed in the
  * store) rather than kept as a running counter: a redelivered record overwrites its own document, so the aggregate
@@ -56,29 +64,29 @@ class SegmentationMeasurer {
     static final String MEASURED = "MEASURED";
     /** Job outcome: no reference labels, only the status published. */
     static final String NO_LABELS = "NO_LABELS";
-    /** Job outcome: an error event published and the record dead-lettered. */
+    /** Job outcome: bad input, the request ended FAILED and the record dead-lettered. */
     static final String BAD_INPUT = "BAD_INPUT";
-    /** Job outcome: out of memory, an error event published and the record dead-lettered. */
-    static final String RESOURCE_LIMIT = InvalidVolumeException.Reason.RESOURCE_LIMIT.name();
+    /** Job outcome: out of memory, the request ended FAILED and the record dead-lettered. */
+    static final String RESOURCE_LIMIT = Reason.RESOURCE_LIMIT.name();
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentationMeasurer.class);
 
     private final ObjectStore store;
     private final ObjectKeys keys;
     private final NiftiReader reader;
-    private final EventPublisher events;
+    private final TransactionalPublisher transactions;
     private final JsonMapper json;
     private final MetricOptions options;
     private final LabelTable labels = LabelTable.totalSegmentatorV2();
     private final JobMeters jobs;
     private final Counter published;
 
-    SegmentationMeasurer(ObjectStore store, ObjectKeys keys, NiftiReader reader, EventPublisher events,
+    SegmentationMeasurer(ObjectStore store, ObjectKeys keys, NiftiReader reader, TransactionalPublisher transactions,
             JsonMapper json, MetricsProperties properties, JobMeters jobs, MeterRegistry meters) {
         this.store = store;
         this.keys = keys;
         this.reader = reader;
-        this.events = events;
+        this.transactions = transactions;
         this.json = json;
         this.options = properties.metricOptions();
         this.jobs = jobs;
@@ -88,66 +96,61 @@ class SegmentationMeasurer {
 
     @KafkaListener(id = "metrics-segmentations", groupId = "triplane-metrics",
             topics = "#{@topics.name(T(dev.triplane.infra.Topic).SEGMENTATIONS)}")
-    void onSegmentation(String value) {
-        measure(json.readValue(value, SegmentationReady.class));
+    void onSegmentation(ConsumerRecord<String, String> record, Consumer<?, ?> consumer) {
+        SegmentationReady seg = json.readValue(record.value(), SegmentationReady.class);
+        List<Outbound> out = measure(seg);
+        transactions.commit(record, consumer, seg.volumeId(), out);
+        if (out.get(0).event() instanceof MetricsReady ready) {
+            published.increment();
+            LOG.info("{}: {} structures measured, dataset '{}' has {} volumes", ready.metricsKey(),
+                    ready.structures().size(), ready.datasetTag(), ready.datasetVolumes());
+        }
     }
 
     /**
-     * Measures one segmentation and publishes its events; returns the metrics event, or null without labels. Timed
-     * as a {@code METRICS} job with outcome {@value #MEASURED}, {@value #NO_LABELS}, {@value #BAD_INPUT} or
-     * {@code RESOURCE_LIMIT}.
+     * Measures one segmentation and stores its metrics document; returns the events to publish: the metrics event
+     * and the COMPLETED status, or the status alone without labels. Timed as a {@code METRICS} job with outcome
+     * {@value #MEASURED}, {@value #NO_LABELS}, {@value #BAD_INPUT} or {@code RESOURCE_LIMIT}.
      *
-     * @throws BadInputException after publishing the error event and the FAILED status, for bad input or when the
-     *     measuring ran out of memory
+     * @throws BadInputException for bad input or when the measuring ran out of memory
      */
-    MetricsReady measure(SegmentationReady seg) {
+    List<Outbound> measure(SegmentationReady seg) {
         try (JobMeters.Job job = jobs.start(Stage.METRICS)) {
             if (seg.labelsKey() == null) {
-                events.await(seg.segmentationKey(), List.of(events.publish(Topic.STATUS, seg.volumeId(),
-                        status(seg, VolumeStatus.State.COMPLETED, "no reference labels: no metrics"))));
                 job.outcome(NO_LABELS);
-                return null;
+                return List.of(new Outbound(Topic.STATUS, status(seg, VolumeStatus.State.COMPLETED,
+                        "no reference labels: no metrics")));
             }
             List<StructureMetrics> structures;
             try {
                 structures = compute(seg);
             } catch (BadInputException e) {
-                fail(seg, e.object(), e.reason(), false, e.getMessage());
                 job.outcome(BAD_INPUT);
                 throw e;
             } catch (OutOfMemoryError e) {
-                BadInputException limit = new BadInputException(seg.segmentationKey(), RESOURCE_LIMIT, "out of"
-                        + " memory on volume " + seg.volumeId() + ", " + seg.structures().size() + " structures (max"
-                        + " heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)", e);
-                fail(seg, limit.object(), limit.reason(), false, limit.getMessage());
                 job.outcome(RESOURCE_LIMIT);
-                throw limit;
+                throw new BadInputException(seg.segmentationKey(), Reason.RESOURCE_LIMIT, "out of memory on volume "
+                        + seg.volumeId() + ", " + seg.structures().size() + " structures (max heap "
+                        + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)", e);
             }
             MetricsReady ready = store(seg, structures);
             job.outcome(MEASURED);
-            return ready;
+            return List.of(new Outbound(Topic.METRICS, ready), new Outbound(Topic.STATUS,
+                    status(seg, VolumeStatus.State.COMPLETED, "metrics stored: " + ready.metricsKey())));
         }
     }
 
     /**
-     * Ends the request of a record the error handler gives up on with an error event and a FAILED status (the
-     * error handler skips records that do not read as a segmentation: they name no request).
+     * The end of a request the error handler gives up on: its error event (the object at fault, by default the
+     * segmentation) and a FAILED status.
      */
-    void failRecord(String value, String reason, boolean retryable, String detail) {
+    RequestEnd failRecord(String value, Reason reason, String object, String detail) {
         SegmentationReady seg = json.readValue(value, SegmentationReady.class);
-        fail(seg, seg.segmentationKey(), reason, retryable, detail);
+        return RequestEnd.of(Stage.METRICS, reason, object != null ? object : seg.segmentationKey(), detail,
+                seg.volumeId(), seg.requestId(), List.of());
     }
 
-    private void fail(SegmentationReady seg, String object, String reason, boolean retryable, String detail) {
-        LOG.warn("{}: request {} failed ({}): {}", object, seg.requestId(), reason, detail);
-        events.await(object, List.of(events.publish(Topic.ERRORS, seg.volumeId(), new ErrorEvent(
-                        ErrorEvent.CURRENT_VERSION, object, Stage.METRICS, reason, retryable, detail, seg.volumeId(),
-                        seg.requestId())),
-                events.publish(Topic.STATUS, seg.volumeId(), status(seg, VolumeStatus.State.FAILED,
-                        reason + ": " + detail))));
-    }
-
-    /** Stores {@code metrics.json} and publishes the metrics event with the dataset aggregate, and the status. */
+    /** Stores {@code metrics.json}; returns the metrics event with the dataset aggregate. */
     private MetricsReady store(SegmentationReady seg, List<StructureMetrics> structures) {
         String metricsKey = keys.metrics(seg.volumeId(), seg.requestId());
         MetricsDocument doc = new MetricsDocument(MetricsDocument.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
@@ -160,15 +163,8 @@ class SegmentationMeasurer {
             all.addAll(d.structures());
             volumes.add(d.volumeId());
         }
-        MetricsReady ready = new MetricsReady(MetricsReady.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
-                metricsKey, seg.datasetTag(), structures, doc.aggregate(), volumes.size(), AggregateMetrics.of(all));
-        events.await(metricsKey, List.of(events.publish(Topic.METRICS, seg.volumeId(), ready),
-                events.publish(Topic.STATUS, seg.volumeId(), status(seg, VolumeStatus.State.COMPLETED,
-                        "metrics stored: " + metricsKey))));
-        published.increment();
-        LOG.info("{}: {} structures measured, dataset '{}' has {} volumes", metricsKey, structures.size(),
-                seg.datasetTag(), volumes.size());
-        return ready;
+        return new MetricsReady(MetricsReady.CURRENT_VERSION, seg.volumeId(), seg.requestId(), metricsKey,
+                seg.datasetTag(), structures, doc.aggregate(), volumes.size(), AggregateMetrics.of(all));
     }
 
     private List<StructureMetrics> compute(SegmentationReady seg) {
@@ -182,7 +178,7 @@ class SegmentationMeasurer {
         try {
             metrics = SegmentationMetrics.perStructure(pred, ref, ids, options);
         } catch (InvalidVolumeException e) {
-            throw new BadInputException(seg.segmentationKey(), e.reason().name(),
+            throw new BadInputException(seg.segmentationKey(), e.reason(),
                     "grid differs from the labels " + seg.labelsKey() + ": " + e.getMessage(), e);
         }
         List<StructureMetrics> named = new ArrayList<>(metrics.size());
@@ -201,9 +197,9 @@ class SegmentationMeasurer {
         try (InputStream in = store.get(key)) {
             return reader.read(in, key).toLabelVolume();
         } catch (InvalidVolumeException e) {
-            throw new BadInputException(key, e.reason().name(), e.getMessage(), e);
+            throw BadInputException.of(e);
         } catch (NoSuchObjectException e) {
-            throw new BadInputException(key, "NO_SUCH_OBJECT", e.getMessage(), e);
+            throw new BadInputException(key, Reason.NO_SUCH_OBJECT, e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }

@@ -3,10 +3,17 @@ package dev.triplane.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyList;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.MetricsReady;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
@@ -23,6 +30,7 @@ import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
 import dev.triplane.infra.local.SharedLocalStack;
 import dev.triplane.infra.local.TopicReader;
+import dev.triplane.infra.service.TransactionalPublisher;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,9 +39,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +75,9 @@ import tools.jackson.databind.json.JsonMapper;
  * segmentation on another grid than its labels gives an {@code ErrorEvent} naming it and a FAILED status and goes
  * to the DLT while the next is measured; a missing segmentation or labels object gives an {@code ErrorEvent}
  * naming its key; a segmentation that runs out of memory ends in {@code RESOURCE_LIMIT} and FAILED and the next
- * is measured (the store is the real one, spied on only to inject that failure).
+ * is measured (the store is the real one, spied on only to inject that failure); a service killed after its store
+ * and before its send, or after its send and before its commit, yields exactly one {@code MetricsReady} to
+ * {@code read_committed} readers (the transactional publisher is the real one, spied on to fail at those points).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -85,6 +103,8 @@ class MetricsServiceTest {
 
     @MockitoSpyBean
     private ObjectStore store;
+    @MockitoSpyBean
+    private TransactionalPublisher transactions;
     @Autowired
     private ObjectKeys keys;
     @Autowired
@@ -203,7 +223,7 @@ class MetricsServiceTest {
         assertThat(errors.readToEnd()).filteredOn(e -> otherGridKey.equals(e.object())).singleElement()
                 .satisfies(e -> {
                     assertThat(e.stage()).isEqualTo(Stage.METRICS);
-                    assertThat(e.reason()).isEqualTo("GRID_MISMATCH");
+                    assertThat(e.reason()).isEqualTo(Reason.GRID_MISMATCH);
                     assertThat(e.retryable()).isFalse();
                     assertThat(e.volumeId()).isEqualTo(id('e'));
                 });
@@ -232,9 +252,9 @@ class MetricsServiceTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
                 .filteredOn(e -> e.object().equals(missingSegmentation) || e.object().equals(missingLabels))
                 .extracting(ErrorEvent::object, ErrorEvent::reason, ErrorEvent::retryable)
-                .containsExactlyInAnyOrder(tuple(missingSegmentation, "NO_SUCH_OBJECT", false),
-                        tuple(missingLabels, "NO_SUCH_OBJECT", false)));
-        // the error event is published before the record is handed to the error handler
+                .containsExactlyInAnyOrder(tuple(missingSegmentation, Reason.NO_SUCH_OBJECT, false),
+                        tuple(missingLabels, Reason.NO_SUCH_OBJECT, false)));
+        // the error event, the status and the dead-letter copy are committed together
         await().atMost(WAIT).untilAsserted(() -> assertThat(deadLettersOf(id('2'))).hasSize(1));
         assertThat(ofVolume(id('1'))).isEmpty();
         assertThat(ofVolume(id('2'))).isEmpty();
@@ -268,7 +288,7 @@ class MetricsServiceTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(valid.volumeId())).hasSize(1));
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(errors.poll()).filteredOn(e -> e.volumeId().equals(id('7'))).singleElement().satisfies(e -> {
-                assertThat(e.reason()).isEqualTo("RESOURCE_LIMIT");
+                assertThat(e.reason()).isEqualTo(Reason.RESOURCE_LIMIT);
                 assertThat(e.object()).isEqualTo(outOfMemory.segmentationKey());
                 assertThat(e.detail()).contains("volume " + id('7'), "3 structures");
             });
@@ -277,6 +297,68 @@ class MetricsServiceTest {
             assertThat(deadLettersOf(id('7'))).hasSize(1);
         });
         assertThat(ofVolume(id('7'))).isEmpty();
+    }
+
+    @Test
+    @Order(8)
+    void killedAfterItsStoreOrAfterItsSendItPublishesExactlyOneMetricsReadyToReadCommittedReaders()
+            throws Exception {
+        SegmentationReady beforeSend = storeVolume(id('5'));
+        SegmentationReady afterSend = storeVolume(id('6'));
+        Set<String> killed = ConcurrentHashMap.newKeySet();
+        doAnswer(call -> {
+            String key = call.getArgument(2);
+            if (key.equals(beforeSend.volumeId()) && killed.add(key)) {
+                // metrics.json is stored, nothing is sent
+                throw new IllegalStateException("killed after its store, before its send");
+            }
+            if (key.equals(afterSend.volumeId()) && killed.add(key)) {
+                // the events are sent in the transaction and reach the log, then the offsets cannot go with
+                // them: the transaction is aborted
+                Consumer<?, ?> dying = mock(Consumer.class);
+                when(dying.groupMetadata()).thenAnswer(sent -> {
+                    await().atMost(WAIT).until(() -> uncommittedMetricsOf(key) == 1);
+                    throw new IllegalStateException("killed after its send, before its commit");
+                });
+                transactions.commit(call.getArgument(0), dying, key, call.getArgument(3));
+            }
+            return call.callRealMethod();
+        }).when(transactions).commit(any(), any(), anyString(), anyList());
+        publish(beforeSend);
+        publish(afterSend);
+
+        for (SegmentationReady seg : List.of(beforeSend, afterSend)) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(seg.volumeId())).hasSize(1));
+            assertThat(statusesOf(seg.volumeId())).filteredOn(s -> s.state() == VolumeStatus.State.COMPLETED)
+                    .hasSize(1);
+        }
+        assertThat(killed).containsExactlyInAnyOrder(beforeSend.volumeId(), afterSend.volumeId());
+        // the aborted send did reach the log: only read_committed readers skip it
+        assertThat(uncommittedMetricsOf(afterSend.volumeId())).isEqualTo(2);
+        assertThat(uncommittedMetricsOf(beforeSend.volumeId())).isEqualTo(1);
+        assertThat(metrics.readToEnd()).filteredOn(m -> m.volumeId().equals(afterSend.volumeId())).hasSize(1);
+    }
+
+    /** The metrics records of a volume a {@code read_uncommitted} reader sees, aborted ones included. */
+    private static int uncommittedMetricsOf(String volumeId) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(TOPICS.name(Topic.METRICS)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            int count = 0;
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
+                    count += volumeId.equals(r.key()) ? 1 : 0;
+                }
+            }
+            return count;
+        }
     }
 
     private static List<VolumeStatus> statusesOf(String volumeId) {

@@ -188,8 +188,7 @@ public final class PipelineClient {
                         .forEach(errors::add);
                 Outcome outcome = new Outcome(status, List.copyOf(axisResults), segmentation, metrics,
                         List.copyOf(errors), true);
-                if (outcome.succeeded() || (status != null && (status.state() == VolumeStatus.State.FAILED
-                        || status.state() == VolumeStatus.State.REJECTED))) {
+                if (outcome.succeeded() || (status != null && status.state().isFinal())) {
                     return outcome;
                 }
                 if (System.nanoTime() > deadline) {

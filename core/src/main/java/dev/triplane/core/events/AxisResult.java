@@ -5,28 +5,50 @@ import dev.triplane.core.geometry.Axis;
 import java.util.List;
 
 /**
- * The logits of one axis job are stored ({@code triplane.axis-results}, axis-worker -> fusion).
+ * One axis job ended ({@code triplane.axis-results}, axis-worker -> fusion): its logits are stored, or, with
+ * {@link Outcome#FAILED}, the worker gave up on it and ended the request FAILED (its error event and status are
+ * published with this result), so fusion ends the request at once instead of fusing the other axes.
  *
  * @param version    {@link #CURRENT_VERSION} when written
  * @param volumeId   SHA-256 of the image file
  * @param requestId  the request of the job
  * @param axis       the job's axis
  * @param requestAxes every axis of the request, in {@link Axis} order (fusion waits for all of them)
- * @param logitsKey  object key of the compact logit volume ({@code logits/{volumeId}/{requestId}/{axis}.bin})
+ * @param logitsKey  object key of the compact logit volume ({@code logits/{volumeId}/{requestId}/{axis}.bin}); not
+ *                   stored when the job failed
  * @param imageKey   object key of the canonical image (fusion writes on its grid)
  * @param labelsKey  object key of the reference labels, or null
  * @param structures structure ids present in the logit volume, ascending
- * @param frames     frames along the axis (slices of the RAS+ volume)
+ * @param frames     frames along the axis (slices of the RAS+ volume); 0 when a failed job never read the volume
  * @param timings    where the job's time went
  * @param worker     identity of the worker that ran the job (host and process)
  * @param datasetTag tag under which metrics are aggregated
+ * @param outcome    {@link Outcome#SEGMENTED}, or {@link Outcome#FAILED}; absent in version 1, which had only
+ *                   segmented results
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String logitsKey,
         String imageKey, String labelsKey, List<Integer> structures, int frames, Timings timings, String worker,
-        String datasetTag) {
+        String datasetTag, Outcome outcome) {
 
-    public static final int CURRENT_VERSION = 1;
+    /** Version 2 added {@code outcome}; a version 1 result reads as {@link Outcome#SEGMENTED}. */
+    public static final int CURRENT_VERSION = 2;
+
+    /** How the axis job ended. */
+    public enum Outcome {
+        /** The logits are stored under {@code logitsKey}. */
+        SEGMENTED,
+        /** The worker gave up on the job: the request is FAILED. */
+        FAILED
+    }
+
+    /** A segmented result. */
+    public AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes,
+            String logitsKey, String imageKey, String labelsKey, List<Integer> structures, int frames,
+            Timings timings, String worker, String datasetTag) {
+        this(version, volumeId, requestId, axis, requestAxes, logitsKey, imageKey, labelsKey, structures, frames,
+                timings, worker, datasetTag, Outcome.SEGMENTED);
+    }
 
     /**
      * Wall-clock times of one job in milliseconds.
@@ -60,11 +82,16 @@ public record AxisResult(int version, String volumeId, String requestId, Axis ax
         EventChecks.text(e, "logitsKey", logitsKey);
         EventChecks.text(e, "imageKey", imageKey);
         structures = EventChecks.list(e, "structures", structures);
-        if (frames < 1) {
-            throw new IllegalArgumentException(e + ": frames must be >= 1, got " + frames);
+        outcome = outcome == null ? Outcome.SEGMENTED : outcome;
+        if (frames < (outcome == Outcome.FAILED ? 0 : 1)) {
+            throw new IllegalArgumentException(e + ": frames must be >= 1 (>= 0 when failed), got " + frames);
         }
         EventChecks.present(e, "timings", timings);
         EventChecks.text(e, "worker", worker);
         EventChecks.text(e, "datasetTag", datasetTag);
+    }
+
+    public boolean failed() {
+        return outcome == Outcome.FAILED;
     }
 }

@@ -41,7 +41,12 @@ public record VolumeStatus(int version, String volumeId, String requestId, State
         /** The input was refused (invalid volume, labels or parameters); not retried. */
         REJECTED,
         /** A later stage gave up on the request. */
-        FAILED
+        FAILED;
+
+        /** {@link #REJECTED} or {@link #FAILED}: the request ends here, whatever a later status of it says. */
+        public boolean isFinal() {
+            return this == REJECTED || this == FAILED;
+        }
     }
 
     /**
@@ -75,12 +80,16 @@ public record VolumeStatus(int version, String volumeId, String requestId, State
     /**
      * The view of a volume after {@code next}: {@code next} alone when it belongs to another request (or there is
      * no {@code previous}), otherwise {@code next}'s state, stage and detail with the axes of both, {@code next}'s
-     * progress winning, in {@link Axis} order. Readers of the status topic (the services' status view, the CLI)
-     * fold a volume's records with it.
+     * progress winning, in {@link Axis} order. A request that is {@link State#isFinal() final} stays as it is: a
+     * later status of the same request (a worker's progress or another axis's result racing the failure) does not
+     * revive it. Readers of the status topic (the services' status view, the CLI) fold a volume's records with it.
      */
     public static VolumeStatus merge(VolumeStatus previous, VolumeStatus next) {
         if (previous == null || !Objects.equals(previous.requestId(), next.requestId())) {
             return next;
+        }
+        if (previous.state().isFinal()) {
+            return previous;
         }
         Map<Axis, AxisProgress> axes = new EnumMap<>(Axis.class);
         for (AxisProgress p : previous.axes()) {

@@ -1,6 +1,7 @@
 package dev.triplane.core.metrics;
 
 import dev.triplane.core.distance.DistanceTransform;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.volume.BinaryMask;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
@@ -218,12 +219,12 @@ public final class SegmentationMetrics {
 
     private static Grid checkGrids(Grid pred, Grid ref) {
         if (!pred.sameGrid(ref, 1e-6)) {
-            throw new InvalidVolumeException("prediction", InvalidVolumeException.Reason.GRID_MISMATCH,
+            throw new InvalidVolumeException("prediction", Reason.GRID_MISMATCH,
                     "grid " + pred + " differs from the reference grid " + ref);
         }
         for (double s : ref.spacing()) {
             if (!(s > 0) || Double.isInfinite(s)) {
-                throw new InvalidVolumeException("reference", InvalidVolumeException.Reason.BAD_SPACING,
+                throw new InvalidVolumeException("reference", Reason.BAD_SPACING,
                         "spacing must be finite and positive: " + ref);
             }
         }

@@ -1,7 +1,7 @@
 package dev.triplane.core.nifti;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

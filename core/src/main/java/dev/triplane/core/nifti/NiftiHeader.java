@@ -1,8 +1,8 @@
 package dev.triplane.core.nifti;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package dev.triplane.core.nifti;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.geometry.Orientation;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.core.volume.ParallelRanges;
 import java.util.Arrays;

@@ -1,9 +1,9 @@
 package dev.triplane.core.nifti;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -1,11 +1,11 @@
 package dev.triplane.core.propagation;
 
 import dev.triplane.core.NamedOption;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;

@@ -1,9 +1,9 @@
 package dev.triplane.core.propagation;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -1,10 +1,10 @@
 package dev.triplane.core.synthetic;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.nifti.NiftiDatatype;
 import dev.triplane.core.nifti.NiftiMutator;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.Grid;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,30 +1,13 @@
 package dev.triplane.core.volume;
 
+import dev.triplane.core.events.Reason;
+
 /**
- * A volume that cannot be used, with the object it came from and the reason, so services can publish an
- * error event that names both.
+ * A volume that cannot be used, with the object it came from and the reason (one of the volume reasons of the
+ * shared {@link Reason}: {@code BAD_MAGIC} to {@code RESOURCE_LIMIT}), so services can publish an error event
+ * that names both.
  */
 public final class InvalidVolumeException extends RuntimeException {
-
-    /** Why a volume was refused. */
-    public enum Reason {
-        BAD_MAGIC,
-        BAD_HEADER,
-        BAD_DIMENSIONS,
-        UNSUPPORTED_DATATYPE,
-        TOO_LARGE,
-        TRUNCATED,
-        INFLATE_LIMIT,
-        /** A {@code .nii.gz} whose gzip stream is damaged: bad header, deflate data, CRC or length. */
-        CORRUPT_GZIP,
-        NON_FINITE_VOXELS,
-        BAD_SPACING,
-        NOT_A_LABEL_MAP,
-        GRID_MISMATCH,
-        IO_ERROR,
-        /** Larger than a service's memory budget, or ran out of memory: not retried, the same input fails again. */
-        RESOURCE_LIMIT
-    }
 
     private final String object;
     private final Reason reason;

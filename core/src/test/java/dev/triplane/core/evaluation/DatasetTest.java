@@ -3,6 +3,7 @@ package dev.triplane.core.evaluation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.labels.StructureGroups;
@@ -13,7 +14,6 @@ import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import java.io.IOException;
 import java.nio.file.Files;

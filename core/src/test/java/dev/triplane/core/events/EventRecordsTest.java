@@ -94,6 +94,49 @@ class EventRecordsTest {
     }
 
     @Test
+    void anAxisResultOfVersion1ReadsAsSegmentedAndOnlyAFailedOneMayHaveNoFrames() {
+        JsonMapper json = JsonMapper.builder().build();
+        String v2 = json.writeValueAsString(result("r1", Axis.AXIAL));
+        String v1 = v2.replace("\"version\":2", "\"version\":1").replace(",\"outcome\":\"SEGMENTED\"", "");
+
+        assertThat(v1).doesNotContain("outcome").contains("\"version\":1");
+        AxisResult old = json.readValue(v1, AxisResult.class);
+        assertThat(old.outcome()).isEqualTo(AxisResult.Outcome.SEGMENTED);
+        assertThat(old.failed()).isFalse();
+        AxisResult failed = new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL,
+                List.of(Axis.values()), "logits", "image", null, List.of(1), 0, new AxisResult.Timings(0, 0, 0, 0),
+                "w", "t", AxisResult.Outcome.FAILED);
+        assertThat(json.readValue(json.writeValueAsString(failed), AxisResult.class)).isEqualTo(failed);
+        assertThatThrownBy(() -> new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL,
+                List.of(Axis.values()), "logits", "image", null, List.of(1), 0, new AxisResult.Timings(0, 0, 0, 0),
+                "w", "t")).hasMessageContaining("frames must be >= 1");
+    }
+
+    @Test
+    void aFinalStatusIsNotRevivedByALaterStatusOfItsRequest() {
+        VolumeStatus failed = status("r1", VolumeStatus.State.FAILED, Stage.AXIS_WORKER);
+        VolumeStatus lateProgress = new VolumeStatus(VolumeStatus.CURRENT_VERSION, VOLUME, "r1",
+                VolumeStatus.State.SEGMENTING, Stage.AXIS_WORKER,
+                List.of(new VolumeStatus.AxisProgress(Axis.CORONAL, 30, 30)), null);
+
+        assertThat(VolumeStatus.merge(failed, lateProgress)).isSameAs(failed);
+        assertThat(VolumeStatus.merge(failed, status("r1", VolumeStatus.State.COMPLETED, Stage.METRICS)))
+                .isSameAs(failed);
+        VolumeStatus rejected = status(null, VolumeStatus.State.REJECTED, Stage.INGEST);
+        assertThat(VolumeStatus.merge(rejected, status(null, VolumeStatus.State.ACCEPTED, Stage.INGEST)))
+                .isSameAs(rejected);
+        // another request of the volume starts afresh
+        VolumeStatus next = status("r2", VolumeStatus.State.ACCEPTED, Stage.INGEST);
+        assertThat(VolumeStatus.merge(failed, next)).isSameAs(next);
+        assertThat(VolumeStatus.merge(status("r1", VolumeStatus.State.SEGMENTED, Stage.FUSION), failed).state())
+                .isEqualTo(VolumeStatus.State.FAILED);
+    }
+
+    private static VolumeStatus status(String requestId, VolumeStatus.State state, Stage stage) {
+        return new VolumeStatus(VolumeStatus.CURRENT_VERSION, VOLUME, requestId, state, stage, List.of(), null);
+    }
+
+    @Test
     void enumsAreWrittenByConstantName() {
         String json = JsonMapper.builder().build().writeValueAsString(job("np", FROM_LABELS, "lab"));
 

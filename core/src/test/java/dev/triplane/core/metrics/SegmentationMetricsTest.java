@@ -1,5 +1,6 @@
 package dev.triplane.core.metrics;
 
+import dev.triplane.core.events.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -94,7 +95,7 @@ class SegmentationMetricsTest {
         Grid b = Grid.ofSpacing(4, 4, 4, 1, 1, 2);
         assertThatThrownBy(() -> SegmentationMetrics.compare(mask(a, 1), mask(b, 1), OPTIONS))
                 .isInstanceOfSatisfying(InvalidVolumeException.class,
-                        e -> assertThat(e.reason()).isEqualTo(InvalidVolumeException.Reason.GRID_MISMATCH));
+                        e -> assertThat(e.reason()).isEqualTo(Reason.GRID_MISMATCH));
     }
 
     @Test
@@ -102,7 +103,7 @@ class SegmentationMetricsTest {
         Grid a = Grid.ofSpacing(4, 4, 4, 1, 0, 1);
         assertThatThrownBy(() -> SegmentationMetrics.compare(mask(a, 1), mask(a, 1), OPTIONS))
                 .isInstanceOfSatisfying(InvalidVolumeException.class,
-                        e -> assertThat(e.reason()).isEqualTo(InvalidVolumeException.Reason.BAD_SPACING));
+                        e -> assertThat(e.reason()).isEqualTo(Reason.BAD_SPACING));
     }
 
     @Test

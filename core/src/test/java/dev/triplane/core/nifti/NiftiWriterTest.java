@@ -3,11 +3,11 @@ package dev.triplane.core.nifti;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.LabelVolume;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

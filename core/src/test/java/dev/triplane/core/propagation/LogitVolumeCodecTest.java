@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.propagation.LogitVolumeCodec.Encoding;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
-import dev.triplane.core.volume.InvalidVolumeException.Reason;
 import dev.triplane.core.volume.VoxelBox;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -9,6 +9,7 @@ import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.events.MetricsReady;
 import dev.triplane.core.events.PromptPolicy;
+import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeAccepted;
@@ -59,6 +60,10 @@ class EventSchemasTest {
                 Arguments.of("axis-result", new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.SAGITTAL, List.of(Axis.CORONAL, Axis.SAGITTAL),
                         "logits/" + VOLUME + "/r1/sagittal.bin", "volumes/" + VOLUME + "/image.nii.gz", null,
                         List.of(1, 5), 122, new AxisResult.Timings(40, 900, 12, 960), "host-1/4242", "inbox")),
+                Arguments.of("axis-result", new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL,
+                        List.of(Axis.values()), "logits/" + VOLUME + "/r1/axial.bin",
+                        "volumes/" + VOLUME + "/image.nii.gz", null, List.of(1, 5), 0,
+                        new AxisResult.Timings(0, 0, 0, 0), "host-1/4242", "inbox", AxisResult.Outcome.FAILED)),
                 Arguments.of("fusion-job", new FusionJob(FusionJob.CURRENT_VERSION, VOLUME, "r1", List.of(
                         new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL, List.of(Axis.values()),
                                 "logits/" + VOLUME + "/r1/axial.bin", "volumes/" + VOLUME + "/image.nii.gz", null,
@@ -79,9 +84,9 @@ class EventSchemasTest {
                 Arguments.of("volume-status", new VolumeStatus(VolumeStatus.CURRENT_VERSION, VOLUME, null,
                         VolumeStatus.State.REJECTED, Stage.INGEST, List.of(), "TRUNCATED: file ends early")),
                 Arguments.of("error-event", new ErrorEvent(ErrorEvent.CURRENT_VERSION, "inbox/broken.nii.gz",
-                        Stage.INGEST, "TRUNCATED", false, "voxel data ends after 10 of 20 bytes", VOLUME, null)),
+                        Stage.INGEST, Reason.TRUNCATED, false, "voxel data ends after 10 of 20 bytes", VOLUME, null)),
                 Arguments.of("error-event", new ErrorEvent(ErrorEvent.CURRENT_VERSION, "triplane.axis-jobs/3@17",
-                        Stage.AXIS_WORKER, "BAD_RECORD", false, "not an AxisJob", null, null)));
+                        Stage.AXIS_WORKER, Reason.BAD_RECORD, false, "not an AxisJob", null, null)));
     }
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -108,9 +113,16 @@ class EventSchemasTest {
     }
 
     @Test
+    void theErrorSchemaListsEveryReasonAndNoOther() {
+        assertThat(schema("error-event").get("properties").get("reason").get("enum").valueStream()
+                .map(JsonNode::asString).toList())
+                .containsExactlyElementsOf(Arrays.stream(Reason.values()).map(Reason::name).toList());
+    }
+
+    @Test
     void aWrongTypeAMissingFieldAndAnExtraFieldAreReported() {
         ObjectNode doc = (ObjectNode) JSON.valueToTree(new ErrorEvent(ErrorEvent.CURRENT_VERSION, "inbox/a.nii",
-                Stage.INGEST, "BAD_MAGIC", false, "not NIfTI", null, null));
+                Stage.INGEST, Reason.BAD_MAGIC, false, "not NIfTI", null, null));
         doc.put("retryable", "no");
         doc.remove("reason");
         doc.put("severity", "high");
@@ -136,7 +148,7 @@ class EventSchemasTest {
     @Test
     void aRecordMissingARequiredValueFailsToDeserialise() {
         ObjectNode doc = (ObjectNode) JSON.valueToTree(new ErrorEvent(ErrorEvent.CURRENT_VERSION, "inbox/a.nii",
-                Stage.INGEST, "BAD_MAGIC", false, "not NIfTI", null, null));
+                Stage.INGEST, Reason.BAD_MAGIC, false, "not NIfTI", null, null));
         doc.remove("object");
 
         assertThatThrownBy(() -> JSON.treeToValue(doc, ErrorEvent.class))
@@ -146,7 +158,7 @@ class EventSchemasTest {
     @Test
     void unknownFieldsOfANewerProducerAreIgnored() {
         ObjectNode doc = (ObjectNode) JSON.valueToTree(new ErrorEvent(ErrorEvent.CURRENT_VERSION, "inbox/a.nii",
-                Stage.INGEST, "BAD_MAGIC", false, "not NIfTI", null, null));
+                Stage.INGEST, Reason.BAD_MAGIC, false, "not NIfTI", null, null));
         doc.put("version", 2);
         doc.put("addedLater", true);
 

@@ -65,6 +65,19 @@ public class EventPublisher {
         return kafka.send(topics.name(topic), key, json.writeValueAsString(value));
     }
 
+    /**
+     * Ends a request: publishes its error event and terminal status (and any other event of {@code end})
+     * together and waits until the broker has acknowledged them all.
+     *
+     * @throws PublishException when a send fails or is not acknowledged in time (the caller's retry publishes again)
+     */
+    public void end(RequestEnd end) {
+        LOG.warn("{}: {} {}: {}", end.error().object(), end.error().stage(), end.error().reason(),
+                end.error().detail());
+        await(end.error().object(), end.events().stream().map(o -> publish(o.topic(), end.key(), o.event()))
+                .toList());
+    }
+
     /** {@link #await(String, Duration, List)} with {@link #DEFAULT_TIMEOUT}. */
     public void await(String object, List<? extends CompletableFuture<?>> sends) {
         await(object, DEFAULT_TIMEOUT, sends);

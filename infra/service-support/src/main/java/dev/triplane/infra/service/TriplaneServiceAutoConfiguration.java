@@ -87,7 +87,8 @@ public class TriplaneServiceAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    DeadLetterErrorHandlers deadLetterErrorHandlers(KafkaTemplate<String, String> kafka, Topics topics) {
-        return new DeadLetterErrorHandlers(kafka, topics);
+    DeadLetterErrorHandlers deadLetterErrorHandlers(KafkaTemplate<String, String> kafka, Topics topics,
+            EventPublisher events) {
+        return new DeadLetterErrorHandlers(kafka, topics, events);
     }
 }

@@ -28,8 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The view on a real KRaft broker (the local stack): statuses published before it starts are read from the
- * beginning and merged per axis; later ones are followed; another request replaces the entry; a value that is
- * not a status is skipped.
+ * beginning and merged per axis; later ones are followed; another request replaces the entry; a failed request
+ * stays failed whatever later status of it arrives; a value that is not a status is skipped.
  */
 class VolumeStatusViewTest {
 
@@ -61,6 +61,9 @@ class VolumeStatusViewTest {
         send(volume, "{\"not\": \"a status\"}");
         publish(status(volume, "r1", State.SEGMENTING, Stage.AXIS_WORKER, progress(Axis.AXIAL, 30, 30)));
         publish(status(rejected, null, State.REJECTED, Stage.INGEST));
+        String failed = volumeId();
+        publish(status(failed, "r1", State.FAILED, Stage.AXIS_WORKER));
+        publish(status(failed, "r1", State.SEGMENTING, Stage.AXIS_WORKER, progress(Axis.AXIAL, 30, 30)));
 
         VolumeStatusView view = new VolumeStatusView(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 STACK.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG, "ignored"), TOPIC, JSON);
@@ -73,6 +76,7 @@ class VolumeStatusViewTest {
             assertThat(merged.axes()).containsExactly(progress(Axis.AXIAL, 30, 30), progress(Axis.CORONAL, 40, 101),
                     progress(Axis.SAGITTAL, 0, 122));
             assertThat(view.get(rejected).orElseThrow().state()).isEqualTo(State.REJECTED);
+            assertThat(view.get(failed).orElseThrow().state()).isEqualTo(State.FAILED);
             assertThat(view.get(volumeId())).isEmpty();
 
             publish(status(volume, "r2", State.ACCEPTED, Stage.INGEST, progress(Axis.SAGITTAL, 0, 122)));

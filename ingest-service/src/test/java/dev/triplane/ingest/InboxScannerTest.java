@@ -1,0 +1,69 @@
+package dev.triplane.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.storage.ObjectInfo;
+import dev.triplane.infra.storage.ObjectStore;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.scheduling.TaskScheduler;
+
+/**
+ * The scanner's passes with a fake store and ingestor: a scan failing with an unforeseen error does not hold up the
+ * others, and after {@link InboxScanner#MAX_ATTEMPTS} passes it is rejected, so it ends in a terminal state.
+ */
+class InboxScannerTest {
+
+    private static final ObjectKeys KEYS = ObjectKeys.load();
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aScanFailingUnforeseenIsRejectedAfterItsAttemptsWithoutHoldingUpTheOthers() {
+        ObjectStore store = mock(ObjectStore.class);
+        Ingestor ingestor = mock(Ingestor.class);
+        String bad = KEYS.inboxPrefix() + "bad.nii.gz";
+        String good = KEYS.inboxPrefix() + "good.nii.gz";
+        when(store.list(KEYS.inboxPrefix())).thenReturn(List.of(info(bad), info(good)));
+        when(store.get(any())).thenAnswer(call -> new ByteArrayInputStream(new byte[] {1}));
+        IllegalStateException bug = new IllegalStateException("a bug");
+        when(ingestor.ingest(argThat(s -> s.imageSource().equals(bad)), any())).thenThrow(bug);
+        IngestProperties properties = new Binder(new MapConfigurationPropertySource(Map.of(
+                "triplane.ingest.inbox.work-dir", work.toString()))).bindOrCreate("triplane.ingest",
+                IngestProperties.class);
+        InboxScanner scanner = new InboxScanner(store, KEYS, ingestor, properties, mock(TaskScheduler.class));
+
+        for (int pass = 1; pass < InboxScanner.MAX_ATTEMPTS; pass++) {
+            assertThat(scanner.scan()).isEqualTo(pass == 1 ? 1 : 0);
+        }
+        verify(ingestor, times(1)).ingest(argThat(s -> s.imageSource().equals(good)), any());
+        verify(ingestor, never()).gaveUp(any(), anyInt(), any());
+
+        assertThat(scanner.scan()).isEqualTo(1);
+        verify(ingestor).gaveUp(argThat(s -> s.imageSource().equals(bad)), eq(InboxScanner.MAX_ATTEMPTS), eq(bug));
+        assertThat(scanner.scan()).isZero();
+        verify(ingestor, times(InboxScanner.MAX_ATTEMPTS)).ingest(argThat(s -> s.imageSource().equals(bad)), any());
+    }
+
+    private static ObjectInfo info(String key) {
+        return new ObjectInfo(key, 1, Instant.EPOCH, key.hashCode() + "");
+    }
+}
