@@ -13,6 +13,7 @@ import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.synthetic.SyntheticScan;
+import dev.triplane.infra.AsyncApiDocument;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -49,6 +50,8 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.util.LinkedMultiValueMap;
@@ -429,6 +432,28 @@ class IngestServiceTest {
             try (InputStream stored = store.get(keys.image(volumeId))) {
                 assertThat(new String(gunzip(stored.readAllBytes()), StandardCharsets.ISO_8859_1))
                         .doesNotContain("JANE");
+            }
+        }
+    }
+
+    @Test
+    @Order(14)
+    void theAsyncApiDocumentIsServedBehindTheTokenAndNamesThisServicesConsumerGroups(
+            @Autowired KafkaListenerEndpointRegistry listeners) {
+        assertThat(statusOf(RestClient.create(baseUrl()).get().uri("/asyncapi"))).isEqualTo(401);
+        String served = http().get().uri("/asyncapi").retrieve().body(String.class);
+
+        assertThat(served).isEqualTo(AsyncApiDocument.json());
+        // the groups the document names are the ones this service's listeners join
+        JsonNode doc = AsyncApiDocument.generate();
+        assertThat(listeners.getListenerContainers()).isNotEmpty();
+        for (MessageListenerContainer container : listeners.getListenerContainers()) {
+            for (String topic : container.getContainerProperties().getTopics()) {
+                String channel = doc.get("channels").properties().stream()
+                        .filter(c -> c.getValue().get("address").asString().equals(topic))
+                        .map(Map.Entry::getKey).findFirst().orElseThrow();
+                assertThat(doc.at("/operations/ingest-service.receive." + channel + "/bindings/kafka/groupId/enum/0")
+                        .asString()).as(topic).isEqualTo(container.getGroupId());
             }
         }
     }
