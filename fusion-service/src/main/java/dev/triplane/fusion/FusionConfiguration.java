@@ -1,6 +1,7 @@
 package dev.triplane.fusion;
 
 import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -100,8 +101,8 @@ class FusionConfiguration {
 
     @Bean
     KStream<String, Outbound> fusionStream(StreamsBuilder builder, Topics topics, ObjectKeys keys,
-            FusionProperties properties, JobMeters jobs, JsonMapper json) {
-        return FusionTopology.build(builder, topics, keys, properties, jobs, json);
+            FusionProperties properties, JobMeters jobs, JsonMapper json, CloudEventHeaders cloudEvents) {
+        return FusionTopology.build(builder, topics, keys, properties, jobs, json, cloudEvents);
     }
 
     @Bean
@@ -113,8 +114,8 @@ class FusionConfiguration {
     /** The fusion step's transactional producer (its events with the job's offset). */
     @Bean(destroyMethod = "close")
     TransactionalPublisher fusionTransactions(KafkaProperties kafka, KafkaConnectionDetails connection,
-            Topics topics, JsonMapper json) {
-        return TransactionalPublisher.create("fusion", kafka, connection, topics, json);
+            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
+        return TransactionalPublisher.create("fusion", kafka, connection, topics, json, cloudEvents);
     }
 
     @Bean

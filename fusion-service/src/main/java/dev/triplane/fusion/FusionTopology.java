@@ -1,6 +1,7 @@
 package dev.triplane.fusion;
 
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -20,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The collecting topology: {@code triplane.axis-results} (JSON {@link AxisResult}; a value that is not one goes to
  * {@code triplane.axis-results.dlt} by the deserialization handler) -> {@link RequestCollector} with the
  * persistent store {@value #STORE} -> {@code triplane.fusion-jobs}, and {@code triplane.status} and
- * {@code triplane.errors} for requests failed here (keyed by volumeId, each event to its own topic).
+ * {@code triplane.errors} for requests failed here (keyed by volumeId, each event to its own topic, with its
+ * CloudEvents headers).
  */
 final class FusionTopology {
 
@@ -32,7 +34,7 @@ final class FusionTopology {
 
     /** Adds the store and the topology to {@code builder}; returns the stream of outbound events. */
     static KStream<String, Outbound> build(StreamsBuilder builder, Topics topics, ObjectKeys keys,
-            FusionProperties properties, JobMeters jobs, JsonMapper json) {
+            FusionProperties properties, JobMeters jobs, JsonMapper json, CloudEventHeaders cloudEvents) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
                 json(json, PendingRequest.class)));
         Serde<Outbound> outbound = Serdes.serdeFrom((topic, value) -> json.writeValueAsBytes(value.event()),
@@ -41,7 +43,7 @@ final class FusionTopology {
                 });
         KStream<String, Outbound> events = builder.stream(topics.name(Topic.AXIS_RESULTS),
                 Consumed.with(Serdes.String(), json(json, AxisResult.class))).process(
-                        () -> new RequestCollector(keys, properties, jobs), Named.as("collect"), STORE);
+                        () -> new RequestCollector(keys, properties, jobs, cloudEvents), Named.as("collect"), STORE);
         events.to((key, value, context) -> topics.name(value.topic()), Produced.with(Serdes.String(), outbound));
         return events;
     }

@@ -4,11 +4,13 @@ import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.KeyValue;
@@ -48,13 +50,15 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
     private final ObjectKeys keys;
     private final FusionProperties properties;
     private final JobMeters jobs;
+    private final CloudEventHeaders cloudEvents;
     private ProcessorContext<String, Outbound> context;
     private KeyValueStore<String, PendingRequest> requests;
 
-    RequestCollector(ObjectKeys keys, FusionProperties properties, JobMeters jobs) {
+    RequestCollector(ObjectKeys keys, FusionProperties properties, JobMeters jobs, CloudEventHeaders cloudEvents) {
         this.keys = keys;
         this.properties = properties;
         this.jobs = jobs;
+        this.cloudEvents = cloudEvents;
     }
 
     /** How often waiting requests are checked: a quarter of the timeout, at most 30 s. */
@@ -153,7 +157,9 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
 
     private void forward(String volumeId, List<Outbound> events) {
         for (Outbound event : events) {
-            context.forward(new Record<>(volumeId, event, context.currentSystemTimeMs()));
+            long now = context.currentSystemTimeMs();
+            context.forward(new Record<>(volumeId, event, now,
+                    cloudEvents.of(event.topic(), volumeId, event.event(), Instant.ofEpochMilli(now))));
         }
     }
 }

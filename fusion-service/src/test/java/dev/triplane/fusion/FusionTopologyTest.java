@@ -9,11 +9,13 @@ import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.JobMeters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +29,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +87,29 @@ class FusionTopologyTest {
         assertThat(jobs.isEmpty()).isTrue();
         assertThat(errors.isEmpty()).isTrue();
         assertThat(statuses.isEmpty()).isTrue();
+    }
+
+    @Test
+    void anEmittedJobCarriesItsCloudEventsHeadersAndAnUnchangedValue() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        FusionFixture request = new FusionFixture("r-headers");
+        for (Axis axis : Axis.values()) {
+            publish(request.result(axis));
+        }
+
+        TestRecord<String, String> job = jobs.readRecord();
+        assertThat(JSON.readValue(job.value(), FusionJob.class).requestId()).isEqualTo("r-headers");
+        assertThat(header(job, "ce_specversion")).isEqualTo("1.0");
+        assertThat(header(job, "ce_type")).isEqualTo("dev.triplane.fusion-job.v1");
+        assertThat(header(job, "ce_source")).isEqualTo("/triplane/fusion-service");
+        assertThat(header(job, "ce_subject")).isEqualTo(request.volumeId);
+        assertThat(Instant.parse(header(job, "ce_time"))).isEqualTo(Instant.ofEpochMilli(job.timestamp()));
+        assertThat(header(job, "content-type")).isEqualTo("application/json");
+        assertThat(job.headers().lastHeader("ce_id")).isNotNull();
+    }
+
+    private static String header(TestRecord<String, String> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
     @Test
@@ -210,7 +236,8 @@ class FusionTopologyTest {
         FusionProperties properties = new FusionProperties("mean-logit", TIMEOUT, onTimeout, state, state, 3,
                 Duration.ofSeconds(1), Duration.ofMinutes(15));
         StreamsBuilder builder = new StreamsBuilder();
-        FusionTopology.build(builder, TOPICS, KEYS, properties, new JobMeters(new SimpleMeterRegistry()), JSON);
+        FusionTopology.build(builder, TOPICS, KEYS, properties, new JobMeters(new SimpleMeterRegistry()), JSON,
+                new CloudEventHeaders("fusion-service", TOPICS));
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "fusion-topology-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -21,21 +21,32 @@ import dev.triplane.infra.local.LocalStack;
 import dev.triplane.infra.local.SharedLocalStack;
 import dev.triplane.infra.local.TopicReader;
 import dev.triplane.infra.storage.ObjectStore;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.SpecVersion;
+import io.cloudevents.kafka.KafkaMessageFactory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -456,6 +467,52 @@ class IngestServiceTest {
                         .asString()).as(topic).isEqualTo(container.getGroupId());
             }
         }
+    }
+
+    @Test
+    @Order(15)
+    void everyRecordItWroteIsACloudEventTheSdkReadsWithTheValueAsItsData() {
+        Map<Topic, String> types = Map.of(Topic.VOLUMES, "dev.triplane.volume-accepted.v1",
+                Topic.AXIS_JOBS, "dev.triplane.axis-job.v1", Topic.STATUS, "dev.triplane.volume-status.v1");
+        for (Map.Entry<Topic, String> topic : types.entrySet()) {
+            List<ConsumerRecord<String, byte[]>> records = records(TOPICS.name(topic.getKey()));
+            assertThat(records).as(topic.getKey().id()).isNotEmpty();
+            List<String> ids = new ArrayList<>();
+            for (ConsumerRecord<String, byte[]> record : records) {
+                CloudEvent event = KafkaMessageFactory.createReader(record).toEvent();
+                assertThat(event.getSpecVersion()).isEqualTo(SpecVersion.V1);
+                assertThat(event.getSource()).isEqualTo(URI.create("/triplane/ingest-service"));
+                assertThat(event.getType()).isEqualTo(topic.getValue());
+                assertThat(event.getSubject()).isEqualTo(record.key());
+                assertThat(event.getTime()).isNotNull();
+                assertThat(event.getDataContentType()).isEqualTo("application/json");
+                assertThat(event.getData().toBytes()).isEqualTo(record.value());
+                ids.add(event.getId());
+            }
+            if (topic.getKey() != Topic.STATUS) {
+                // one job per request and axis, one acceptance per request: no two share an id
+                assertThat(ids).as(topic.getKey().id()).doesNotHaveDuplicates();
+            }
+        }
+    }
+
+    /** Every record of {@code topic} up to its current end, with its headers. */
+    private static List<ConsumerRecord<String, byte[]>> records(String topic) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, STACK.bootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+            }
+        }
+        return records;
     }
 
     private static int statusOf(RestClient.RequestHeadersSpec<?> request) {

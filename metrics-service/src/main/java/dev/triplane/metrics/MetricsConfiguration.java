@@ -1,6 +1,7 @@
 package dev.triplane.metrics;
 
 import dev.triplane.core.events.Stage;
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.BadInputException;
@@ -20,8 +21,8 @@ class MetricsConfiguration {
     /** Publishes a segmentation's events with its offset in one transaction (the container commits nothing). */
     @Bean(destroyMethod = "close")
     TransactionalPublisher metricsTransactions(KafkaProperties kafka, KafkaConnectionDetails connection,
-            Topics topics, JsonMapper json) {
-        return TransactionalPublisher.create("metrics", kafka, connection, topics, json);
+            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
+        return TransactionalPublisher.create("metrics", kafka, connection, topics, json, cloudEvents);
     }
 
     /**

@@ -1,14 +1,17 @@
 package dev.triplane.infra.service;
 
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.TopicSpec;
 import dev.triplane.infra.Topics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -18,7 +21,8 @@ import org.springframework.kafka.support.SendResult;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Publishes event records as JSON on the layout's topics, keyed by volumeId. A step that emits several events
+ * Publishes event records as JSON on the layout's topics, keyed by volumeId, with their CloudEvents headers
+ * ({@link CloudEventHeaders}). A step that emits several events
  * sends them all, then {@link #await}s them together: the sends overlap, and one failure fails the step with a
  * {@link PublishException} naming the object.
  */
@@ -32,11 +36,14 @@ public class EventPublisher {
     private final KafkaTemplate<String, String> kafka;
     private final Topics topics;
     private final JsonMapper json;
+    private final CloudEventHeaders cloudEvents;
 
-    public EventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json) {
+    public EventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json,
+            CloudEventHeaders cloudEvents) {
         this.kafka = kafka;
         this.topics = topics;
         this.json = json;
+        this.cloudEvents = cloudEvents;
     }
 
     /**
@@ -62,7 +69,8 @@ public class EventPublisher {
 
     /** Sends one event; the future completes when the broker has acknowledged it. */
     public CompletableFuture<SendResult<String, String>> publish(Topic topic, String key, Record value) {
-        return kafka.send(topics.name(topic), key, json.writeValueAsString(value));
+        return kafka.send(new ProducerRecord<>(topics.name(topic), null, key, json.writeValueAsString(value),
+                cloudEvents.of(topic, key, value, Instant.now())));
     }
 
     /**

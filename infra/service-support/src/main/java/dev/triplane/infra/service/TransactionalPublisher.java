@@ -1,5 +1,6 @@
 package dev.triplane.infra.service;
 
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.Topics;
 import java.util.List;
 import java.util.Map;
@@ -38,13 +39,13 @@ public final class TransactionalPublisher implements AutoCloseable {
 
     /** @param producers a transactional producer factory (a transaction id prefix unique to this instance) */
     public TransactionalPublisher(DefaultKafkaProducerFactory<String, String> producers, Topics topics,
-            JsonMapper json) {
+            JsonMapper json, CloudEventHeaders cloudEvents) {
         if (!producers.transactionCapable()) {
             throw new IllegalArgumentException("a transactional publisher needs a transactional producer factory");
         }
         this.producers = producers;
         this.template = new KafkaTemplate<>(producers);
-        this.events = new EventPublisher(template, topics, json);
+        this.events = new EventPublisher(template, topics, json, cloudEvents);
     }
 
     /**
@@ -54,14 +55,14 @@ public final class TransactionalPublisher implements AutoCloseable {
      * @param service names the transactional ids ({@code triplane-<service>-<random>-})
      */
     public static TransactionalPublisher create(String service, KafkaProperties kafka,
-            KafkaConnectionDetails connection, Topics topics, JsonMapper json) {
+            KafkaConnectionDetails connection, Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
         Map<String, Object> config = kafka.buildProducerProperties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getProducer().getBootstrapServers());
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         DefaultKafkaProducerFactory<String, String> producers = new DefaultKafkaProducerFactory<>(config);
         producers.setTransactionIdPrefix("triplane-" + service + "-" + UUID.randomUUID() + "-");
-        return new TransactionalPublisher(producers, topics, json);
+        return new TransactionalPublisher(producers, topics, json, cloudEvents);
     }
 
     /**

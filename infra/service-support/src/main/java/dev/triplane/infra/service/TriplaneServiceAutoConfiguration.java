@@ -1,6 +1,7 @@
 package dev.triplane.infra.service;
 
 import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.storage.MinioObjectStore;
@@ -12,6 +13,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import tools.jackson.databind.json.JsonMapper;
@@ -61,8 +63,16 @@ public class TriplaneServiceAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    EventPublisher eventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json) {
-        return new EventPublisher(kafka, topics, json);
+    EventPublisher eventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json,
+            CloudEventHeaders cloudEvents) {
+        return new EventPublisher(kafka, topics, json, cloudEvents);
+    }
+
+    /** CloudEvents headers with {@code ce_source} {@code /triplane/<spring.application.name>}. */
+    @Bean
+    @ConditionalOnMissingBean
+    CloudEventHeaders cloudEventHeaders(Environment environment, Topics topics) {
+        return new CloudEventHeaders(environment.getProperty("spring.application.name", "unnamed-service"), topics);
     }
 
     /**

@@ -2,20 +2,24 @@ package dev.triplane.infra.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.TopicSpec;
 import dev.triplane.infra.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.SendResult;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,15 +34,30 @@ class EventPublisherTest {
 
     @SuppressWarnings("unchecked")
     private final KafkaTemplate<String, String> kafka = mock(KafkaTemplate.class);
-    private final EventPublisher publisher = new EventPublisher(kafka, TOPICS, JsonMapper.builder().build());
+    private final EventPublisher publisher = new EventPublisher(kafka, TOPICS, JsonMapper.builder().build(),
+            new CloudEventHeaders("test-service", TOPICS));
 
     @Test
-    void sendsTheRecordAsJsonOnTheLayoutTopic() {
-        when(kafka.send(anyString(), anyString(), anyString())).thenReturn(CompletableFuture.completedFuture(null));
+    @SuppressWarnings("unchecked")
+    void sendsTheRecordAsJsonOnTheLayoutTopicWithItsCloudEventsHeaders() {
+        when(kafka.send(any(ProducerRecord.class))).thenReturn(CompletableFuture.completedFuture(null));
 
         publisher.await("obj", List.of(publisher.publish(Topic.STATUS, "v1", new Example(1, "v1"))));
 
-        verify(kafka).send(TOPICS.name(Topic.STATUS), "v1", "{\"version\":1,\"volumeId\":\"v1\"}");
+        ArgumentCaptor<ProducerRecord<String, String>> sent = ArgumentCaptor.forClass(ProducerRecord.class);
+        verify(kafka).send(sent.capture());
+        ProducerRecord<String, String> record = sent.getValue();
+        assertThat(record.topic()).isEqualTo(TOPICS.name(Topic.STATUS));
+        assertThat(record.key()).isEqualTo("v1");
+        assertThat(record.value()).isEqualTo("{\"version\":1,\"volumeId\":\"v1\"}");
+        assertThat(header(record, "ce_source")).isEqualTo("/triplane/test-service");
+        assertThat(header(record, "ce_type")).isEqualTo("dev.triplane.example.v1");
+        assertThat(header(record, "ce_subject")).isEqualTo("v1");
+        assertThat(header(record, "content-type")).isEqualTo("application/json");
+    }
+
+    private static String header(ProducerRecord<String, String> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
     @Test
