@@ -58,12 +58,12 @@ class FusionConfiguration {
      */
     @Bean(name = KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
     KafkaStreamsConfiguration streamsConfiguration(KafkaProperties kafka, KafkaConnectionDetails connection,
-            FusionProperties fusion, Topics topics, JsonMapper json) {
+            FusionProperties fusion, Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
         Map<String, Object> config = kafka.buildStreamsProperties();
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getStreams().getBootstrapServers());
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.STATE_DIR_CONFIG, fusion.stateDir().toString());
-        config.putAll(errorHandling(topics, json));
+        config.putAll(errorHandling(topics, json, cloudEvents));
         return new KafkaStreamsConfiguration(config);
     }
 
@@ -71,13 +71,13 @@ class FusionConfiguration {
      * Records the topology cannot take are logged, copied to the dead-letter topic and reported on the error topic
      * ({@link FusionStreamErrors}), so no record is processed again forever and none passes unreported.
      */
-    static Map<String, Object> errorHandling(Topics topics, JsonMapper json) {
+    static Map<String, Object> errorHandling(Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
         return Map.of(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 FusionStreamErrors.Deserialization.class,
                 StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, FusionStreamErrors.Processing.class,
                 StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
                 topics.deadLetter(Topic.AXIS_RESULTS).orElseThrow().name(),
-                FusionStreamErrors.CONFIG, new FusionStreamErrors(topics, json));
+                FusionStreamErrors.CONFIG, new FusionStreamErrors(topics, json, cloudEvents));
     }
 
     /**

@@ -3,10 +3,12 @@ package dev.triplane.fusion;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
+import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.service.RequestEnd;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,18 +39,21 @@ final class FusionStreamErrors {
 
     private final Topics topics;
     private final JsonMapper json;
+    private final CloudEventHeaders cloudEvents;
 
-    FusionStreamErrors(Topics topics, JsonMapper json) {
+    FusionStreamErrors(Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
         this.topics = topics;
         this.json = json;
+        this.cloudEvents = cloudEvents;
     }
 
-    /** The records of {@code end}, keyed and serialized as the topology writes its own events. */
+    /** The records of {@code end}, keyed, serialized and with headers as the topology writes its own events. */
     List<ProducerRecord<byte[], byte[]>> records(RequestEnd end) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        Instant now = Instant.now();
         for (Outbound o : end.events()) {
-            out.add(new ProducerRecord<>(topics.name(o.topic()), end.key().getBytes(StandardCharsets.UTF_8),
-                    json.writeValueAsBytes(o.event())));
+            out.add(new ProducerRecord<>(topics.name(o.topic()), null, end.key().getBytes(StandardCharsets.UTF_8),
+                    json.writeValueAsBytes(o.event()), cloudEvents.of(o.topic(), end.key(), o.event(), now)));
         }
         return out;
     }

@@ -202,11 +202,15 @@ class FusionTopologyTest {
         start(FusionProperties.OnTimeout.FUSE_PARTIAL);
         results.pipeInput("k", "{not json");
 
-        assertThat(read(errors, ErrorEvent.class)).singleElement().satisfies(e -> {
-            assertThat(e.reason()).isEqualTo(Reason.BAD_RECORD);
-            assertThat(e.object()).isEqualTo(TOPICS.name(Topic.AXIS_RESULTS) + "/0@0");
-            assertThat(e.volumeId()).isNull();
-        });
+        TestRecord<String, String> error = errors.readRecord();
+        ErrorEvent e = JSON.readValue(error.value(), ErrorEvent.class);
+        assertThat(e.reason()).isEqualTo(Reason.BAD_RECORD);
+        assertThat(e.object()).isEqualTo(TOPICS.name(Topic.AXIS_RESULTS) + "/0@0");
+        assertThat(e.volumeId()).isNull();
+        // written by the error handler, not the topology: its CloudEvents headers all the same
+        assertThat(header(error, "ce_type")).isEqualTo("dev.triplane.error-event.v1");
+        assertThat(header(error, "ce_subject")).isEqualTo(error.key());
+        assertThat(errors.isEmpty()).isTrue();
         assertThat(deadLetters.readValuesToList()).containsExactly("{not json");
         assertThat(statuses.isEmpty()).isTrue();
     }
@@ -236,13 +240,14 @@ class FusionTopologyTest {
         FusionProperties properties = new FusionProperties("mean-logit", TIMEOUT, onTimeout, state, state, 3,
                 Duration.ofSeconds(1), Duration.ofMinutes(15));
         StreamsBuilder builder = new StreamsBuilder();
+        CloudEventHeaders cloudEvents = new CloudEventHeaders("fusion-service", TOPICS);
         FusionTopology.build(builder, TOPICS, KEYS, properties, new JobMeters(new SimpleMeterRegistry()), JSON,
-                new CloudEventHeaders("fusion-service", TOPICS));
+                cloudEvents);
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "fusion-topology-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         config.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        config.putAll(FusionConfiguration.errorHandling(TOPICS, JSON));
+        config.putAll(FusionConfiguration.errorHandling(TOPICS, JSON, cloudEvents));
         driver = new TopologyTestDriver(builder.build(), config, Instant.parse("2026-12-01T00:00:00Z"));
         results = driver.createInputTopic(TOPICS.name(Topic.AXIS_RESULTS), new StringSerializer(),
                 new StringSerializer());
