@@ -70,7 +70,8 @@ public final class AsyncApiDocument {
             if (messages.has(message)) {
                 throw new IllegalArgumentException("layout: two topics carry " + message);
             }
-            messages.set(message, message(schema, LayoutFile.required(entry, "key", where).asString()));
+            messages.set(message, message(schema, LayoutFile.required(entry, "key", where).asString(),
+                    entry.path("cloudEvents").asBoolean(true)));
 
             channels.set(topic.id(), channel(topics.spec(topic), entry.get("description").asString(), message));
             for (JsonNode producer : LayoutFile.required(entry, "producers", where)) {
@@ -139,12 +140,16 @@ public final class AsyncApiDocument {
         return operation;
     }
 
-    private static ObjectNode message(JsonNode schema, String key) {
+    private static ObjectNode message(JsonNode schema, String key, boolean cloudEvents) {
+        String name = schema.get("title").asString();
         ObjectNode message = JSON.createObjectNode();
-        message.put("name", schema.get("title").asString());
-        message.put("title", schema.get("title").asString());
+        message.put("name", name);
+        message.put("title", name);
         message.put("summary", schema.get("description").asString());
-        message.put("contentType", "application/json");
+        message.put("contentType", CloudEventHeaders.CONTENT_TYPE);
+        if (cloudEvents) {
+            message.set("headers", cloudEventHeaders(name));
+        }
         ObjectNode payload = message.putObject("payload");
         payload.put("schemaFormat", PAYLOAD_FORMAT);
         payload.set("schema", schema);
@@ -152,6 +157,30 @@ public final class AsyncApiDocument {
         kafka.putObject("key").put("type", "string").put("description", key);
         kafka.put("bindingVersion", KAFKA_BINDING);
         return message;
+    }
+
+    /** The headers {@link CloudEventHeaders} writes, as a schema. */
+    private static ObjectNode cloudEventHeaders(String record) {
+        ObjectNode headers = JSON.createObjectNode();
+        headers.put("type", "object");
+        headers.put("description", "CloudEvents 1.0 attributes in the binary content mode of the CloudEvents Kafka"
+                + " protocol binding (header values are UTF-8 strings)");
+        ObjectNode properties = headers.putObject("properties");
+        properties.putObject("ce_specversion").put("const", CloudEventHeaders.SPEC_VERSION);
+        properties.putObject("ce_id").put("type", "string").put("format", "uuid").put("description",
+                "name-based UUID of the topic, the key and the event's identity: the same event published again"
+                        + " has the same id");
+        properties.putObject("ce_source").put("type", "string").put("pattern", "^/triplane/[a-z-]+$")
+                .put("description", "/triplane/<service that wrote it>");
+        properties.putObject("ce_type").put("type", "string")
+                .put("pattern", "^" + CloudEventHeaders.typePrefix(record).replace(".", "\\.") + "[0-9]+$")
+                .put("description", "the record name and its version field");
+        properties.putObject("ce_subject").put("type", "string").put("description", "the record key");
+        properties.putObject("ce_time").put("type", "string").put("format", "date-time");
+        properties.putObject("content-type").put("const", CloudEventHeaders.CONTENT_TYPE);
+        ArrayNode required = headers.putArray("required");
+        properties.propertyNames().forEach(required::add);
+        return headers;
     }
 
     private static JsonNode schema(String file) {

@@ -75,9 +75,13 @@ public final class CloudEventHeaders {
 
     /** {@code ce_type}: {@code dev.triplane.<kebab-case record name>.v<version>}. */
     static String type(Record event) {
-        String kebab = event.getClass().getSimpleName().replaceAll("([a-z0-9])([A-Z])", "$1-$2")
-                .toLowerCase(Locale.ROOT);
-        return "dev.triplane." + kebab + ".v" + version(event);
+        return typePrefix(event.getClass().getSimpleName()) + version(event);
+    }
+
+    /** {@code ce_type} of the record named {@code recordName} up to its version number. */
+    static String typePrefix(String recordName) {
+        return "dev.triplane." + recordName.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT)
+                + ".v";
     }
 
     private static String identity(Record event) {

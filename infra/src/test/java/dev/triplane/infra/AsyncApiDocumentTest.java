@@ -101,6 +101,11 @@ class AsyncApiDocumentTest {
                 .startsWith("volumeId/axis");
         assertThat(channel("triplane.axis-jobs.dlt").get("messages").get("AxisJob").get("$ref").asString())
                 .isEqualTo("#/components/messages/AxisJob");
+        // the pipeline's events carry CloudEvents headers, MinIO's notifications do not
+        assertThat(messages.get("AxisJob").at("/headers/properties/ce_type/pattern").asString())
+                .isEqualTo("^dev\\.triplane\\.axis-job\\.v[0-9]+$");
+        assertThat(messages.get("AxisJob").at("/headers/required").size()).isEqualTo(7);
+        assertThat(messages.get("S3EventNotification").has("headers")).isFalse();
     }
 
     @Test
