@@ -190,6 +190,7 @@ class AxisJobHandler {
             encoded = Files.createTempFile(workDir, "logits-", ".bin");
             LogitVolumeCodec.write(logits, encoding, encoded);
             long bytes = Files.size(encoded);
+            dev.triplane.infra.service.FaultPoints.reach("axis-worker.mid-job");
             store.put(logitsKey, encoded, "application/octet-stream");
             long storedAt = System.nanoTime();
             AxisResult result = result(job, logitsKey, frameCount, new AxisResult.Timings(millis(start, loaded),

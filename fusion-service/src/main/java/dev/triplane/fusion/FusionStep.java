@@ -139,6 +139,7 @@ final class FusionStep {
         try (RequestFusion.Fused fused = fusion.fuse(job.results(), store::get)) {
             event = fused.event();
             store.put(event.segmentationKey(), fused.segmentation(), "application/gzip");
+            dev.triplane.infra.service.FaultPoints.reach("fusion.mid-fusion");
             store.put(event.uncertaintyKey(), fused.uncertainty(), "application/gzip");
         }
         String fusedWith = "fused " + FusionEvents.ids(event.axes()) + " with " + event.fusionRule() + ": "

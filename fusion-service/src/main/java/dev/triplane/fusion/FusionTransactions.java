@@ -44,6 +44,7 @@ final class FusionTransactions implements AutoCloseable {
     void commit(ConsumerRecord<?, ?> input, Consumer<?, ?> consumer, String key, List<Outbound> out) {
         template.executeInTransaction(operations -> {
             out.forEach(o -> events.publish(o.topic(), key, o.event()));
+            dev.triplane.infra.service.FaultPoints.reach("fusion.in-transaction");
             operations.sendOffsetsToTransaction(Map.of(new TopicPartition(input.topic(), input.partition()),
                     new OffsetAndMetadata(input.offset() + 1)), consumer.groupMetadata());
             return null;

@@ -171,6 +171,7 @@ public class Ingestor {
                     scan.imageSource(), keys.image(volumeId), labelsKey, List.of(grid.nx(), grid.ny(), grid.nz()),
                     Arrays.stream(grid.spacing()).boxed().toList(), Orientation.of(grid.affine()).axisCodes(),
                     request.datasetTag(), Arrays.stream(structures).boxed().toList());
+            dev.triplane.infra.service.FaultPoints.reach("ingest.after-copies");
             publish(event, request, prompts, grid);
             store.put(keys.request(volumeId, requestId), json.writeValueAsBytes(event), "application/json");
             accepted.increment();

@@ -153,6 +153,7 @@ class SegmentationMeasurer {
         MetricsDocument doc = new MetricsDocument(MetricsDocument.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
                 seg.datasetTag(), structures, AggregateMetrics.of(structures));
         store.put(metricsKey, json.writeValueAsBytes(doc), "application/json");
+        dev.triplane.infra.service.FaultPoints.reach("metrics.after-store");
         List<MetricsDocument> dataset = dataset(seg.datasetTag(), metricsKey, doc);
         List<StructureMetrics> all = new ArrayList<>();
         Set<String> volumes = new HashSet<>();

@@ -18,7 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Starts service fat jars as child JVMs pointed at a local stack, each on a free loopback port with its log
- * under {@code <data>/logs/}, and stops them in reverse order. The children run under infra's
+ * under {@code <data>/logs/}, restarts one that dies ({@link #supervise}) and stops them in reverse order. The
+ * children run under infra's
  * {@code ParentWatch}: they exit when this JVM dies, even by SIGKILL.
  */
 public final class ServiceLauncher implements AutoCloseable {
@@ -28,6 +29,7 @@ public final class ServiceLauncher implements AutoCloseable {
     private static final long STOP_GRACE_SECONDS = 30;
 
     private final List<RunningService> running;
+    private volatile boolean closed;
 
     private ServiceLauncher(List<RunningService> running) {
         this.running = running;
@@ -59,9 +61,10 @@ public final class ServiceLauncher implements AutoCloseable {
                 Path gcLog = logs.resolve(name + ".gc.log");
                 List<String> jvmOptions = new ArrayList<>(service.jvmOptions(settings));
                 jvmOptions.add("-Xlog:gc:file=" + gcLog);
-                ChildJvm child = ChildJvm.startBootJar(name, service.jar(settings.repoRoot()), jvmOptions, args,
-                        settings.dataDir().toAbsolutePath(), logs.resolve(name + ".log"));
-                started.add(new RunningService(service, child, port, gcLog));
+                Path jar = service.jar(settings.repoRoot());
+                started.add(new RunningService(service, name, port, gcLog, () -> ChildJvm.startBootJar(name, jar,
+                        jvmOptions, args, settings.dataDir().toAbsolutePath(), logs.resolve(name + ".log")),
+                        line -> System.err.println("triplane: " + line)));
             }
             long deadline = System.nanoTime() + readyTimeout.toNanos();
             for (RunningService service : started) {
@@ -95,9 +98,23 @@ public final class ServiceLauncher implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException(service + " was not started"));
     }
 
+    /**
+     * Restarts each service that died (on its port, with its arguments; with backoff, {@code Supervised}), as
+     * compose's {@code restart: unless-stopped}; called periodically by the one supervising thread, never after
+     * {@link #close}. Returns whether it restarted one now.
+     */
+    public boolean supervise() {
+        boolean restarted = false;
+        for (RunningService service : running) {
+            restarted |= !closed && service.supervision().check();
+        }
+        return restarted;
+    }
+
     /** Stops the services in reverse start order (SIGTERM, SIGKILL after 30 s); returns once all are gone. */
     @Override
     public void close() {
+        closed = true;
         for (int i = running.size() - 1; i >= 0; i--) {
             running.get(i).process().stop(STOP_GRACE_SECONDS);
         }

@@ -21,10 +21,22 @@ import tools.jackson.databind.json.JsonMapper;
  * @param ingestUrl        ingest-service's base URL
  * @param pids             process id per service module, and {@code triplane} for the launching CLI
  * @param logs             log file per service module
+ * @param restarts         restarts after a crash so far per service instance, {@code kafka} and {@code s3}
+ *                         (rewritten at each restart, with the new pids)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record StackInfo(String bootstrapServers, S3Endpoint s3, String bucket, String bucketFolder, String ingestUrl,
-                        Map<String, Long> pids, Map<String, String> logs) {
+                        Map<String, Long> pids, Map<String, String> logs, Map<String, Integer> restarts) {
+
+    public StackInfo {
+        restarts = restarts == null ? Map.of() : restarts; // a stack.json written before restarts were counted
+    }
+
+    /** A stack that has not restarted anything (the clients' view of a stack the caller started). */
+    public StackInfo(String bootstrapServers, S3Endpoint s3, String bucket, String bucketFolder, String ingestUrl,
+                     Map<String, Long> pids, Map<String, String> logs) {
+        this(bootstrapServers, s3, bucket, bucketFolder, ingestUrl, pids, logs, Map.of());
+    }
 
     public static final String FILE = "stack.json";
     private static final JsonMapper JSON = JsonMapper.builder().build();

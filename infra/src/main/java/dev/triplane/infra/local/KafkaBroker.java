@@ -17,8 +17,8 @@ import org.apache.kafka.common.Uuid;
 
 /**
  * A single-node KRaft Kafka broker (combined broker and controller) in a child JVM, its data under one folder:
- * {@code server.properties}, {@code data/} (log dirs, formatted once) and {@code broker.log}. Each start
- * takes fresh free ports; a formatted folder keeps its topics and records across restarts.
+ * {@code server.properties}, {@code data/} (log dirs, formatted once), {@code ports} and {@code broker.log}. A
+ * formatted folder keeps its topics and records across restarts, and a restart keeps the ports.
  */
 final class KafkaBroker {
 
@@ -29,30 +29,56 @@ final class KafkaBroker {
      */
     private static final List<String> JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
-    private final ChildJvm child;
+    private final Path dir;
+    private final Path config;
+    private final Path logDirs;
     private final String bootstrapServers;
+    private volatile ChildJvm child;
 
-    private KafkaBroker(ChildJvm child, String bootstrapServers) {
-        this.child = child;
+    private KafkaBroker(Path dir, Path config, Path logDirs, String bootstrapServers) {
+        this.dir = dir;
+        this.config = config;
+        this.logDirs = logDirs;
         this.bootstrapServers = bootstrapServers;
     }
 
-    /** Launches the broker, formatting its log directory first if needed; {@link #awaitReady} tells when it serves. */
+    /**
+     * Launches the broker, formatting its log directory first if needed; {@link #awaitReady} tells when it serves.
+     * It listens on the ports of its last start when they are free ({@code ports} in the folder).
+     */
     static KafkaBroker launch(Path folder) throws IOException {
         // The child runs in this folder: relative paths would resolve twice.
         Path dir = Files.createDirectories(folder.toAbsolutePath());
-        int port = ChildJvm.freePort();
-        int controllerPort = ChildJvm.freePort();
-        while (controllerPort == port) {
-            controllerPort = ChildJvm.freePort();
-        }
+        List<Integer> ports = ChildJvm.keptPorts(dir.resolve("ports"), 2);
         Path logDirs = dir.resolve("data");
         Path config = dir.resolve("server.properties");
-        writeConfig(config, logDirs, port, controllerPort);
-        ChildJvm child = ChildJvm.start("kafka broker", CLASSPATH, JVM_OPTIONS, KafkaMain.class.getName(),
+        writeConfig(config, logDirs, ports.get(0), ports.get(1));
+        KafkaBroker broker = new KafkaBroker(dir, config, logDirs, "127.0.0.1:" + ports.get(0));
+        broker.restart();
+        return broker;
+    }
+
+    /**
+     * Starts the broker's process again on the same ports and log directory (after a crash: its topics, committed
+     * records and transactions survive); kills the old one first if it still runs.
+     */
+    synchronized void restart() throws IOException {
+        if (child != null) {
+            child.stop(0);
+        }
+        child = ChildJvm.start("kafka broker", CLASSPATH, JVM_OPTIONS, KafkaMain.class.getName(),
                 List.of(config.toString(), logDirs.toString(), Uuid.randomUuid().toString()),
                 dir, dir.resolve("broker.log"));
-        return new KafkaBroker(child, "127.0.0.1:" + port);
+    }
+
+    /** Whether the broker's process runs. */
+    boolean isAlive() {
+        return child.isAlive();
+    }
+
+    /** The broker process's id. */
+    long pid() {
+        return child.pid();
     }
 
     /** Waits until the broker lists itself as a cluster node. */
@@ -124,7 +150,7 @@ final class KafkaBroker {
         // Topics come from the layout file only; a typo in a service must fail, not create a topic.
         p.setProperty("auto.create.topics.enable", "false");
         try (OutputStream out = Files.newOutputStream(file)) {
-            p.store(out, "written by the TriPlane local stack at each start (ports change)");
+            p.store(out, "written by the TriPlane local stack at each start");
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.triplane.infra.service;
 
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.infra.storage.S3Endpoint;
+import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -15,10 +17,13 @@ import org.springframework.util.unit.DataSize;
  * @param limits        bounds on the volumes read
  * @param topicReplicas replication factor of the layout's topics a service creates when they are missing
  * @param warmupRounds  times a service runs its steps on a synthetic scan at startup ({@link Warmup}); 0 skips it
+ * @param faultPoints   the fault-injection hook of the chaos harness ({@link dev.triplane.infra.service.FaultPoints}),
+ *                      off by default
  */
 @ConfigurationProperties("triplane")
 public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limits,
-        @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds) {
+        @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds,
+        @DefaultValue FaultPoints faultPoints) {
 
     /**
      * Where the bucket is served.
@@ -53,5 +58,14 @@ public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limit
         public ReadLimits readLimits() {
             return new ReadLimits(maxVoxelBytes.toBytes(), maxInflatedBytes.toBytes());
         }
+    }
+
+    /**
+     * Where the chaos harness arms fault points ({@link dev.triplane.infra.service.FaultPoints}).
+     *
+     * @param dir   the folder of armed points; null (the default) turns the hook off
+     * @param pause how long a service waits at a point it reached, for the harness to kill it
+     */
+    public record FaultPoints(Path dir, @DefaultValue("60s") Duration pause) {
     }
 }
