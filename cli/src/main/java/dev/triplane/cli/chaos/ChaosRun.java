@@ -121,15 +121,22 @@ public final class ChaosRun {
             Watcher watcher = new Watcher(pipeline.stack().bootstrapServers());
             watcher.start();
             try {
-                Deque<Scan> queue = new ArrayDeque<>(scans);
-                // a third of the scans at once, the rest one with each fault (fresh work through every point)
-                int first = Math.max(1, scans.size() / 3);
-                for (int i = 0; i < first; i++) {
-                    drop(store, queue.poll());
+                // the bad scans and one good one at once, the other good ones spread over the faults: a point
+                // fault is armed before its share is dropped, so fresh work passes every point (ingest's first)
+                Deque<Scan> queue = new ArrayDeque<>(scans.stream().filter(Scan::good).toList());
+                drop(store, queue.poll());
+                for (Scan bad : scans.stream().filter(scan -> !scan.good()).toList()) {
+                    drop(store, bad);
                 }
-                for (Fault fault : schedule()) {
+                List<Fault> schedule = schedule();
+                for (int i = 0; i < schedule.size(); i++) {
+                    Fault fault = schedule.get(i);
                     Thread.sleep(2000 + random.nextInt(4000));
-                    if (!queue.isEmpty()) {
+                    if (fault.point() != null) {
+                        Files.writeString(faultDir.resolve(fault.point()), "armed by the chaos run");
+                    }
+                    int share = (queue.size() + schedule.size() - i - 1) / (schedule.size() - i);
+                    for (int k = 0; k < share; k++) {
                         drop(store, queue.poll());
                     }
                     inject(fault, pipeline, faultDir);
@@ -185,13 +192,13 @@ public final class ChaosRun {
                 record(fault, target.process().name() + " for " + settings.pause().toSeconds() + " s", start,
                         System.currentTimeMillis(), progressOf(target.service()));
             }
-            default -> killAtPoint(fault, faultDir, start);
+            default -> killAtPoint(fault, faultDir);
         }
     }
 
-    /** Arms the fault's point, waits for a service to claim it ({@code <point>.<pid>}) and kills that process. */
-    private void killAtPoint(Fault fault, Path faultDir, long start) throws IOException, InterruptedException {
-        Path armed = Files.writeString(faultDir.resolve(fault.point()), "armed by the chaos run");
+    /** Waits for a service to claim the armed point ({@code <point>.<pid>}) and kills that process. */
+    private void killAtPoint(Fault fault, Path faultDir) throws IOException, InterruptedException {
+        Path armed = faultDir.resolve(fault.point());
         long deadline = System.nanoTime() + POINT_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             try (Stream<Path> files = Files.list(faultDir)) {
