@@ -16,9 +16,16 @@ import java.util.Map;
  * @param orphans    objects no request accounts for
  * @param recoveries per fault: its length and the time to the affected stage's next progress
  * @param restarts   restarts the supervisor made, per process
+ * @param aliveAfterStop services and broker still running after the pipeline was closed (restarted after a clean
+ *                       stop)
  */
 public record ChaosReport(long seed, int scans, Map<Fault, Integer> faults, List<ScanOutcome> outcomes,
-                          List<String> orphans, List<Recovery> recoveries, Map<String, Integer> restarts) {
+                          List<String> orphans, List<Recovery> recoveries, Map<String, Integer> restarts,
+                          long aliveAfterStop) {
+
+    ChaosReport withAliveAfterStop(long alive) {
+        return new ChaosReport(seed, scans, faults, outcomes, orphans, recoveries, restarts, alive);
+    }
 
     /**
      * @param state         the scan's last status, or null when it has none
@@ -100,7 +107,7 @@ public record ChaosReport(long seed, int scans, Map<Fault, Integer> faults, List
             out.printf(Locale.ROOT, "%-22s %-32s %9.1f %11s%n", r.fault(), r.target(), r.lengthMs() / 1e3,
                     r.recoveryMs() < 0 ? "no progress" : String.format(Locale.ROOT, "%.1f", r.recoveryMs() / 1e3));
         }
-        out.println("restarts by the supervisor: " + restarts);
+        out.println("restarts by the supervisor: " + restarts + "; processes left after the stop: " + aliveAfterStop);
         out.println("recovery = the fault's end (kill, SIGCONT, S3 back) to the next record of the affected stage's "
                 + "output topic, read_committed");
     }

@@ -81,7 +81,7 @@ public final class ChaosRun {
     record Injected(Fault fault, String target, long startMs, long endMs, Topic progress) {
     }
 
-    private static final Duration POINT_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration POINT_TIMEOUT = Duration.ofSeconds(180);
     private static final long POLL_MS = 200;
 
     private final Settings settings;
@@ -114,33 +114,41 @@ public final class ChaosRun {
         out.printf(Locale.ROOT, "chaos: %d good + %d bad scans, seed %d, data %s; starting the pipeline ...%n",
                 settings.goodScans(), scans.size() - settings.goodScans(), settings.seed(), settings.dataDir());
         long started = System.nanoTime();
-        try (LocalPipeline pipeline = LocalPipeline.start(new LaunchSettings(settings.repoRoot(), settings.dataDir(),
+        LocalPipeline pipeline = LocalPipeline.start(new LaunchSettings(settings.repoRoot(), settings.dataDir(),
                 settings.model(), tag), Service.pipeline(2), properties);
-             ObjectStore store = new MinioObjectStore(pipeline.stack().s3(), pipeline.stack().bucket())) {
+        ChaosReport report;
+        try (ObjectStore store = new MinioObjectStore(pipeline.stack().s3(), pipeline.stack().bucket())) {
             out.printf(Locale.ROOT, "chaos: pipeline up in %.0f s%n", (System.nanoTime() - started) / 1e9);
             Watcher watcher = new Watcher(pipeline.stack().bootstrapServers());
             watcher.start();
             try {
-                // the bad scans and one good one at once, the other good ones spread over the faults: a point
-                // fault is armed before its share is dropped, so fresh work passes every point (ingest's first)
-                Deque<Scan> queue = new ArrayDeque<>(scans.stream().filter(Scan::good).toList());
-                drop(store, queue.poll());
+                // One good scan is kept for each point fault and dropped right after the point is armed, so fresh
+                // work passes it (ingest's point first); the bad scans go at once, the other good ones are spread
+                // over the faults.
+                List<Fault> schedule = schedule();
+                int points = (int) schedule.stream().filter(f -> f.point() != null).count();
+                List<Scan> good = scans.stream().filter(Scan::good).toList();
+                Deque<Scan> kept = new ArrayDeque<>(good.subList(0, Math.min(points, good.size())));
+                Deque<Scan> queue = new ArrayDeque<>(good.subList(kept.size(), good.size()));
                 for (Scan bad : scans.stream().filter(scan -> !scan.good()).toList()) {
                     drop(store, bad);
                 }
-                List<Fault> schedule = schedule();
                 for (int i = 0; i < schedule.size(); i++) {
                     Fault fault = schedule.get(i);
-                    Thread.sleep(2000 + random.nextInt(4000));
-                    if (fault.point() != null) {
-                        Files.writeString(faultDir.resolve(fault.point()), "armed by the chaos run");
-                    }
                     int share = (queue.size() + schedule.size() - i - 1) / (schedule.size() - i);
                     for (int k = 0; k < share; k++) {
                         drop(store, queue.poll());
                     }
+                    Thread.sleep(2000 + random.nextInt(4000));
+                    if (fault.point() != null) {
+                        Files.writeString(faultDir.resolve(fault.point()), "armed by the chaos run");
+                        if (!kept.isEmpty()) {
+                            drop(store, kept.poll());
+                        }
+                    }
                     inject(fault, pipeline, faultDir);
                 }
+                queue.addAll(kept);
                 while (!queue.isEmpty()) {
                     drop(store, queue.poll());
                 }
@@ -150,9 +158,17 @@ public final class ChaosRun {
                 watcher.interrupt();
                 watcher.join();
             }
-            Map<String, Integer> restarts = new HashMap<>(pipeline.info().restarts());
-            return report(pipeline, store, scans, restarts);
+            report = report(pipeline, store, scans);
+        } finally {
+            pipeline.close();
         }
+        // a clean stop restarts nothing: longer than the first backoff later, no current process runs
+        Thread.sleep(2000);
+        List<Long> pids = new ArrayList<>(pipeline.services().stream().map(RunningService::pid).toList());
+        pids.add(pipeline.stack().brokerPid());
+        long alive = pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                .count();
+        return report.withAliveAfterStop(alive);
     }
 
     /** Each fault kind {@code rounds} times, in the seed's order. */
@@ -267,21 +283,16 @@ public final class ChaosRun {
     }
 
     /** Waits until every scan's status is final (or the timeout). */
-    private void awaitEnd(LocalPipeline pipeline, List<Scan> scans) throws InterruptedException {
+    private void awaitEnd(LocalPipeline pipeline, List<Scan> scans) {
         long deadline = System.nanoTime() + settings.timeout().toNanos();
-        String statusTopic = Topics.load().name(Topic.STATUS);
-        while (System.nanoTime() < deadline) {
-            try {
-                Map<String, VolumeStatus> last = lastStatus(TopicReader.readAll(
-                        pipeline.stack().bootstrapServers(), statusTopic, VolumeStatus.class));
-                long open = scans.stream().filter(s -> !isFinal(last.get(s.volumeId()))).count();
-                if (open == 0) {
+        try (TopicReader<VolumeStatus> statuses = new TopicReader<>(pipeline.stack().bootstrapServers(),
+                Topics.load().name(Topic.STATUS), VolumeStatus.class)) {
+            while (System.nanoTime() < deadline) {
+                Map<String, VolumeStatus> last = lastStatus(statuses.poll(Duration.ofSeconds(1)));
+                if (scans.stream().allMatch(s -> isFinal(last.get(s.volumeId())))) {
                     return;
                 }
-            } catch (RuntimeException e) {
-                // the broker is restarting
             }
-            Thread.sleep(2000);
         }
         out.println("chaos: not every scan ended within " + settings.timeout());
     }
@@ -297,8 +308,7 @@ public final class ChaosRun {
         return last;
     }
 
-    private ChaosReport report(LocalPipeline pipeline, ObjectStore store, List<Scan> scans,
-                               Map<String, Integer> restarts) throws IOException {
+    private ChaosReport report(LocalPipeline pipeline, ObjectStore store, List<Scan> scans) throws IOException {
         String bootstrap = pipeline.stack().bootstrapServers();
         Topics topics = Topics.load();
         Map<String, VolumeStatus> last = lastStatus(TopicReader.readAll(bootstrap, topics.name(Topic.STATUS),
@@ -330,7 +340,8 @@ public final class ChaosRun {
         injected.forEach(i -> byKind.merge(i.fault(), 1, Integer::sum));
         List<ChaosReport.Recovery> recoveries = injected.stream().map(i -> new ChaosReport.Recovery(i.fault(),
                 i.target(), i.endMs() - i.startMs(), recovery(i))).toList();
-        return new ChaosReport(settings.seed(), scans.size(), byKind, outcomes, orphans, recoveries, restarts);
+        return new ChaosReport(settings.seed(), scans.size(), byKind, outcomes, orphans, recoveries,
+                pipeline.info().restarts(), 0);
     }
 
     /** Milliseconds from the fault's end to the next record on its stage's topic, or -1 when none came. */
