@@ -139,7 +139,7 @@ public final class ChaosRun {
                     for (int k = 0; k < share; k++) {
                         drop(store, queue.poll());
                     }
-                    Thread.sleep(2000 + random.nextInt(4000));
+                    Thread.sleep(1000 + random.nextInt(3000));
                     if (fault.point() != null) {
                         Files.writeString(faultDir.resolve(fault.point()), "armed by the chaos run");
                         if (!kept.isEmpty()) {
@@ -189,6 +189,12 @@ public final class ChaosRun {
                 long pid = pipeline.stack().brokerPid();
                 kill(pid);
                 record(fault, "kafka pid " + pid, start, System.currentTimeMillis(), fault.progress());
+                // the harness's own readers need the broker back before the next fault or the final reading
+                long deadline = System.nanoTime() + POINT_TIMEOUT.toNanos();
+                while (pipeline.stack().brokerPid() == pid && System.nanoTime() < deadline) {
+                    Thread.sleep(POLL_MS);
+                }
+                pipeline.stack().awaitBroker();
             }
             case S3_OUTAGE -> {
                 pipeline.stack().stopS3();
@@ -208,12 +214,12 @@ public final class ChaosRun {
                 record(fault, target.process().name() + " for " + settings.pause().toSeconds() + " s", start,
                         System.currentTimeMillis(), progressOf(target.service()));
             }
-            default -> killAtPoint(fault, faultDir);
+            default -> killAtPoint(fault, pipeline, faultDir);
         }
     }
 
     /** Waits for a service to claim the armed point ({@code <point>.<pid>}) and kills that process. */
-    private void killAtPoint(Fault fault, Path faultDir) throws IOException, InterruptedException {
+    private void killAtPoint(Fault fault, LocalPipeline pipeline, Path faultDir) throws IOException, InterruptedException {
         Path armed = faultDir.resolve(fault.point());
         long deadline = System.nanoTime() + POINT_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
@@ -226,7 +232,9 @@ public final class ChaosRun {
                     kill(pid);
                     Files.delete(claimed);
                     long at = System.currentTimeMillis();
-                    record(fault, fault.service().module() + " pid " + pid, at, at, fault.progress());
+                    String name = pipeline.services().stream().filter(r -> r.pid() == pid).findFirst()
+                            .map(r -> r.process().name()).orElse(fault.service().module());
+                    record(fault, name + " pid " + pid, at, at, fault.progress());
                     return;
                 }
             }

@@ -130,6 +130,11 @@ public final class LocalStack implements AutoCloseable {
         return broker.pid();
     }
 
+    /** Returns once the broker serves (after a restart: its clients reconnect by themselves, a harness waits). */
+    public void awaitBroker() throws IOException {
+        broker.awaitReady(READY_TIMEOUT_SECONDS);
+    }
+
     /** Stops the S3 server on purpose (an outage): {@link #supervise} leaves it down until {@link #startS3}. */
     public void stopS3() {
         s3Restarts.hold();
