@@ -379,7 +379,7 @@ public final class ChaosRun {
             keys.add(key);
             String[] parts = key.split("/");
             boolean accounted = switch (parts[0]) {
-                case "models" -> true;
+                case "models", "inbox-rejected" -> true; // a rejected drop's marker (ObjectKeys.rejectedScan)
                 case "inbox" -> dropped.contains(key);
                 case "volumes" -> parts.length > 2 && volumes.contains(parts[1]);
                 case "logits", "results" -> parts.length > 3 && requests.contains(parts[1] + "/" + parts[2]);
