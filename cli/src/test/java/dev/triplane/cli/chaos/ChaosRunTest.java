@@ -29,6 +29,8 @@ class ChaosRunTest {
         assertThat(report.faults().keySet()).as("every kind injected").containsExactlyInAnyOrder(Fault.values());
         assertThat(report.lost()).isZero();
         assertThat(report.duplicatedDownstream()).isZero();
+        assertThat(report.duplicated()).as("a bad scan's error once, across the ingest kill").isZero();
+        assertThat(report.orphans()).isEmpty();
         assertThat(report.terminal()).isEqualTo(report.scans());
         assertThat(report.restarts()).as("restarted by the supervisor").containsEntry("kafka", 1)
                 .containsEntry("ingest-service", 1).containsEntry("fusion-service", 2)
