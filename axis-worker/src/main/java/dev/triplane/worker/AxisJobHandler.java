@@ -28,6 +28,7 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.EventPublisher;
+import dev.triplane.infra.service.FaultPoints;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.service.RequestEnd;
@@ -195,6 +196,7 @@ class AxisJobHandler {
             encoded = Files.createTempFile(workDir, "logits-", ".bin");
             LogitVolumeCodec.write(logits, encoding, encoded);
             long bytes = Files.size(encoded);
+            FaultPoints.reach("axis-worker.mid-job");
             store.put(logitsKey, encoded, "application/octet-stream");
             long storedAt = System.nanoTime();
             AxisResult result = result(job, logitsKey, frameCount, new AxisResult.Timings(millis(start, loaded),

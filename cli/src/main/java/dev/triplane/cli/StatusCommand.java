@@ -1,6 +1,7 @@
 package dev.triplane.cli;
 
 import dev.triplane.cli.pipeline.PipelineClient;
+import dev.triplane.cli.stack.StackInfo;
 import dev.triplane.core.events.VolumeStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,11 +38,15 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        PipelineClient client = new PipelineClient(stackOptions.stack());
+        StackInfo stack = stackOptions.stack();
+        PipelineClient client = new PipelineClient(stack);
         if (id == null) {
             Map<String, VolumeStatus> all = client.statuses();
             StatusTable.print(out, all.values());
             out.println(all.size() + " volumes");
+            out.println("restarts after a crash: " + (stack.restarts().isEmpty() ? "none counted"
+                    : stack.restarts().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                            .collect(Collectors.joining(", "))));
             return 0;
         }
         String volumeId = id;

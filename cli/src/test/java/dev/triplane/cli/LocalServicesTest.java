@@ -64,7 +64,8 @@ class LocalServicesTest {
         launcher = ServiceLauncher.start(List.of(Service.INGEST, Service.METRICS), stack.serviceProperties(),
                 new LaunchSettings(ROOT, dataDir, ModelChoice.of(ROOT, null), null), Duration.ofMinutes(4));
         new StackInfo(stack.kafka(), stack.s3(), stack.bucket(), stack.bucketFolder().toString(),
-                launcher.get(Service.INGEST).url(), launcher.ingestToken(), Map.of(), Map.of()).write(dataDir);
+                launcher.get(Service.INGEST).url(), launcher.ingestToken(), Map.of(), Map.of(),
+                Map.of("ingest-service", 2, "kafka", 0)).write(dataDir);
         client = new PipelineClient(StackInfo.read(dataDir));
     }
 
@@ -136,7 +137,8 @@ class LocalServicesTest {
         assertThat(all.exitCode()).isZero();
         assertThat(all.out()).contains("volume", "axial", "coronal", "sagittal")
                 .contains(submitted.volumeId().substring(0, 12) + "  " + submitted.requestId())
-                .contains("ACCEPTED").contains("0/");
+                .contains("ACCEPTED").contains("0/")
+                .containsPattern("restarts after a crash: .*ingest-service 2");
 
         CliRun one = CliRun.of("status", submitted.volumeId().substring(0, 10), "--data", dataDir.toString());
         assertThat(one.exitCode()).isZero();

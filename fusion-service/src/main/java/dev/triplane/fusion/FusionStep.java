@@ -9,6 +9,7 @@ import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
+import dev.triplane.infra.service.FaultPoints;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.storage.ObjectStore;
@@ -141,6 +142,7 @@ final class FusionStep {
         try (RequestFusion.Fused fused = fusion.fuse(job.results(), store::get)) {
             event = fused.event();
             store.put(event.segmentationKey(), fused.segmentation(), "application/gzip");
+            FaultPoints.reach("fusion.mid-fusion");
             store.put(event.uncertaintyKey(), fused.uncertainty(), "application/gzip");
         }
         String fusedWith = "fused " + FusionEvents.ids(event.axes()) + " with " + event.fusionRule() + ": "

@@ -37,6 +37,7 @@ public final class ObjectKeys {
 
     private final String bucket;
     private final String inboxPrefix;
+    private final String rejectedScan;
     private final String image;
     private final String labels;
     private final String request;
@@ -65,6 +66,7 @@ public final class ObjectKeys {
         fusionDone = template(keys, "fusionDone", REQUEST);
         metrics = template(keys, "metrics", REQUEST);
         model = template(keys, "model", Set.of("name"));
+        rejectedScan = template(keys, "rejectedScan", Set.of("scanId"));
         if (!model.endsWith("/")) {
             throw new IllegalArgumentException("layout: model prefix must end with '/': " + model);
         }
@@ -102,6 +104,14 @@ public final class ObjectKeys {
     /** Prefix (ending in {@code /}) under which users drop scans. */
     public String inboxPrefix() {
         return inboxPrefix;
+    }
+
+    /**
+     * Marker of a dropped scan ingest rejected, named by the SHA-256 (64 hex digits) of what identifies the drop's
+     * objects (keys, sizes, entity tags): a restarted ingest-service does not reject the same drop again.
+     */
+    public String rejectedScan(String scanId) {
+        return rejectedScan.replace("{scanId}", checkVolumeId(scanId));
     }
 
     /** Canonical copy of a volume's image. */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -21,6 +22,7 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The reconciliation scanner of the inbox prefix, which works on any S3 server: every pass lists the prefix and
@@ -33,7 +35,9 @@ import org.springframework.stereotype.Component;
  * one of them arrives.
  *
  * <p>A scan is remembered by key, size and entity tag of the image, labels and prompt file, so unchanged objects are
- * skipped without reading them; after a restart each is hashed once more and skipped by its request marker.
+ * skipped without reading them; after a restart each is hashed once more and skipped by its request marker, and a
+ * rejected one is skipped unread by its {@link ObjectKeys#rejectedScan} marker (written after its error event, so a
+ * crash between the two repeats the rejection rather than losing it).
  * Inbox objects are never deleted. A scan that fails for a retryable reason (the store, the broker or the local
  * disk) is retried on the next pass; one that fails otherwise (an unforeseen error) is tried on
  * {@value #MAX_ATTEMPTS} passes, then ends REJECTED with {@code RETRIES_EXHAUSTED}
@@ -53,6 +57,7 @@ public class InboxScanner {
     private final IngestProperties properties;
     private final RequestSpec defaults;
     private final TaskScheduler scheduler;
+    private final JsonMapper json;
     /** Passes a scan failing with an unforeseen error is tried on before it is rejected. */
     static final int MAX_ATTEMPTS = 3;
 
@@ -61,13 +66,14 @@ public class InboxScanner {
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
     public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, IngestProperties properties,
-            TaskScheduler scheduler) {
+            TaskScheduler scheduler, JsonMapper json) {
         this.store = store;
         this.keys = keys;
         this.ingestor = ingestor;
         this.properties = properties;
         this.defaults = RequestSpec.of(properties.request());
         this.scheduler = scheduler;
+        this.json = json;
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -103,8 +109,18 @@ public class InboxScanner {
             if (seen.contains(fingerprint)) {
                 continue;
             }
+            String rejectedMarker = keys.rejectedScan(
+                    ObjectKeys.volumeId(fingerprint.getBytes(StandardCharsets.UTF_8)));
             try {
-                ingest(image, labels, prompts, failures.getOrDefault(fingerprint, 0) + 1 >= MAX_ATTEMPTS);
+                if (store.exists(rejectedMarker)) {
+                    seen.add(fingerprint); // rejected before a restart: its error event is out already
+                    continue;
+                }
+                IngestResult result = ingest(image, labels, prompts,
+                        failures.getOrDefault(fingerprint, 0) + 1 >= MAX_ATTEMPTS);
+                if (result.outcome() == IngestResult.Outcome.REJECTED) {
+                    store.put(rejectedMarker, json.writeValueAsBytes(result), "application/json");
+                }
                 seen.add(fingerprint);
                 failures.remove(fingerprint);
                 handled++;
@@ -131,7 +147,7 @@ public class InboxScanner {
     }
 
     /** @param lastAttempt whether an unforeseen failure rejects the scan instead of leaving it to the next pass */
-    private void ingest(ObjectInfo image, ObjectInfo labels, ObjectInfo prompts, boolean lastAttempt)
+    private IngestResult ingest(ObjectInfo image, ObjectInfo labels, ObjectInfo prompts, boolean lastAttempt)
             throws IOException {
         Path imageFile = null;
         Path labelsFile = null;
@@ -144,14 +160,14 @@ public class InboxScanner {
             Scan scan = new Scan(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(),
                     promptsFile, prompts == null ? null : prompts.key());
             try {
-                ingestor.ingest(scan, defaults);
+                return ingestor.ingest(scan, defaults);
             } catch (IngestUnavailableException | PublishException | ObjectStoreException | UncheckedIOException e) {
                 throw e;
             } catch (RuntimeException e) {
                 if (!lastAttempt) {
                     throw e;
                 }
-                ingestor.gaveUp(scan, MAX_ATTEMPTS, e);
+                return ingestor.gaveUp(scan, MAX_ATTEMPTS, e);
             }
         } finally {
             for (Path file : new Path[] {imageFile, labelsFile, promptsFile}) {

@@ -22,6 +22,7 @@ import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.core.volume.MemoryModel;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.EventPublisher;
+import dev.triplane.infra.service.FaultPoints;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.service.TriplaneProperties;
@@ -183,6 +184,7 @@ public class Ingestor {
                     scan.imageSource(), keys.image(volumeId), labelsKey, List.of(grid.nx(), grid.ny(), grid.nz()),
                     Arrays.stream(grid.spacing()).boxed().toList(), Orientation.of(grid.affine()).axisCodes(),
                     request.datasetTag(), Arrays.stream(structures).boxed().toList());
+            FaultPoints.reach("ingest.after-copies");
             publish(event, request, prompts, grid);
             store.put(keys.request(volumeId, requestId), json.writeValueAsBytes(event), "application/json");
             accepted.increment();

@@ -133,7 +133,7 @@ class IngestBucketFuzzTest {
                 ErrorEvent e = own.get(0);
                 if (e.stage() != Stage.INGEST || e.retryable() || statuses.stream().noneMatch(s ->
                         s.state() == VolumeStatus.State.REJECTED && e.volumeId().equals(s.volumeId())
-                                && s.detail().startsWith(e.object() + ": " + e.reason()))) {
+                                && s.detail().startsWith(e.reason() + ": ") && s.detail().contains(e.object()))) {
                     wrong.add(IngestValidationFuzzTest.describe(d.sample()) + ": " + e
                             + " without its REJECTED status");
                 }

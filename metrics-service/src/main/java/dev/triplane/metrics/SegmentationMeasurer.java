@@ -17,6 +17,7 @@ import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
+import dev.triplane.infra.service.FaultPoints;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.service.RequestEnd;
@@ -156,6 +157,7 @@ class SegmentationMeasurer {
         MetricsDocument doc = new MetricsDocument(MetricsDocument.CURRENT_VERSION, seg.volumeId(), seg.requestId(),
                 seg.datasetTag(), structures, AggregateMetrics.of(structures));
         store.put(metricsKey, json.writeValueAsBytes(doc), "application/json");
+        FaultPoints.reach("metrics.after-store");
         List<MetricsDocument> dataset = dataset(seg.datasetTag(), metricsKey, doc);
         List<StructureMetrics> all = new ArrayList<>();
         Set<String> volumes = new HashSet<>();

@@ -20,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Starts service fat jars as child JVMs pointed at a local stack, each on a free loopback port with its log
- * under {@code <data>/logs/}, and stops them in reverse order. The children run under infra's
+ * under {@code <data>/logs/}, restarts one that dies ({@link #supervise}) and stops them in reverse order. The
+ * children run under infra's
  * {@code ParentWatch}: they exit when this JVM dies, even by SIGKILL.
  */
 public final class ServiceLauncher implements AutoCloseable {
@@ -31,6 +32,7 @@ public final class ServiceLauncher implements AutoCloseable {
 
     private final List<RunningService> running;
     private final String ingestToken;
+    private volatile boolean closed;
 
     private ServiceLauncher(List<RunningService> running, String ingestToken) {
         this.running = running;
@@ -67,9 +69,10 @@ public final class ServiceLauncher implements AutoCloseable {
                 Map<String, String> environment = service != Service.INGEST ? Map.of()
                         : Map.of("TRIPLANE_INGEST_AUTH_MODE", "token", "TRIPLANE_INGEST_AUTH_TOKEN",
                                 launcher.ingestToken);
-                ChildJvm child = ChildJvm.startBootJar(name, service.jar(settings.repoRoot()), jvmOptions, args,
-                        environment, settings.dataDir().toAbsolutePath(), logs.resolve(name + ".log"));
-                started.add(new RunningService(service, child, port, gcLog));
+                Path jar = service.jar(settings.repoRoot());
+                started.add(new RunningService(service, name, port, gcLog, () -> ChildJvm.startBootJar(name, jar,
+                        jvmOptions, args, environment, settings.dataDir().toAbsolutePath(),
+                        logs.resolve(name + ".log")), line -> System.err.println("triplane: " + line)));
             }
             long deadline = System.nanoTime() + readyTimeout.toNanos();
             for (RunningService service : started) {
@@ -111,9 +114,23 @@ public final class ServiceLauncher implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException(service + " was not started"));
     }
 
+    /**
+     * Restarts each service that died (on its port, with its arguments; with backoff, {@code Supervised}), as
+     * compose's {@code restart: unless-stopped}; called periodically by the one supervising thread, never after
+     * {@link #close}. Returns whether it restarted one now.
+     */
+    public boolean supervise() {
+        boolean restarted = false;
+        for (RunningService service : running) {
+            restarted |= !closed && service.supervision().check();
+        }
+        return restarted;
+    }
+
     /** Stops the services in reverse start order (SIGTERM, SIGKILL after 30 s); returns once all are gone. */
     @Override
     public void close() {
+        closed = true;
         for (int i = running.size() - 1; i >= 0; i--) {
             running.get(i).process().stop(STOP_GRACE_SECONDS);
         }

@@ -28,10 +28,23 @@ import tools.jackson.databind.json.JsonMapper;
  *                         file is readable by its owner only
  * @param pids             process id per service module, and {@code triplane} for the launching CLI
  * @param logs             log file per service module
+ * @param restarts         restarts after a crash so far per service instance, {@code kafka} and {@code s3}
+ *                         (rewritten at each restart, with the new pids)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record StackInfo(KafkaSettings kafka, S3Endpoint s3, String bucket, String bucketFolder, String ingestUrl,
-                        String ingestToken, Map<String, Long> pids, Map<String, String> logs) {
+                        String ingestToken, Map<String, Long> pids, Map<String, String> logs,
+                        Map<String, Integer> restarts) {
+
+    public StackInfo {
+        restarts = restarts == null ? Map.of() : restarts; // a stack.json written before restarts were counted
+    }
+
+    /** A stack that has not restarted anything (the clients' view of a stack the caller started). */
+    public StackInfo(KafkaSettings kafka, S3Endpoint s3, String bucket, String bucketFolder, String ingestUrl,
+                     String ingestToken, Map<String, Long> pids, Map<String, String> logs) {
+        this(kafka, s3, bucket, bucketFolder, ingestUrl, ingestToken, pids, logs, Map.of());
+    }
 
     public static final String FILE = "stack.json";
     private static final JsonMapper JSON = JsonMapper.builder().build();

@@ -12,11 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import java.util.stream.Collectors;
 
 /**
  * A Java process started from this JVM's {@code java.home} under {@link ParentWatch} (it exits when this JVM
@@ -100,11 +102,53 @@ public final class ChildJvm {
         }
     }
 
+    /**
+     * {@code count} distinct loopback ports kept in {@code file}: the ones it names when they are all free now
+     * (a server that restarts on its folder keeps its address, so its clients reconnect by themselves), otherwise
+     * fresh free ones, written to it.
+     */
+    static List<Integer> keptPorts(Path file, int count) throws IOException {
+        if (Files.exists(file)) {
+            List<Integer> kept = Arrays.stream(Files.readString(file).strip().split(",")).map(Integer::valueOf)
+                    .toList();
+            if (kept.size() == count && kept.stream().allMatch(ChildJvm::isFree)) {
+                return kept;
+            }
+        }
+        List<Integer> ports = new ArrayList<>();
+        while (ports.size() < count) {
+            int port = freePort();
+            if (!ports.contains(port)) {
+                ports.add(port);
+            }
+        }
+        Files.writeString(file, ports.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        return ports;
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Throws if the process has exited; used while waiting for readiness. */
     public void checkAlive() throws IOException {
         if (!process.isAlive()) {
             throw failure("exited with status " + process.exitValue() + " before it was ready");
         }
+    }
+
+    /** Whether the process still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The exit status, or -1 while the process runs. */
+    public int exitStatus() {
+        return process.isAlive() ? -1 : process.exitValue();
     }
 
     /** SIGTERM, then SIGKILL after {@code graceSeconds}; returns once the process is gone. */

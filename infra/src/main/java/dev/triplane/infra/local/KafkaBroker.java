@@ -20,9 +20,9 @@ import org.apache.kafka.common.Uuid;
 
 /**
  * A single-node KRaft Kafka broker (combined broker and controller) in a child JVM, its data under one folder:
- * {@code server.properties}, {@code data/} (log dirs, formatted once) and {@code broker.log}. Each start
- * takes fresh free ports; a formatted folder keeps its topics and records across restarts. Its client listener is
- * PLAINTEXT on loopback unless started with a {@link LocalKafkaSecurity} (SASL_SSL with SCRAM, optionally mutual
+ * {@code server.properties}, {@code data/} (log dirs, formatted once), {@code ports} and {@code broker.log}. A
+ * formatted folder keeps its topics and records across restarts, and a restart keeps the ports. Its client listener
+ * is PLAINTEXT on loopback unless started with a {@link LocalKafkaSecurity} (SASL_SSL with SCRAM, optionally mutual
  * TLS); a folder must be started with the same security each time (its SCRAM credentials are written at format).
  */
 final class KafkaBroker {
@@ -34,40 +34,62 @@ final class KafkaBroker {
      */
     private static final List<String> JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
-    private final ChildJvm child;
+    private final Path dir;
+    private final List<String> args;
     private final KafkaSettings clientSettings;
+    private volatile ChildJvm child;
 
-    private KafkaBroker(ChildJvm child, KafkaSettings clientSettings) {
-        this.child = child;
+    private KafkaBroker(Path dir, List<String> args, KafkaSettings clientSettings) {
+        this.dir = dir;
+        this.args = args;
         this.clientSettings = clientSettings;
     }
 
     /**
      * Launches the broker, formatting its log directory first if needed; {@link #awaitReady} tells when it serves.
+     * It listens on the ports of its last start when they are free ({@code ports} in the folder).
      *
      * @param security the client listener's TLS and SCRAM settings, or null for PLAINTEXT
      */
     static KafkaBroker launch(Path folder, LocalKafkaSecurity security) throws IOException {
         // The child runs in this folder: relative paths would resolve twice.
         Path dir = Files.createDirectories(folder.toAbsolutePath());
-        int port = ChildJvm.freePort();
-        int controllerPort = ChildJvm.freePort();
-        while (controllerPort == port) {
-            controllerPort = ChildJvm.freePort();
-        }
+        List<Integer> ports = ChildJvm.keptPorts(dir.resolve("ports"), 2);
         Path logDirs = dir.resolve("data");
         Path config = dir.resolve("server.properties");
-        writeConfig(config, logDirs, port, controllerPort, security);
+        writeConfig(config, logDirs, ports.get(0), ports.get(1), security);
         List<String> args = new ArrayList<>(List.of(config.toString(), logDirs.toString(),
                 Uuid.randomUuid().toString()));
-        KafkaSettings clients = KafkaSettings.plaintext("127.0.0.1:" + port);
+        KafkaSettings clients = KafkaSettings.plaintext("127.0.0.1:" + ports.get(0));
         if (security != null) {
             args.addAll(security.formatArguments());
             clients = clients.with(security.clientSettings());
         }
-        ChildJvm child = ChildJvm.start("kafka broker", CLASSPATH, JVM_OPTIONS, KafkaMain.class.getName(), args,
+        KafkaBroker broker = new KafkaBroker(dir, List.copyOf(args), clients);
+        broker.restart();
+        return broker;
+    }
+
+    /**
+     * Starts the broker's process again on the same ports and log directory (after a crash: its topics, committed
+     * records and transactions survive); kills the old one first if it still runs.
+     */
+    synchronized void restart() throws IOException {
+        if (child != null) {
+            child.stop(0);
+        }
+        child = ChildJvm.start("kafka broker", CLASSPATH, JVM_OPTIONS, KafkaMain.class.getName(), args,
                 dir, dir.resolve("broker.log"));
-        return new KafkaBroker(child, clients);
+    }
+
+    /** Whether the broker's process runs. */
+    boolean isAlive() {
+        return child.isAlive();
+    }
+
+    /** The broker process's id. */
+    long pid() {
+        return child.pid();
     }
 
     /** Waits until the broker lists itself as a cluster node. */
@@ -146,7 +168,7 @@ final class KafkaBroker {
         // Topics come from the layout file only; a typo in a service must fail, not create a topic.
         p.setProperty("auto.create.topics.enable", "false");
         try (OutputStream out = Files.newOutputStream(file)) {
-            p.store(out, "written by the TriPlane local stack at each start (ports change)");
+            p.store(out, "written by the TriPlane local stack at each start");
         }
     }
 }

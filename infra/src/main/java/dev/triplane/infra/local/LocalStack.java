@@ -26,11 +26,20 @@ public final class LocalStack implements AutoCloseable {
     private final KafkaBroker broker;
     private final S3Server s3;
     private final String bucket;
+    private final Supervised brokerRestarts;
+    private final Supervised s3Restarts;
+    private volatile boolean closed;
 
     private LocalStack(KafkaBroker broker, S3Server s3, String bucket) {
         this.broker = broker;
         this.s3 = s3;
         this.bucket = bucket;
+        this.brokerRestarts = new Supervised("kafka", broker::isAlive, broker::restart, LocalStack::tell);
+        this.s3Restarts = new Supervised("s3", s3::isAlive, s3::restart, LocalStack::tell);
+    }
+
+    private static void tell(String line) {
+        System.err.println("triplane: " + line);
     }
 
     /**
@@ -119,9 +128,49 @@ public final class LocalStack implements AutoCloseable {
         return s3.log();
     }
 
+    /**
+     * Restarts the broker or the S3 server when it died (with backoff, {@link Supervised}); called periodically by
+     * the one thread that supervises the local pipeline. Returns whether it restarted one now.
+     */
+    public boolean supervise() {
+        if (closed) {
+            return false;
+        }
+        return brokerRestarts.check() | s3Restarts.check();
+    }
+
+    /** Restarts after a crash so far: {@code kafka} and {@code s3}. */
+    public Map<String, Integer> restarts() {
+        return Map.of(brokerRestarts.name(), brokerRestarts.restarts(), s3Restarts.name(), s3Restarts.restarts());
+    }
+
+    /** The broker process's id (for a harness that kills it). */
+    public long brokerPid() {
+        return broker.pid();
+    }
+
+    /** Returns once the broker serves (after a restart: its clients reconnect by themselves, a harness waits). */
+    public void awaitBroker() throws IOException {
+        broker.awaitReady(READY_TIMEOUT_SECONDS);
+    }
+
+    /** Stops the S3 server on purpose (an outage): {@link #supervise} leaves it down until {@link #startS3}. */
+    public void stopS3() {
+        s3Restarts.hold();
+        s3.stop();
+    }
+
+    /** Starts the S3 server stopped by {@link #stopS3} again on its port; returns once it serves. */
+    public void startS3() throws IOException {
+        s3.restart();
+        s3Restarts.release();
+        s3.awaitReady(READY_TIMEOUT_SECONDS);
+    }
+
     /** Stops the broker (controlled shutdown), then the S3 server; each is killed if not gone after 30 s. */
     @Override
     public void close() {
+        closed = true;
         broker.stop();
         s3.stop();
     }

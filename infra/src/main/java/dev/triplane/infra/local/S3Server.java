@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * s3proxy serving S3 from the file system ({@code filesystem-nio2}) in a child JVM, its data under one folder:
  * {@code s3proxy.properties}, {@code blobs/} (one folder per bucket, objects survive restarts),
- * {@code logback.xml} and {@code s3proxy.log}. Each start takes a fresh free port.
+ * {@code logback.xml}, {@code ports} and {@code s3proxy.log}. A restart keeps the port.
  */
 final class S3Server {
 
@@ -29,22 +29,30 @@ final class S3Server {
     static final String ACCESS_KEY = "triplane";
     static final String SECRET_KEY = "triplane-local-secret";
 
-    private final ChildJvm child;
+    private final Path dir;
+    private final Path config;
+    private final Path logback;
     private final S3Endpoint endpoint;
     private final Path blobs;
+    private volatile ChildJvm child;
 
-    private S3Server(ChildJvm child, S3Endpoint endpoint, Path blobs) {
-        this.child = child;
+    private S3Server(Path dir, Path config, Path logback, S3Endpoint endpoint, Path blobs) {
+        this.dir = dir;
+        this.config = config;
+        this.logback = logback;
         this.endpoint = endpoint;
         this.blobs = blobs;
     }
 
-    /** Launches the server; {@link #awaitReady} tells when it serves. */
+    /**
+     * Launches the server; {@link #awaitReady} tells when it serves. It listens on the port of its last start
+     * when that is free ({@code ports} in the folder).
+     */
     static S3Server launch(Path folder) throws IOException {
         // The child runs in this folder: relative paths would resolve twice.
         Path dir = Files.createDirectories(folder.toAbsolutePath());
         Path blobs = Files.createDirectories(dir.resolve("blobs"));
-        String url = "http://127.0.0.1:" + ChildJvm.freePort();
+        String url = "http://127.0.0.1:" + ChildJvm.keptPorts(dir.resolve("ports"), 1).get(0);
         Path config = dir.resolve("s3proxy.properties");
         Properties p = new Properties();
         p.setProperty("s3proxy.endpoint", url);
@@ -61,17 +69,32 @@ final class S3Server {
         p.setProperty("jclouds.credential", SECRET_KEY);
         p.setProperty("jclouds.filesystem.basedir", blobs.toAbsolutePath().toString());
         try (OutputStream out = Files.newOutputStream(config)) {
-            p.store(out, "written by the TriPlane local stack at each start (port changes)");
+            p.store(out, "written by the TriPlane local stack at each start");
         }
         Path logback = dir.resolve("logback.xml");
         try (InputStream in = S3Server.class.getResourceAsStream("s3proxy-logback.xml")) {
             Files.copy(in, logback, StandardCopyOption.REPLACE_EXISTING);
         }
+        S3Server server = new S3Server(dir, config, logback, new S3Endpoint(url, REGION, ACCESS_KEY, SECRET_KEY),
+                blobs);
+        server.restart();
+        return server;
+    }
+
+    /** Starts the server's process again on the same port and folder; kills the old one first if it still runs. */
+    synchronized void restart() throws IOException {
+        if (child != null) {
+            child.stop(0);
+        }
         // C1 only for a faster start, as for the broker.
-        ChildJvm child = ChildJvm.start("s3proxy", CLASSPATH,
+        child = ChildJvm.start("s3proxy", CLASSPATH,
                 List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=" + logback.toAbsolutePath()),
                 "org.gaul.s3proxy.Main", List.of("--properties", config.toString()), dir, dir.resolve("s3proxy.log"));
-        return new S3Server(child, new S3Endpoint(url, REGION, ACCESS_KEY, SECRET_KEY), blobs);
+    }
+
+    /** Whether the server's process runs. */
+    boolean isAlive() {
+        return child.isAlive();
     }
 
     /** Waits until an anonymous {@code GET /} is answered (403: the server is up and checks signatures). */

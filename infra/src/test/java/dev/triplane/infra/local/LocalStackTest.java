@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -167,11 +168,15 @@ class LocalStackTest {
 
     @Test
     @Order(5)
-    void restartOnTheSameFolderKeepsTopicsRecordsAndObjects() throws Exception {
+    void restartOnTheSameFolderKeepsTopicsRecordsObjectsAndPorts() throws Exception {
+        String bootstrap = stack.bootstrapServers();
+        String s3 = stack.s3().url();
         stack.close();
         long t0 = System.nanoTime();
         stack = LocalStack.start(dataDir);
         System.out.printf("local stack restart: %.2f s%n", (System.nanoTime() - t0) / 1e9);
+        assertThat(stack.bootstrapServers()).as("the ports of the first start, free again").isEqualTo(bootstrap);
+        assertThat(stack.s3().url()).isEqualTo(s3);
 
         try (ObjectStore store = new MinioObjectStore(stack.s3(), stack.bucket())) {
             assertThat(store.exists("volumes/a/image.nii.gz")).isTrue();
@@ -190,5 +195,44 @@ class LocalStackTest {
             }
             assertThat(records).as("records of " + jobs + " kept across the restart").isEqualTo(1);
         }
+    }
+
+    @Test
+    @Order(6)
+    void aKilledBrokerIsRestartedOnItsAddressAndAStoppedS3ServerIsLeftDownUntilStarted() throws Exception {
+        String bootstrap = stack.bootstrapServers();
+        long pid = stack.brokerPid();
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
+        process.destroyForcibly(); // SIGKILL
+        process.onExit().get(30, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!stack.supervise() && System.nanoTime() < deadline) {
+            Thread.sleep(100); // the first restart waits 1 s
+        }
+        assertThat(stack.brokerPid()).isNotEqualTo(pid);
+        assertThat(stack.restarts()).containsEntry("kafka", 1).containsEntry("s3", 0);
+        assertThat(stack.bootstrapServers()).isEqualTo(bootstrap);
+        try (Admin admin = Admin.create(KafkaBroker.adminConfig(stack.kafka()))) {
+            // a client of the old address reaches the new process once it serves, and it kept the topics
+            Set<String> names = null;
+            long ready = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (names == null) {
+                try {
+                    names = admin.listTopics().names().get();
+                } catch (ExecutionException e) {
+                    assertThat(System.nanoTime()).as("broker serving again within 60 s").isLessThan(ready);
+                }
+            }
+            assertThat(names).contains(TOPICS.name(Topic.STATUS));
+        }
+
+        stack.stopS3();
+        Thread.sleep(1500);
+        assertThat(stack.supervise()).as("an outage on purpose is not a crash").isFalse();
+        stack.startS3();
+        try (ObjectStore store = new MinioObjectStore(stack.s3(), stack.bucket())) {
+            assertThat(store.exists("volumes/a/image.nii.gz")).isTrue();
+        }
+        assertThat(stack.restarts()).containsEntry("s3", 0);
     }
 }

@@ -36,16 +36,22 @@ public final class TransactionalPublisher implements AutoCloseable {
     private final DefaultKafkaProducerFactory<String, String> producers;
     private final KafkaTemplate<String, String> template;
     private final EventPublisher events;
+    private final String inTransaction;
 
-    /** @param producers a transactional producer factory (a transaction id prefix unique to this instance) */
-    public TransactionalPublisher(DefaultKafkaProducerFactory<String, String> producers, Topics topics,
-            JsonMapper json, CloudEventHeaders cloudEvents) {
+    /**
+     * @param producers a transactional producer factory (a transaction id prefix unique to this instance)
+     * @param service   names the {@link FaultPoints} point {@code <service>.in-transaction}, between the sends and
+     *                  the commit
+     */
+    public TransactionalPublisher(String service, DefaultKafkaProducerFactory<String, String> producers,
+            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
         if (!producers.transactionCapable()) {
             throw new IllegalArgumentException("a transactional publisher needs a transactional producer factory");
         }
         this.producers = producers;
         this.template = new KafkaTemplate<>(producers);
         this.events = new EventPublisher(template, topics, json, cloudEvents);
+        this.inTransaction = service + ".in-transaction";
     }
 
     /**
@@ -62,7 +68,7 @@ public final class TransactionalPublisher implements AutoCloseable {
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         DefaultKafkaProducerFactory<String, String> producers = new DefaultKafkaProducerFactory<>(config);
         producers.setTransactionIdPrefix("triplane-" + service + "-" + UUID.randomUUID() + "-");
-        return new TransactionalPublisher(producers, topics, json, cloudEvents);
+        return new TransactionalPublisher(service, producers, topics, json, cloudEvents);
     }
 
     /**
@@ -85,6 +91,7 @@ public final class TransactionalPublisher implements AutoCloseable {
             if (deadLetter != null) {
                 deadLetter.run();
             }
+            FaultPoints.reach(inTransaction);
             operations.sendOffsetsToTransaction(Map.of(new TopicPartition(input.topic(), input.partition()),
                     new OffsetAndMetadata(input.offset() + 1)), consumer.groupMetadata());
             return null;

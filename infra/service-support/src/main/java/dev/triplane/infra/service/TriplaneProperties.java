@@ -2,6 +2,8 @@ package dev.triplane.infra.service;
 
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.infra.storage.S3Endpoint;
+import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -16,10 +18,12 @@ import org.springframework.util.unit.DataSize;
  * @param topicReplicas replication factor of the layout's topics a service creates when they are missing
  * @param warmupRounds  times a service runs its steps on a synthetic scan at startup ({@link Warmup}); 0 skips it
  * @param privacy       what of a scan's own text the pipeline keeps
+ * @param faultPoints   the fault-injection hook of the chaos harness ({@link FaultPoints}), off by default
  */
 @ConfigurationProperties("triplane")
 public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limits,
-        @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds, @DefaultValue Privacy privacy) {
+        @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds, @DefaultValue Privacy privacy,
+        @DefaultValue FaultPoints faultPoints) {
 
     /**
      * Free text in scans. Events never carry it (nor a file name other than an object key), whatever this says.
@@ -74,5 +78,14 @@ public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limit
         public ReadLimits readLimits() {
             return new ReadLimits(maxVoxelBytes.toBytes(), maxInflatedBytes.toBytes());
         }
+    }
+
+    /**
+     * Where the chaos harness arms fault points ({@link dev.triplane.infra.service.FaultPoints}).
+     *
+     * @param dir   the folder of armed points; null (the default) turns the hook off
+     * @param pause how long a service waits at a point it reached, for the harness to kill it
+     */
+    public record FaultPoints(Path dir, @DefaultValue("60s") Duration pause) {
     }
 }

@@ -8,6 +8,7 @@ import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -82,6 +83,12 @@ public class TriplaneServiceAutoConfiguration {
     @Bean
     Warmup objectStoreWarmup(ObjectStore store, ObjectKeys keys) {
         return scan -> store.exists(keys.image(ObjectKeys.volumeId(scan.imageNifti())));
+    }
+
+    /** Installs the fault-point settings before any listener runs (a no-op unless the harness set a folder). */
+    @Bean
+    InitializingBean faultPointsInstaller(TriplaneProperties properties) {
+        return () -> FaultPoints.install(properties.faultPoints());
     }
 
     @Bean
