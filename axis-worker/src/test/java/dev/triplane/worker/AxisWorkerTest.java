@@ -23,6 +23,7 @@ import dev.triplane.core.propagation.LogitVolume;
 import dev.triplane.core.propagation.LogitVolumeCodec;
 import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.core.volume.Grid;
+import dev.triplane.infra.AsyncApiDocument;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -51,7 +52,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
@@ -346,6 +349,17 @@ class AxisWorkerTest {
                 assertThat(deadLettersOf(volumeId)).hasSize(1);
             });
             assertThat(ofVolume(volumeId)).isEmpty();
+        }
+    }
+
+    @Test
+    void itsListenersJoinTheConsumerGroupsOfTheAsyncApiDocument(@Autowired KafkaListenerEndpointRegistry listeners) {
+        Map<String, String> groups = AsyncApiDocument.consumerGroups("axis-worker");
+        assertThat(listeners.getListenerContainers()).isNotEmpty();
+        for (MessageListenerContainer container : listeners.getListenerContainers()) {
+            for (String topic : container.getContainerProperties().getTopics()) {
+                assertThat(container.getGroupId()).as(topic).isEqualTo(groups.get(topic));
+            }
         }
     }
 

@@ -34,7 +34,8 @@ final class FusionJobListener {
         this.json = json;
     }
 
-    @KafkaListener(id = "fusion-jobs", concurrency = "1",
+    // idIsGroup false: the group is spring.kafka.consumer.group-id (triplane-fusion-step), not the listener id
+    @KafkaListener(id = "fusion-jobs", idIsGroup = false, concurrency = "1",
             topics = "#{@topics.name(T(dev.triplane.infra.Topic).FUSION_JOBS)}")
     void onJob(ConsumerRecord<String, String> record, Consumer<?, ?> consumer) {
         FusionJob job = json.readValue(record.value(), FusionJob.class);

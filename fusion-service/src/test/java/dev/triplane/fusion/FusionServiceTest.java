@@ -13,6 +13,7 @@ import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.infra.AsyncApiDocument;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -25,11 +26,13 @@ import dev.triplane.infra.storage.ObjectStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,10 +40,14 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.config.YamlPropertiesFactoryBean;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -305,6 +312,25 @@ class FusionServiceTest {
                 .containsPattern(job("ALREADY_DONE") + atLeast(1)).containsPattern(job("RESOURCE_LIMIT") + atLeast(1))
                 .containsPattern("triplane_jobs_active\\{[^}]*stage=\"FUSION\"[^}]*} 0")
                 .contains("kafka_stream");
+    }
+
+    @Test
+    void itsListenersJoinTheConfiguredGroupsWhoseDefaultsAreTheAsyncApiDocuments(
+            @Autowired KafkaListenerEndpointRegistry listeners, @Autowired StreamsBuilderFactoryBean streams) {
+        // this test runs under groups of its own; the configured ones are what the containers join
+        assertThat(listeners.getListenerContainers()).singleElement().satisfies(container -> {
+            assertThat(container.getContainerProperties().getTopics()).containsExactly(TOPICS.name(Topic.FUSION_JOBS));
+            assertThat(container.getGroupId()).isEqualTo(environment.getProperty("spring.kafka.consumer.group-id"));
+        });
+        assertThat(streams.getStreamsConfiguration().getProperty(StreamsConfig.APPLICATION_ID_CONFIG))
+                .isEqualTo(environment.getProperty("spring.kafka.streams.application-id"));
+        // and the defaults of application.yml are the groups the document names
+        YamlPropertiesFactoryBean yaml = new YamlPropertiesFactoryBean();
+        yaml.setResources(new ClassPathResource("application.yml"));
+        Properties defaults = yaml.getObject();
+        assertThat(AsyncApiDocument.consumerGroups("fusion-service")).containsExactly(
+                Map.entry(TOPICS.name(Topic.AXIS_RESULTS), defaults.getProperty("spring.kafka.streams.application-id")),
+                Map.entry(TOPICS.name(Topic.FUSION_JOBS), defaults.getProperty("spring.kafka.consumer.group-id")));
     }
 
     /** A count of at least {@code n} (below 10): jobs of earlier runs on the shared stack may add to it. */

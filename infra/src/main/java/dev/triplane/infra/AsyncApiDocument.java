@@ -44,6 +44,24 @@ public final class AsyncApiDocument {
         return JSON.writer().with(printer).writeValueAsString(generate()) + "\n";
     }
 
+    /**
+     * The consumer group the layout names for {@code service} on each topic it reads in a group (topic name ->
+     * group): what its listeners must join, which the services' integration tests check against their containers.
+     */
+    public static Map<String, String> consumerGroups(String service) {
+        JsonNode layout = LayoutFile.read();
+        Topics topics = Topics.from(layout);
+        Map<String, String> groups = new TreeMap<>();
+        for (Topic topic : Topic.values()) {
+            for (JsonNode consumer : layout.get("topics").get(topic.id()).path("consumers")) {
+                if (consumer.path("service").asString().equals(service) && consumer.has("group")) {
+                    groups.put(topics.name(topic), consumer.get("group").asString());
+                }
+            }
+        }
+        return groups;
+    }
+
     static ObjectNode from(JsonNode layout) {
         Topics topics = Topics.from(layout);
         JsonNode entries = LayoutFile.required(layout, "topics", "layout");

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -124,6 +125,16 @@ class AsyncApiDocumentTest {
         List<String> statusWriters = Stream.of("ingest-service", "axis-worker", "fusion-service", "metrics-service")
                 .filter(s -> operations.has(s + ".send.status") && operations.has(s + ".send.errors")).toList();
         assertThat(statusWriters).hasSize(4);
+    }
+
+    @Test
+    void theConsumerGroupsOfAServiceAreTheOnesItsReceiveOperationsName() {
+        assertThat(AsyncApiDocument.consumerGroups("fusion-service")).containsExactly(
+                Map.entry("triplane.axis-results", "triplane-fusion"),
+                Map.entry("triplane.fusion-jobs", "triplane-fusion-step"));
+        // ingest reads the status topic without a group
+        assertThat(AsyncApiDocument.consumerGroups("ingest-service"))
+                .containsExactly(Map.entry("triplane.inbox-events", "triplane-ingest"));
     }
 
     /** The consumer group a receive operation names, as the services' listeners and Streams app declare it. */

@@ -24,6 +24,7 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.LabelVolume;
+import dev.triplane.infra.AsyncApiDocument;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -60,6 +61,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
@@ -337,6 +340,17 @@ class MetricsServiceTest {
         assertThat(uncommittedMetricsOf(afterSend.volumeId())).isEqualTo(2);
         assertThat(uncommittedMetricsOf(beforeSend.volumeId())).isEqualTo(1);
         assertThat(metrics.readToEnd()).filteredOn(m -> m.volumeId().equals(afterSend.volumeId())).hasSize(1);
+    }
+
+    @Test
+    void itsListenersJoinTheConsumerGroupsOfTheAsyncApiDocument(@Autowired KafkaListenerEndpointRegistry listeners) {
+        Map<String, String> groups = AsyncApiDocument.consumerGroups("metrics-service");
+        assertThat(listeners.getListenerContainers()).isNotEmpty();
+        for (MessageListenerContainer container : listeners.getListenerContainers()) {
+            for (String topic : container.getContainerProperties().getTopics()) {
+                assertThat(container.getGroupId()).as(topic).isEqualTo(groups.get(topic));
+            }
+        }
     }
 
     /** The metrics records of a volume a {@code read_uncommitted} reader sees, aborted ones included. */
