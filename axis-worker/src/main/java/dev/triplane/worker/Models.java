@@ -1,5 +1,6 @@
 package dev.triplane.worker;
 
+import dev.triplane.core.sam2.CudaRuntime;
 import dev.triplane.core.sam2.Sam2Model;
 import dev.triplane.core.sam2.Sam2Options;
 import dev.triplane.infra.storage.ModelStore;
@@ -43,9 +44,15 @@ class Models implements InitializingBean, DisposableBean {
         this.preload = properties.preload();
     }
 
-    /** Loads the {@code preload} models; a worker that cannot load one fails to start, naming it. */
+    /**
+     * Checks a CUDA device is usable and loads the {@code preload} models; a worker that cannot do either fails
+     * to start, naming what is missing.
+     */
     @Override
     public void afterPropertiesSet() {
+        if (options.cuda()) {
+            CudaRuntime.require(options.deviceId());
+        }
         preload.forEach(this::get);
     }
 

@@ -160,6 +160,16 @@ class ComposeFileTest {
     }
 
     @Test
+    void theGpuWorkerIsBuiltWithOnnxRuntimesCudaBuildOnACudaBase() throws IOException {
+        Map<String, Object> args = ComposeFile.map(ComposeFile.map(compose.service("axis-worker-gpu").get("build"),
+                "build").get("args"), "args");
+        assertThat(args).containsEntry("MODULE", "axis-worker").containsEntry("MAVEN_PROFILES", "gpu")
+                .containsEntry("RUNTIME", "gpu-runtime");
+        assertThat(Files.readString(ROOT.resolve("pom.xml")))
+                .contains("<onnxruntime.artifact>onnxruntime_gpu</onnxruntime.artifact>");
+    }
+
+    @Test
     void everyImageIsPinnedToAReleaseTag() {
         for (String service : compose.serviceNames()) {
             Object image = compose.service(service).get("image");
@@ -175,9 +185,12 @@ class ComposeFileTest {
     void theDockerfileBuildsOnPinnedImagesAndEveryBuiltModuleIsAModuleOfTheBuild() throws IOException {
         List<String> from = Files.readAllLines(ROOT.resolve("Dockerfile")).stream()
                 .filter(line -> line.startsWith("FROM ")).toList();
-        assertThat(from).hasSize(2);
+        assertThat(from).hasSize(4);
         assertThat(from.get(0)).matches("FROM maven:3\\.9\\.\\d+-eclipse-temurin-17 AS build");
-        assertThat(from.get(1)).matches("FROM eclipse-temurin:17\\.\\d+\\.\\d+_\\d+-jre");
+        assertThat(from.get(1)).matches("FROM eclipse-temurin:17\\.\\d+\\.\\d+_\\d+-jre AS cpu-runtime");
+        // ONNX Runtime 1.28's CUDA provider links CUDA 12 and opens cuDNN 9
+        assertThat(from.get(2)).matches("FROM nvidia/cuda:12\\.\\d+\\.\\d+-cudnn-runtime-ubuntu\\d+\\.\\d+ AS gpu-runtime");
+        assertThat(from.get(3)).isEqualTo("FROM ${RUNTIME}");
         List<String> built = new ArrayList<>(SERVICES);
         built.add("infra");
         for (String module : built) {
