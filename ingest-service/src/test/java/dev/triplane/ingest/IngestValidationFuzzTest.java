@@ -3,7 +3,6 @@ package dev.triplane.ingest;
 import dev.triplane.core.events.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.triplane.core.geometry.Reorientation;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
@@ -105,12 +104,12 @@ class IngestValidationFuzzTest {
         assertThat(heapAfter).isLessThan(heapBefore + HEAP_SLACK);
     }
 
-    /** Ingest's validation of one drop: image and labels, then the prompt file against the image's RAS grid. */
+    /** Ingest's validation of one drop: image and labels, then the prompt file against the image's grid. */
     static String validate(NiftiReader reader, LabelTable table, Scan scan) throws IOException {
         Ingestor.Checked checked = Ingestor.check(reader, scan);
         if (scan.prompts() != null) {
             try (InputStream in = Files.newInputStream(scan.prompts())) {
-                PromptFile.read(in, scan.promptsSource(), Reorientation.toRas(checked.grid()).target(), table);
+                PromptFile.read(in, scan.promptsSource(), checked.grid(), table);
             }
         }
         return FuzzCorpus.VALID;
