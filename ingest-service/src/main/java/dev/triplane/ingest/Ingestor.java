@@ -166,7 +166,8 @@ public class Ingestor {
                 Map<Integer, List<Axis>> unprompted = PromptCoverage.unprompted(filePrompts, structures, request.axes());
                 if (!unprompted.isEmpty()) {
                     return reject(scan.promptsSource(), volumeId, Reason.UNPROMPTED_AXIS,
-                            PromptCoverage.describe(unprompted, table) + "; prompt each structure on every requested"
+                            scan.promptsSource() + ": " + PromptCoverage.describe(unprompted, table)
+                                    + "; prompt each structure on every requested"
                                     + " axis (a 3D point or box prompts all three) or request fewer axes");
                 }
             }
