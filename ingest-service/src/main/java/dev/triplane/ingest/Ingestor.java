@@ -108,8 +108,9 @@ public class Ingestor {
     }
 
     /**
-     * Ingests one scan with the given request. Prompts come from the scan's prompt file when it has one
-     * (structures: those the file prompts), otherwise from its reference labels (structures: those holding
+     * Ingests one scan with the given request. Prompts come from the scan's prompt file or 3D Slicer markups when it
+     * has one (structures: those the file prompts, each on every requested axis or the scan is refused with
+     * {@code UNPROMPTED_AXIS}; stored in version 1 form), otherwise from its reference labels (structures: those holding
      * voxels); reference labels, when present, are validated and stored for the metrics either way. Timed as an
      * {@code INGEST} job ({@link JobMeters}) with the {@link IngestResult.Outcome} as outcome.
      */
