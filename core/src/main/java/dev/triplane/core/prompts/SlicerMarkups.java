@@ -3,12 +3,14 @@ package dev.triplane.core.prompts;
 import dev.triplane.core.geometry.RasVoxelMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Reads 3D Slicer markups ({@code .mrk.json}, Slicer's markups schema 1.0) as prompts: each fiducial control point
  * is a click whose label names the structure (a name or id of the label table), positive unless the label ends
- * with {@code -} ({@code liver-} is a background click for the liver); an ROI is a 3D box and a closed curve a mask
+ * with {@code -} ({@code liver-} is a background click for the liver); a label Slicer generated for a point list
+ * ({@code <list name>-<n>}, e.g. {@code liver-3} in a list named {@code liver}) names the list's structure; an ROI is a 3D box and a closed curve a mask
  * on the slice it is drawn on, both for the structure their markup's name names. Positions are in the markup's
  * {@code coordinateSystem} (LPS, the schema's default, or RAS) and {@code coordinateUnits} (mm, or um). Control
  * points whose position is undefined are skipped; other markup types (lines, angles, open curves, planes) are
@@ -41,6 +43,11 @@ final class SlicerMarkups {
                         String label = p.label().strip();
                         boolean negative = label.endsWith("-");
                         String name = negative ? label.substring(0, label.length() - 1) : label;
+                        JsonNode listName = markup.get("name");
+                        if (listName != null && listName.isString() && !listName.asString().isBlank()
+                                && name.matches(Pattern.quote(listName.asString()) + "-[0-9]+")) {
+                            name = listName.asString(); // Slicer's own label for a list's n-th point: "liver-3"
+                        }
                         if (name.isBlank()) {
                             throw json.error(p.at() + ".label", "name the structure in the point's label"
                                     + " (liver, or liver- for a background click), got '" + p.label() + "'");

@@ -124,6 +124,18 @@ class WorldPromptsTest {
     }
 
     @Test
+    void slicersOwnPointLabelsNameTheListsStructure() {
+        // a point list named after the structure, its points left with the labels Slicer gives them
+        List<StructurePrompts> all = read("{\"markups\": [{\"type\": \"Fiducial\", \"name\": \"spleen\","
+                + " \"coordinateSystem\": \"RAS\", \"controlPoints\": [{\"label\": \"spleen-1\", \"position\":"
+                + " [32, 10, -6]}, {\"label\": \"liver-\", \"position\": [32, 10, -2]}]}]}", LPS_GRID);
+        assertThat(all).extracting(StructurePrompts::structureId).containsExactly(SPLEEN, SPLEEN, SPLEEN, LIVER,
+                LIVER, LIVER);
+        assertThat(all.get(0).prompts().get(0).points().get(0).positive()).isTrue();
+        assertThat(all.get(3).prompts().get(0).points().get(0).positive()).isFalse();
+    }
+
+    @Test
     void slicerRoisAreBoxesAndClosedCurvesAreMasks() {
         // ROI centred on RAS+ voxel (15, 22, 3), 8 x 9 x 8 mm: RAS+ i 13..17, j 19..25, k 2..4
         String file = "{\"@schema\": \"x\", \"markups\": ["
