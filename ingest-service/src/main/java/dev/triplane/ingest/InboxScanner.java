@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Pairing rule: an image is any {@code .nii} or {@code .nii.gz} object whose name does not end in
  * {@code _seg.nii[.gz]}; in the same folder, {@code <name>_seg.nii.gz} (or {@code _seg.nii}) are its reference
- * labels and {@code <name>.prompts.json} its user prompt file ({@code docs/prompts.md}). Drop them before (or
+ * labels and {@code <name>.prompts.json} its user prompt file ({@code docs/prompts.md}), or failing that
+ * {@code <name>.mrk.json} its 3D Slicer markups (read as prompts the same way). Drop them before (or
  * with) the image: an image found with neither is rejected ({@link Ingestor#NO_PROMPTS}) and taken again once
  * one of them arrives.
  *
@@ -50,6 +51,8 @@ public class InboxScanner {
     private static final Logger LOG = LoggerFactory.getLogger(InboxScanner.class);
     private static final String LABELS_SUFFIX = "_seg";
     private static final String PROMPTS_SUFFIX = ".prompts.json";
+    /** 3D Slicer markups, read as prompts when there is no prompt file. */
+    private static final String MARKUPS_SUFFIX = ".mrk.json";
 
     private final ObjectStore store;
     private final ObjectKeys keys;
@@ -105,6 +108,9 @@ public class InboxScanner {
                 labels = objects.get(stem + LABELS_SUFFIX + ".nii");
             }
             ObjectInfo prompts = objects.get(stem + PROMPTS_SUFFIX);
+            if (prompts == null) {
+                prompts = objects.get(stem + MARKUPS_SUFFIX);
+            }
             String fingerprint = fingerprint(image) + "+" + fingerprint(labels) + "+" + fingerprint(prompts);
             if (seen.contains(fingerprint)) {
                 continue;

@@ -14,6 +14,7 @@ import dev.triplane.core.nifti.NiftiDatatype;
 import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
+import dev.triplane.core.prompts.PromptCoverage;
 import dev.triplane.core.prompts.PromptFile;
 import dev.triplane.core.prompts.PromptFileException;
 import dev.triplane.core.prompts.StructurePrompts;
@@ -42,6 +43,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.GZIPInputStream;
@@ -106,8 +108,9 @@ public class Ingestor {
     }
 
     /**
-     * Ingests one scan with the given request. Prompts come from the scan's prompt file when it has one
-     * (structures: those the file prompts), otherwise from its reference labels (structures: those holding
+     * Ingests one scan with the given request. Prompts come from the scan's prompt file or 3D Slicer markups when it
+     * has one (structures: those the file prompts, each on every requested axis or the scan is refused with
+     * {@code UNPROMPTED_AXIS}; stored in version 1 form), otherwise from its reference labels (structures: those holding
      * voxels); reference labels, when present, are validated and stored for the metrics either way. Timed as an
      * {@code INGEST} job ({@link JobMeters}) with the {@link IngestResult.Outcome} as outcome.
      */
@@ -138,13 +141,14 @@ public class Ingestor {
             BitSet present = checked.present();
             BitSet available;
             String promptsDigest = "";
+            List<StructurePrompts> filePrompts = null;
             if (scan.prompts() != null) {
                 try (InputStream in = Files.newInputStream(scan.prompts())) {
-                    available = promptedIds(PromptFile.read(in, scan.promptsSource(),
-                            Reorientation.toRas(grid).target(), table));
+                    filePrompts = PromptFile.read(in, scan.promptsSource(), grid, table);
                 } catch (PromptFileException e) {
                     return reject(scan.promptsSource(), volumeId, Reason.BAD_PROMPTS, e.getMessage());
                 }
+                available = promptedIds(filePrompts);
                 promptsDigest = digest(scan.prompts(), scan.promptsSource());
             } else if (present == null) {
                 return reject(scan.imageSource(), volumeId, Reason.NO_PROMPTS, "neither reference labels"
@@ -157,6 +161,16 @@ public class Ingestor {
                 structures = request.resolveStructures(table, available);
             } catch (IllegalArgumentException e) {
                 return reject(scan.imageSource(), volumeId, Reason.BAD_REQUEST, e.getMessage());
+            }
+            if (filePrompts != null) {
+                // every structure runs on every requested axis: refuse now what an axis job would fail on later
+                Map<Integer, List<Axis>> unprompted = PromptCoverage.unprompted(filePrompts, structures, request.axes());
+                if (!unprompted.isEmpty()) {
+                    return reject(scan.promptsSource(), volumeId, Reason.UNPROMPTED_AXIS,
+                            scan.promptsSource() + ": " + PromptCoverage.describe(unprompted, table)
+                                    + "; prompt each structure on every requested"
+                                    + " axis (a 3D point or box prompts all three) or request fewer axes");
+                }
             }
             String requestId = request.requestId(structures, promptsDigest);
             if (store.exists(keys.request(volumeId, requestId))) {
@@ -178,7 +192,8 @@ public class Ingestor {
             PromptPolicy prompts = request.prompts();
             if (scan.prompts() != null) {
                 prompts = PromptPolicy.fromFile(keys.prompts(volumeId, requestId));
-                store.put(prompts.promptFileKey(), scan.prompts(), "application/json");
+                // stored as checked, in version 1 form: the worker reads no world coordinates nor markups
+                store.put(prompts.promptFileKey(), PromptFile.canonical(filePrompts), "application/json");
             }
             VolumeAccepted event = new VolumeAccepted(VolumeAccepted.CURRENT_VERSION, volumeId, requestId,
                     scan.imageSource(), keys.image(volumeId), labelsKey, List.of(grid.nx(), grid.ny(), grid.nz()),

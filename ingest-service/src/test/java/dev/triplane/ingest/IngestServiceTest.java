@@ -11,8 +11,13 @@ import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeAccepted;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.labels.LabelTable;
+import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
+import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.prompts.PromptFile;
 import dev.triplane.core.synthetic.SyntheticScan;
+import dev.triplane.core.volume.Grid;
 import dev.triplane.infra.AsyncApiDocument;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
@@ -28,6 +33,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -259,8 +266,11 @@ class IngestServiceTest {
             assertThat(j.labelsKey()).isNull();
             assertThat(j.prompts()).isEqualTo(PromptPolicy.fromFile(keys.prompts(volumeId, requestId)));
         });
+        // stored as checked, in version 1 form (the same prompts: this file already is version 1)
+        Grid grid = new NiftiReader(ReadLimits.defaults()).read(SAMPLE).grid();
         try (InputStream stored = store.get(keys.prompts(volumeId, requestId))) {
-            assertThat(stored.readAllBytes()).isEqualTo(Files.readAllBytes(PROMPTS));
+            assertThat(stored.readAllBytes()).isEqualTo(PromptFile.canonical(
+                    PromptFile.read(PROMPTS, grid, LabelTable.totalSegmentatorV2())));
         }
     }
 
@@ -489,6 +499,47 @@ class IngestServiceTest {
                 // one job per request and axis, one acceptance per request: no two share an id
                 assertThat(ids).as(topic.getKey().id()).doesNotHaveDuplicates();
             }
+        }
+    }
+
+    @Test
+    @Order(16)
+    void aStructurePromptedOnSomeAxesOnlyIsRejectedAtTheDoorAndWorldPromptsAreAccepted() throws IOException {
+        // the sample compressed anew: other bytes, so a volume no test has accepted
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(gz)) {
+            out.write(gunzip(Files.readAllBytes(SAMPLE)));
+        }
+        String volumeId = ObjectKeys.volumeId(gz.toByteArray());
+        // 3D Slicer markups beside the scan: a closed curve outlines the liver on one axial slice (k 19, z 151.3 mm)
+        store.put("inbox/half/ct.mrk.json", ("{\"@schema\": \"https://raw.githubusercontent.com/slicer/slicer/master/"
+                + "Modules/Loadable/Markups/Resources/Schema/markups-schema-v1.0.3.json#\", \"markups\": [{\"type\":"
+                + " \"ClosedCurve\", \"name\": \"liver\", \"coordinateSystem\": \"LPS\", \"controlPoints\": ["
+                + "{\"position\": [-32, -161, 151.3]}, {\"position\": [-92, -161, 151.3]},"
+                + " {\"position\": [-92, -206, 151.3]}, {\"position\": [-32, -206, 151.3]}]}]}")
+                .getBytes(StandardCharsets.UTF_8), null);
+        store.put("inbox/half/ct.nii.gz", gz.toByteArray(), null);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> e.object().equals("inbox/half/ct.mrk.json")).singleElement().satisfies(e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.UNPROMPTED_AXIS);
+                    assertThat(e.detail()).contains("liver (5) has no prompt on coronal, sagittal");
+                }));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(statuses.poll()).filteredOn(
+                s -> s.volumeId().equals(volumeId)).last().extracting(VolumeStatus::state)
+                .isEqualTo(VolumeStatus.State.REJECTED));
+        assertThat(ofVolume(volumes.readToEnd(), volumeId)).isEmpty();
+        assertThat(jobs.readToEnd()).filteredOn(j -> j.volumeId().equals(volumeId)).isEmpty();
+
+        // clicks in LPS millimetres prompt all three axes: accepted, and the worker gets them in version 1 form
+        JsonNode accepted = upload(SAMPLE, null, Path.of("..", "samples", "prompts-example-v2.json"), null, 202);
+        String requestId = accepted.get("requestId").asString();
+        assertThat(jobs.readToEnd()).filteredOn(j -> j.requestId().equals(requestId)).hasSize(3)
+                .allSatisfy(j -> assertThat(j.structures()).containsExactly(1, 5, 52));
+        try (InputStream stored = store.get(keys.prompts(accepted.get("volumeId").asString(), requestId))) {
+            // the liver click at LPS (-65.04, -185.32, 151.3) mm is voxel (81, 58, 19) of the RAS sample
+            assertThat(new String(stored.readAllBytes(), StandardCharsets.UTF_8))
+                    .startsWith("{\"version\":1,").contains("{\"structure\":5,\"axis\":\"axial\",\"slice\":19,");
         }
     }
 

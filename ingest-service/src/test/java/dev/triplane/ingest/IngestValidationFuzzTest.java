@@ -3,12 +3,14 @@ package dev.triplane.ingest;
 import dev.triplane.core.events.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.triplane.core.geometry.Reorientation;
+import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.prompts.PromptCoverage;
 import dev.triplane.core.prompts.PromptFile;
 import dev.triplane.core.prompts.PromptFileException;
+import dev.triplane.core.prompts.StructurePrompts;
 import dev.triplane.core.synthetic.FuzzCorpus;
 import dev.triplane.core.volume.InvalidVolumeException;
 import java.io.IOException;
@@ -105,12 +107,19 @@ class IngestValidationFuzzTest {
         assertThat(heapAfter).isLessThan(heapBefore + HEAP_SLACK);
     }
 
-    /** Ingest's validation of one drop: image and labels, then the prompt file against the image's RAS grid. */
+    /**
+     * Ingest's validation of one drop: image and labels, then the prompt file against the image's grid, and under
+     * the default request (every prompted structure, every axis) a prompt for each structure on each axis.
+     */
     static String validate(NiftiReader reader, LabelTable table, Scan scan) throws IOException {
         Ingestor.Checked checked = Ingestor.check(reader, scan);
         if (scan.prompts() != null) {
             try (InputStream in = Files.newInputStream(scan.prompts())) {
-                PromptFile.read(in, scan.promptsSource(), Reorientation.toRas(checked.grid()).target(), table);
+                List<StructurePrompts> prompts = PromptFile.read(in, scan.promptsSource(), checked.grid(), table);
+                int[] structures = prompts.stream().mapToInt(StructurePrompts::structureId).distinct().toArray();
+                if (!PromptCoverage.unprompted(prompts, structures, List.of(Axis.values())).isEmpty()) {
+                    return Reason.UNPROMPTED_AXIS.name();
+                }
             }
         }
         return FuzzCorpus.VALID;

@@ -64,6 +64,8 @@ public enum Reason {
     NO_PROMPTS(Retry.NONE),
     /** A prompt file ingest refuses. */
     BAD_PROMPTS(Retry.NONE),
+    /** A structure of a prompt file with no prompt on one of the request's axes (ingest). */
+    UNPROMPTED_AXIS(Retry.NONE),
     /** Request parameters that select nothing, or an unknown structure or group (ingest). */
     BAD_REQUEST(Retry.NONE),
     /** A dropped object's key with a {@code ..} segment, a control character or over 1024 bytes (ingest). */

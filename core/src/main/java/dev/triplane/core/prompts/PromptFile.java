@@ -2,6 +2,7 @@ package dev.triplane.core.prompts;
 
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.AxisFrames;
+import dev.triplane.core.geometry.RasVoxelMap;
 import dev.triplane.core.labels.FrameMask;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.volume.Grid;
@@ -11,28 +12,29 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Reads user prompts on named slices from the JSON format of {@code docs/prompts.md} and checks them against
- * the volume and its label table. Slices and pixels are those of the volume in RAS+ voxel order
- * ({@link AxisFrames}); each structure and axis is propagated over the whole axis
- * ({@link FrameRange#whole}). Every error is a {@link PromptFileException} naming the file and the field.
+ * Reads user prompts from the formats of {@code docs/prompts.md} and checks them against the volume and its label
+ * table: a prompt file of version 1 (frame pixels of named slices of the RAS+ volume), of version 2 (also world
+ * millimetres in RAS or LPS, or voxel indices of the input's own order, placed on slices by {@link PromptSlices}),
+ * or 3D Slicer markups ({@link SlicerMarkups}, told apart by their {@code "markups"} array). Every structure and
+ * axis is propagated over the whole axis ({@link FrameRange#whole}). Every error is a {@link PromptFileException}
+ * naming the file and the field. {@link #canonical} writes a checked prompt set back as version 1, the form the
+ * axis-worker reads.
  */
 public final class PromptFile {
 
-    /** The format version this reader understands. */
-    public static final int VERSION = 1;
+    /** The newest format version this reader understands; version 1 files keep their meaning. */
+    public static final int VERSION = 2;
 
     /**
      * Strict about what readers disagree on: a duplicate key (which value counts?) and anything after the
@@ -43,95 +45,159 @@ public final class PromptFile {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private static final Set<String> TOP_FIELDS = Set.of("version", "prompts");
+    private static final Set<String> TOP_FIELDS_V2 = Set.of("version", "space", "prompts");
     private static final Set<String> PROMPT_FIELDS = Set.of("structure", "axis", "slice", "points", "box", "mask");
+    private static final Set<String> PROMPT_FIELDS_3D = Set.of("structure", "points", "box", "outline");
     private static final Set<String> POINT_FIELDS = Set.of("x", "y", "label");
+    private static final Set<String> POINT_FIELDS_3D = Set.of("x", "y", "z", "label");
 
-    private final String source;
+    private final PromptJson json;
+    private final RasVoxelMap map;
     private final Grid ras;
-    private final LabelTable table;
 
-    private PromptFile(String source, Grid ras, LabelTable table) {
-        this.source = source;
-        this.ras = ras;
-        this.table = table;
+    private PromptFile(PromptJson json, RasVoxelMap map) {
+        this.json = json;
+        this.map = map;
+        this.ras = map.ras();
     }
 
     /**
-     * @param file the prompt file
-     * @param ras the RAS+ grid of the volume the prompts are for
+     * @param file the prompt file or markups
+     * @param input the grid of the volume the prompts are for, as read (its own voxel order); the prompts refer to
+     *     its RAS+ reorientation
      * @param table the label table structure names and ids resolve against
      * @return one entry per structure and axis, ordered by structure id then axis
      */
-    public static List<StructurePrompts> read(Path file, Grid ras, LabelTable table) {
+    public static List<StructurePrompts> read(Path file, Grid input, LabelTable table) {
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), ras, table);
+            return read(in, file.toString(), input, table);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read prompt file " + file, e);
         }
     }
 
     /** As {@link #read(Path, Grid, LabelTable)}, from a stream; {@code source} names it in errors. */
-    public static List<StructurePrompts> read(InputStream json, String source, Grid ras, LabelTable table) {
+    public static List<StructurePrompts> read(InputStream json, String source, Grid input, LabelTable table) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
         } catch (JacksonException e) {
             throw new PromptFileException(source, "", "not valid JSON: " + e.getOriginalMessage());
         }
-        return new PromptFile(source, ras, table).parse(root);
+        PromptJson fields = new PromptJson(source, table);
+        RasVoxelMap map = new RasVoxelMap(input);
+        if (root != null && root.isObject() && root.has("markups")) {
+            return SlicerMarkups.read(root, fields, map);
+        }
+        return new PromptFile(fields, map).parse(root);
+    }
+
+    /**
+     * A checked prompt set as a version 1 prompt file (structure ids, RAS+ frame pixels, masks as row runs): what
+     * ingest stores for the axis-worker, whatever format the user gave.
+     */
+    public static byte[] canonical(List<StructurePrompts> prompts) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", 1);
+        ArrayNode entries = root.putArray("prompts");
+        for (StructurePrompts s : prompts) {
+            for (FramePrompt p : s.prompts()) {
+                ObjectNode e = entries.addObject();
+                e.put("structure", p.structureId());
+                e.put("axis", p.axis().id());
+                e.put("slice", p.frame());
+                if (!p.points().isEmpty()) {
+                    ArrayNode points = e.putArray("points");
+                    for (PointPrompt point : p.points()) {
+                        points.addObject().put("x", point.x()).put("y", point.y()).put("label", point.label());
+                    }
+                }
+                if (p.hasBox()) {
+                    e.putArray("box").add(p.box().x0()).add(p.box().y0()).add(p.box().x1()).add(p.box().y1());
+                }
+                if (p.hasMask()) {
+                    ArrayNode runs = e.putArray("mask");
+                    FrameMask m = p.mask();
+                    for (int y = 0; y < m.height(); y++) {
+                        for (int x = 0; x < m.width(); x++) {
+                            if (m.pixels()[x + m.width() * y]) {
+                                int x1 = x;
+                                while (x1 + 1 < m.width() && m.pixels()[x1 + 1 + m.width() * y]) {
+                                    x1++;
+                                }
+                                runs.addArray().add(y).add(x).add(x1);
+                                x = x1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return JSON.writeValueAsBytes(root);
     }
 
     private List<StructurePrompts> parse(JsonNode root) {
         if (root == null || !root.isObject()) {
-            throw error("", "expected a JSON object with \"version\" and \"prompts\"");
+            throw json.error("", "expected a JSON object with \"version\" and \"prompts\"");
         }
-        knownFields(root, "", TOP_FIELDS);
-        JsonNode version = root.get("version");
+        JsonNode versionNode = root.get("version");
         // intValue() throws for integers beyond int: canConvertToInt() first, here and below
-        if (version != null
-                && !(version.isIntegralNumber() && version.canConvertToInt() && version.intValue() == VERSION)) {
-            throw error("version", "unsupported version " + version + ", expected " + VERSION);
+        int version = versionNode == null ? 1
+                : versionNode.isIntegralNumber() && versionNode.canConvertToInt() ? versionNode.intValue() : -1;
+        if (version != 1 && version != 2) {
+            throw json.error("version", "unsupported version " + versionNode + ", expected 1 or " + VERSION);
+        }
+        json.knownFields(root, "", version == 1 ? TOP_FIELDS : TOP_FIELDS_V2);
+        PromptSpace space = PromptSpace.RAS_VOXEL;
+        if (root.get("space") != null) {
+            JsonNode spaceNode = root.get("space");
+            try {
+                space = PromptSpace.parse(spaceNode.isString() ? spaceNode.asString() : spaceNode.toString());
+            } catch (IllegalArgumentException e) {
+                throw json.error("space", e.getMessage());
+            }
         }
         JsonNode prompts = root.get("prompts");
         if (prompts == null || !prompts.isArray()) {
-            throw error("prompts", "missing or not an array");
+            throw json.error("prompts", "missing or not an array");
         }
         if (prompts.isEmpty()) {
-            throw error("prompts", "empty prompt set: give at least one prompt");
+            throw json.error("prompts", "empty prompt set: give at least one prompt");
         }
-        Map<Integer, Map<Axis, Map<Integer, FramePrompt>>> byStructure = new TreeMap<>();
+        PromptSlices slices = new PromptSlices(json, ras, version == 2);
         for (int n = 0; n < prompts.size(); n++) {
             String at = "prompts[" + n + "]";
-            FramePrompt p = prompt(prompts.get(n), at);
-            FramePrompt previous = byStructure.computeIfAbsent(p.structureId(), id -> new TreeMap<>())
-                    .computeIfAbsent(p.axis(), a -> new TreeMap<>()).put(p.frame(), p);
-            if (previous != null) {
-                throw error(at, "a second prompt for structure " + p.structureId() + " on " + p.axis().id()
-                        + " slice " + p.frame() + "; put all of a slice's points, box and mask in one entry");
+            JsonNode node = prompts.get(n);
+            if (!node.isObject()) {
+                throw json.error(at, "expected an object with structure, axis, slice and points, box or mask");
+            }
+            if (version == 1 || node.has("axis") || node.has("slice")) {
+                if (space != PromptSpace.RAS_VOXEL) {
+                    throw json.error(at, "an entry on a named axis and slice takes frame pixels of the RAS+ volume:"
+                            + " give 3D positions (x, y, z) in a file of space " + space.id()
+                            + ", or use \"space\": \"ras-voxel\"");
+                }
+                slicePrompt(node, at, slices);
+            } else {
+                positionedPrompt(node, at, space, slices);
             }
         }
-        List<StructurePrompts> out = new ArrayList<>();
-        byStructure.forEach((id, axes) -> axes.forEach((axis, frames) -> out.add(new StructurePrompts(id, axis,
-                FrameRange.whole(new AxisFrames(ras, axis).frameCount()), new ArrayList<>(frames.values())))));
-        out.sort(Comparator.comparingInt(StructurePrompts::structureId).thenComparing(StructurePrompts::axis));
-        return out;
+        return slices.build();
     }
 
-    private FramePrompt prompt(JsonNode node, String at) {
-        if (!node.isObject()) {
-            throw error(at, "expected an object with structure, axis, slice and points, box or mask");
-        }
-        knownFields(node, at, PROMPT_FIELDS);
-        int id = structure(required(node, "structure", at), at + ".structure");
-        JsonNode axisNode = required(node, "axis", at);
+    /** An entry on a named axis and slice, in that frame's pixels (version 1). */
+    private void slicePrompt(JsonNode node, String at, PromptSlices slices) {
+        json.knownFields(node, at, PROMPT_FIELDS);
+        int id = json.structure(json.required(node, "structure", at), at + ".structure");
+        JsonNode axisNode = json.required(node, "axis", at);
         Axis axis;
         try {
             axis = Axis.parse(axisNode.isString() ? axisNode.asString() : axisNode.toString());
         } catch (IllegalArgumentException e) {
-            throw error(at + ".axis", e.getMessage());
+            throw json.error(at + ".axis", e.getMessage());
         }
         AxisFrames frames = new AxisFrames(ras, axis);
-        int slice = integer(required(node, "slice", at), at + ".slice", 0, frames.frameCount() - 1,
+        int slice = json.integer(json.required(node, "slice", at), at + ".slice", 0, frames.frameCount() - 1,
                 axis.id() + " slices of a " + ras.nx() + "x" + ras.ny() + "x" + ras.nz() + " RAS volume");
         int width = frames.frameWidth();
         int height = frames.frameHeight();
@@ -139,7 +205,7 @@ public final class PromptFile {
         JsonNode pointsNode = node.get("points");
         if (pointsNode != null) {
             if (!pointsNode.isArray()) {
-                throw error(at + ".points", "expected an array of {\"x\", \"y\", \"label\"}");
+                throw json.error(at + ".points", "expected an array of {\"x\", \"y\", \"label\"}");
             }
             for (int p = 0; p < pointsNode.size(); p++) {
                 points.add(point(pointsNode.get(p), at + ".points[" + p + "]", axis, width, height));
@@ -148,122 +214,117 @@ public final class PromptFile {
         BoxPrompt box = node.get("box") == null ? null : box(node.get("box"), at + ".box", axis, width, height);
         FrameMask mask = node.get("mask") == null ? null : mask(node.get("mask"), at + ".mask", axis, width, height);
         if (points.isEmpty() && box == null && mask == null) {
-            throw error(at, "no points, box or mask");
+            throw json.error(at, "no points, box or mask");
         }
-        return new FramePrompt(id, axis, slice, points, box, mask);
+        slices.add(id, axis, slice, points, box, mask, at);
     }
 
-    private int structure(JsonNode node, String at) {
-        if (node.isIntegralNumber() && node.canConvertToInt()) {
-            if (!table.contains(node.intValue())) {
-                throw error(at, "unknown structure id " + node.intValue() + " in a table of "
-                        + table.names().size() + " labels");
+    /** An entry of 3D positions in the file's space (version 2): placed on slices through them. */
+    private void positionedPrompt(JsonNode node, String at, PromptSpace space, PromptSlices slices) {
+        json.knownFields(node, at, PROMPT_FIELDS_3D);
+        int id = json.structure(json.required(node, "structure", at), at + ".structure");
+        JsonNode pointsNode = node.get("points");
+        JsonNode boxNode = node.get("box");
+        JsonNode outlineNode = node.get("outline");
+        if (pointsNode == null && boxNode == null && outlineNode == null) {
+            throw json.error(at, "no points, box or outline (or give axis and slice for frame pixels)");
+        }
+        if (pointsNode != null) {
+            if (!pointsNode.isArray() || pointsNode.isEmpty()) {
+                throw json.error(at + ".points", "expected a non-empty array of {\"x\", \"y\", \"z\", \"label\"}");
             }
-            return node.intValue();
+            for (int p = 0; p < pointsNode.size(); p++) {
+                String field = at + ".points[" + p + "]";
+                JsonNode point = pointsNode.get(p);
+                if (!point.isObject()) {
+                    throw json.error(field, "expected {\"x\": .., \"y\": .., \"z\": .., \"label\": 1 or 0}");
+                }
+                json.knownFields(point, field, POINT_FIELDS_3D);
+                double[] v = space.toRasVoxel(map, json.number(json.required(point, "x", field), field + ".x"),
+                        json.number(json.required(point, "y", field), field + ".y"),
+                        json.number(json.required(point, "z", field), field + ".z"));
+                slices.point(id, v, label(json.required(point, "label", field), field + ".label"), field);
+            }
         }
-        if (!node.isString()) {
-            throw error(at, "expected a structure name or integer id, got " + node);
+        if (boxNode != null) {
+            String field = at + ".box";
+            if (!boxNode.isArray() || boxNode.size() != 6) {
+                throw json.error(field, "expected two opposite corners [x0, y0, z0, x1, y1, z1]");
+            }
+            double[] c = new double[6];
+            for (int d = 0; d < 6; d++) {
+                c[d] = json.number(boxNode.get(d), field + "[" + d + "]");
+            }
+            List<double[]> corners = new ArrayList<>(8);
+            for (int corner = 0; corner < 8; corner++) {
+                corners.add(space.toRasVoxel(map, c[(corner & 1) * 3], c[1 + ((corner >> 1) & 1) * 3],
+                        c[2 + ((corner >> 2) & 1) * 3]));
+            }
+            slices.box(id, corners, field);
         }
-        try {
-            return table.resolve(List.of(node.asString()))[0];
-        } catch (IllegalArgumentException e) {
-            throw error(at, e.getMessage());
+        if (outlineNode != null) {
+            String field = at + ".outline";
+            if (!outlineNode.isArray()) {
+                throw json.error(field, "expected an array of points [x, y, z] on one slice");
+            }
+            List<double[]> vertices = new ArrayList<>();
+            for (int p = 0; p < outlineNode.size(); p++) {
+                double[] v = json.triple(outlineNode.get(p), field + "[" + p + "]");
+                vertices.add(space.toRasVoxel(map, v[0], v[1], v[2]));
+            }
+            slices.outline(id, vertices, field);
         }
+    }
+
+    private boolean label(JsonNode label, String at) {
+        if (!label.isIntegralNumber() || !label.canConvertToInt() || (label.intValue() != 0 && label.intValue() != 1)) {
+            throw json.error(at, "expected 1 (positive) or 0 (negative), got " + label);
+        }
+        return label.intValue() == 1;
     }
 
     private PointPrompt point(JsonNode node, String at, Axis axis, int width, int height) {
         if (!node.isObject()) {
-            throw error(at, "expected {\"x\": .., \"y\": .., \"label\": 1 or 0}");
+            throw json.error(at, "expected {\"x\": .., \"y\": .., \"label\": 1 or 0}");
         }
-        knownFields(node, at, POINT_FIELDS);
-        double x = coordinate(required(node, "x", at), at + ".x", width, axis.id() + " frame width");
-        double y = coordinate(required(node, "y", at), at + ".y", height, axis.id() + " frame height");
-        JsonNode label = required(node, "label", at);
-        if (!label.isIntegralNumber() || !label.canConvertToInt() || (label.intValue() != 0 && label.intValue() != 1)) {
-            throw error(at + ".label", "expected 1 (positive) or 0 (negative), got " + label);
-        }
-        return new PointPrompt(x, y, label.intValue() == 1);
+        json.knownFields(node, at, POINT_FIELDS);
+        double x = json.coordinate(json.required(node, "x", at), at + ".x", width, axis.id() + " frame width");
+        double y = json.coordinate(json.required(node, "y", at), at + ".y", height, axis.id() + " frame height");
+        return new PointPrompt(x, y, label(json.required(node, "label", at), at + ".label"));
     }
 
     private BoxPrompt box(JsonNode node, String at, Axis axis, int width, int height) {
         if (!node.isArray() || node.size() != 4) {
-            throw error(at, "expected [x0, y0, x1, y1]");
+            throw json.error(at, "expected [x0, y0, x1, y1]");
         }
-        double x0 = coordinate(node.get(0), at + "[0]", width, axis.id() + " frame width");
-        double y0 = coordinate(node.get(1), at + "[1]", height, axis.id() + " frame height");
-        double x1 = coordinate(node.get(2), at + "[2]", width, axis.id() + " frame width");
-        double y1 = coordinate(node.get(3), at + "[3]", height, axis.id() + " frame height");
+        double x0 = json.coordinate(node.get(0), at + "[0]", width, axis.id() + " frame width");
+        double y0 = json.coordinate(node.get(1), at + "[1]", height, axis.id() + " frame height");
+        double x1 = json.coordinate(node.get(2), at + "[2]", width, axis.id() + " frame width");
+        double y1 = json.coordinate(node.get(3), at + "[3]", height, axis.id() + " frame height");
         if (x1 < x0 || y1 < y0) {
-            throw error(at, "corners must satisfy x0 <= x1 and y0 <= y1, got " + node);
+            throw json.error(at, "corners must satisfy x0 <= x1 and y0 <= y1, got " + node);
         }
         return new BoxPrompt(x0, y0, x1, y1);
     }
 
     private FrameMask mask(JsonNode node, String at, Axis axis, int width, int height) {
         if (!node.isArray() || node.isEmpty()) {
-            throw error(at, "expected a non-empty array of row runs [y, x0, x1]");
+            throw json.error(at, "expected a non-empty array of row runs [y, x0, x1]");
         }
         boolean[] pixels = new boolean[width * height];
         for (int r = 0; r < node.size(); r++) {
             JsonNode run = node.get(r);
             String field = at + "[" + r + "]";
             if (!run.isArray() || run.size() != 3) {
-                throw error(field, "expected a row run [y, x0, x1]");
+                throw json.error(field, "expected a row run [y, x0, x1]");
             }
-            int y = integer(run.get(0), field + "[0]", 0, height - 1, axis.id() + " frame height " + height);
-            int x0 = integer(run.get(1), field + "[1]", 0, width - 1, axis.id() + " frame width " + width);
-            int x1 = integer(run.get(2), field + "[2]", x0, width - 1, "x0.." + axis.id() + " frame width");
+            int y = json.integer(run.get(0), field + "[0]", 0, height - 1, axis.id() + " frame height " + height);
+            int x0 = json.integer(run.get(1), field + "[1]", 0, width - 1, axis.id() + " frame width " + width);
+            int x1 = json.integer(run.get(2), field + "[2]", x0, width - 1, "x0.." + axis.id() + " frame width");
             for (int x = x0; x <= x1; x++) {
                 pixels[x + width * y] = true;
             }
         }
         return new FrameMask(width, height, pixels);
-    }
-
-    private double coordinate(JsonNode node, String at, int size, String what) {
-        if (node == null || !node.isNumber()) {
-            throw error(at, "expected a number, got " + node);
-        }
-        // Number's conversion saturates to infinity where the node's doubleValue() throws (a 400-digit integer)
-        double v = node.numberValue().doubleValue();
-        if (!Double.isFinite(v)) {
-            throw error(at, "expected a finite number, got " + node);
-        }
-        if (v < 0 || v > size - 1) {
-            throw error(at, v + " outside the frame: 0.." + (size - 1) + " (" + what + " " + size + ")");
-        }
-        return v;
-    }
-
-    private int integer(JsonNode node, String at, int min, int max, String what) {
-        if (node == null || !node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw error(at, "expected an integer, got " + node);
-        }
-        int v = node.intValue();
-        if (v < min || v > max) {
-            throw error(at, v + " outside " + min + ".." + max + " (" + what + ")");
-        }
-        return v;
-    }
-
-    private JsonNode required(JsonNode node, String name, String at) {
-        JsonNode value = node.get(name);
-        if (value == null || value.isNull()) {
-            throw error(at + "." + name, "missing");
-        }
-        return value;
-    }
-
-    private void knownFields(JsonNode node, String at, Set<String> known) {
-        for (String name : node.propertyNames()) {
-            if (!known.contains(name)) {
-                throw error(at.isEmpty() ? name : at + "." + name, "unknown field, expected one of "
-                        + new TreeSet<>(known));
-            }
-        }
-    }
-
-    private PromptFileException error(String field, String reason) {
-        return new PromptFileException(source, field, reason);
     }
 }

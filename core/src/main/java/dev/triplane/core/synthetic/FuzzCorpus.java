@@ -713,11 +713,11 @@ public final class FuzzCorpus {
                     BAD_PROMPTS); // the same slice prompted n times
             case 1 -> prompts(d, file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"points\": ["
                     + String.join(", ", Collections.nCopies(n, "{\"x\": 4, \"y\": 5.5, \"label\": 1}"))
-                    + "]}]"), VALID);
+                    + "]}]"), Reason.UNPROMPTED_AXIS.name()); // read whole, then refused: one axis only
             case 2 -> prompts(d, file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"box\": ["
                     + String.join(", ", Collections.nCopies(n, "7")) + "]}]"), BAD_PROMPTS);
             default -> prompts(d, file("[{\"structure\": 5, \"axis\": \"coronal\", \"slice\": 3, \"mask\": ["
-                    + String.join(", ", Collections.nCopies(n, "[5, 0, 47]")) + "]}]"), VALID);
+                    + String.join(", ", Collections.nCopies(n, "[5, 0, 47]")) + "]}]"), Reason.UNPROMPTED_AXIS.name());
         }
     }
 
@@ -747,7 +747,10 @@ public final class FuzzCorpus {
                 file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 12, \"mask\": [[1, 2]]}]"),
                 file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 12, \"mask\": [[1, 2.5, 3]]}]"),
                 file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 12, \"mask\": [\"row\"]}]"),
-                file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 12}]"))), BAD_PROMPTS);
+                file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 12}]"),
+                // a mask stands alone on its slice: the engine cannot add clicks to it
+                file("[{\"structure\": 1, \"axis\": \"sagittal\", \"slice\": 33, \"points\": [{\"x\": 15, \"y\": 10.5,"
+                        + " \"label\": 1}], \"mask\": [[10, 12, 18]]}]"))), BAD_PROMPTS);
     }
 
     private static void promptsHugeNumbers(Draft d) {
@@ -803,8 +806,15 @@ public final class FuzzCorpus {
     }
 
     private static void promptsValid(Draft d) {
-        prompts(d, file("[" + VALID_PROMPT + ", {\"structure\": 1, \"axis\": \"sagittal\", \"slice\": 33,"
-                + " \"points\": [{\"x\": 15, \"y\": 10.5, \"label\": 1}], \"mask\": [[10, 12, 18]]}]"), VALID);
+        // every structure on every axis: ingest refuses a structure some axis lacks
+        prompts(d, d.variant(List.of(
+                file("[" + VALID_PROMPT + ", {\"structure\": 5, \"axis\": \"coronal\", \"slice\": 15, \"box\": [10, 5,"
+                        + " 20, 15]}, {\"structure\": 5, \"axis\": \"sagittal\", \"slice\": 33, \"mask\": [[10, 12, 18]]},"
+                        + " {\"structure\": 5, \"axis\": \"sagittal\", \"slice\": 20, \"points\": [{\"x\": 15, \"y\": 10.5,"
+                        + " \"label\": 1}]}]"),
+                "{\"version\": 2, \"space\": \"ras-voxel\", \"prompts\": [{\"structure\": \"liver\", \"points\": [{\"x\": 20,"
+                        + " \"y\": 15, \"z\": 10, \"label\": 1}]}, {\"structure\": 1, \"box\": [30, 12, 6, 37, 18, 15]}]}")),
+                VALID);
     }
 
     // ---- bytes

@@ -33,19 +33,18 @@ class PromptFileTest {
     void readsTheExampleFile() {
         List<StructurePrompts> all = PromptFile.read(Path.of("..", "samples", "prompts-example.json"), SAMPLE, V2);
         assertThat(all).extracting(StructurePrompts::structureId, StructurePrompts::axis)
-                .containsExactly(tuple(5, Axis.AXIAL),
-                        tuple(52, Axis.AXIAL),
-                        tuple(52, Axis.SAGITTAL));
+                .containsExactly(tuple(5, Axis.AXIAL), tuple(5, Axis.CORONAL), tuple(5, Axis.SAGITTAL),
+                        tuple(52, Axis.AXIAL), tuple(52, Axis.CORONAL), tuple(52, Axis.SAGITTAL));
         StructurePrompts liver = all.get(0);
         assertThat(liver.frames()).containsExactly(15, 25);
         assertThat(liver.range()).isEqualTo(new FrameRange(0, 29));
         assertThat(liver.prompts().get(0).box()).isEqualTo(new BoxPrompt(45, 26, 104, 84));
         assertThat(liver.prompts().get(1).points()).containsExactly(new PointPrompt(80, 50, true),
                 new PointPrompt(40, 30, false));
-        StructurePrompts aortaAxial = all.get(1);
+        StructurePrompts aortaAxial = all.get(3);
         assertThat(aortaAxial.prompts().get(0).points()).hasSize(1);
         assertThat(aortaAxial.prompts().get(0).hasBox()).isTrue();
-        StructurePrompts sagittal = all.get(2);
+        StructurePrompts sagittal = all.get(5);
         assertThat(sagittal.range()).isEqualTo(new FrameRange(0, 121));
         // sagittal frames are j (101 wide) by k (30 high); runs [10, 48, 53], [11, 47, 52], [12, 47, 52]
         FrameMask mask = sagittal.prompts().get(0).mask();
@@ -74,7 +73,7 @@ class PromptFileTest {
         expect("not json", "", "p.json: not valid JSON");
         expect("[1]", "", "expected a JSON object");
         expect("{\"prompts\": []}", "prompts", "p.json: prompts: empty prompt set");
-        expect("{\"version\": 2, \"prompts\": []}", "version", "unsupported version 2");
+        expect("{\"version\": 3, \"prompts\": []}", "version", "unsupported version 3");
         expect("{\"prompt\": []}", "prompt", "unknown field");
         expect(one("\"structure\": \"livr\", \"axis\": \"axial\", \"slice\": 3, \"box\": [1, 1, 2, 2]"),
                 "prompts[0].structure", "unknown structure(s) [livr]");
