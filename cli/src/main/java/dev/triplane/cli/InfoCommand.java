@@ -70,7 +70,7 @@ final class InfoCommand implements Callable<Integer> {
         if (json) {
             out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(info));
         } else if (code != 0) {
-            spec.commandLine().getErr().println("triplane info: " + info.get("reason") + ": " + info.get("detail"));
+            spec.commandLine().getErr().println("triplane info: " + info.get("detail"));
         } else {
             print(out, info);
         }
