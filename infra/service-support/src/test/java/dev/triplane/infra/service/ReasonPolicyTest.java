@@ -43,7 +43,7 @@ class ReasonPolicyTest {
             GRID_MISMATCH         NONE            REJECTED FAILED  no  DLT no  DLT
             IO_ERROR              OUTAGE_BACKOFF  REJECTED FAILED  no  DLT no  DLT
             RESOURCE_LIMIT        NONE            REJECTED FAILED  no  DLT no  DLT
-            DICOM_UNSUPPORTED_SYNTAXNONE            REJECTED FAILED  no  DLT no  DLT
+            DICOM_UNSUPPORTED_SYNTAX NONE         REJECTED FAILED  no  DLT no  DLT
             DICOM_MIXED_SERIES    NONE            REJECTED FAILED  no  DLT no  DLT
             DICOM_MISSING_SLICE   NONE            REJECTED FAILED  no  DLT no  DLT
             DICOM_DUPLICATE_SLICE NONE            REJECTED FAILED  no  DLT no  DLT
