@@ -24,7 +24,8 @@ public final class DicomReadBenchmark {
     public static void main(String[] args) throws IOException, InterruptedException {
         String shape = args.length > 0 ? args[0] : "512x512x300";
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        Path dir = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("triplane-dicom-bench").resolve("series");
+        Path dir = args.length > 2 ? Path.of(args[2])
+                : Files.createTempDirectory("triplane-dicom-bench").resolve("series");
         JsonNode reference = JsonMapper.builder().build().readTree(
                 PythonScript.of("tools/dicom/bench.py").output(dir.toString(), shape, Integer.toString(repeats)));
 
@@ -42,6 +43,7 @@ public final class DicomReadBenchmark {
         System.out.printf("  TriPlane DicomSeriesReader + toImageVolume  %6.2f s%n", best);
         System.out.printf("  pydicom %s dcmread + sort + float32       %6.2f s%n", reference.get("pydicom").asString(),
                 reference.get("pydicom_s").asDouble());
-        System.out.printf("  dcm2niix (process, uncompressed NIfTI)      %6.2f s%n", reference.get("dcm2niix_s").asDouble());
+        System.out.printf("  dcm2niix (process, uncompressed NIfTI)      %6.2f s%n",
+                reference.get("dcm2niix_s").asDouble());
     }
 }

@@ -40,7 +40,8 @@ final class InfoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE|DIR", description = "a .nii/.nii.gz file, a DICOM file or a folder of one DICOM series")
+    @Parameters(paramLabel = "FILE|DIR",
+            description = "a .nii/.nii.gz file, a DICOM file or a folder of one DICOM series")
     private Path path;
 
     @Option(names = "--json", description = "print JSON instead of text")

@@ -9,7 +9,7 @@ package dev.triplane.core.dicom;
  * @param syntax the transfer syntax of its data set
  * @param attributes the {@link DicomTag}s found
  * @param pixels stored values as 16-bit words (unsigned 16-bit values keep their bits: read them with
- *     {@link #unsignedPixels}), or null when only the header was read
+ *     {@link #unsignedPixels}), or null when only the header was read or the file has no pixel data
  * @param unsignedPixels whether 16-bit stored values are unsigned
  */
 public record DicomInstance(String object, TransferSyntax syntax, DicomAttributes attributes, short[] pixels,

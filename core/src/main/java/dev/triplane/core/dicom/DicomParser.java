@@ -44,12 +44,15 @@ final class DicomParser {
         this.object = object;
     }
 
-    /** Reads the stream (closing it); {@code pixels} false stops at the pixel data. */
+    /**
+     * Reads the stream (closing it); {@code pixels} false stops at the pixel data. An instance without pixel data
+     * (a DICOMDIR, a report) has null pixels.
+     */
     DicomInstance parse(InputStream raw, boolean pixels) {
         try (BufferedInputStream buffered = new BufferedInputStream(raw, 1 << 16)) {
             in = buffered;
             byte[] prefix = buffered.readNBytes(132);
-            if (prefix.length < 132 || prefix[128] != 'D' || prefix[129] != 'I' || prefix[130] != 'C' || prefix[131] != 'M') {
+            if (!DicomSeriesReader.isPart10Prefix(prefix)) {
                 throw new InvalidVolumeException(object, Reason.BAD_MAGIC,
                         "no 'DICM' after a 128-byte preamble: not a DICOM Part 10 file");
             }
@@ -67,9 +70,6 @@ final class DicomParser {
             }
             DicomAttributes attributes = new DicomAttributes(object, order);
             Pixels found = dataSet(syntax.explicitVr(), attributes, pixels);
-            if (pixels && found == null) {
-                throw new InvalidVolumeException(object, Reason.BAD_HEADER, "no " + DicomTag.PIXEL_DATA);
-            }
             return new DicomInstance(object, syntax, attributes, found == null ? null : found.values,
                     found != null && found.unsigned);
         } catch (EOFException e) {

@@ -1,11 +1,16 @@
 package dev.triplane.core.dicom;
 
 import dev.triplane.core.events.Reason;
+import dev.triplane.core.nifti.InflateLimitStream;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
 
 /**
  * Reads a CT series of single-frame DICOM Part 10 files (one file per slice) into a {@link DicomSeries}.
@@ -40,8 +48,8 @@ public final class DicomSeriesReader {
     /** Largest difference in orientation cosines or pixel spacing (mm) between slices of one series. */
     public static final double SAME_PLANE_TOLERANCE = 1e-4;
 
-    private static final String MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10";
     private static final int MAX_DIRECTORY_DEPTH = 8;
+    private static final int MAX_ZIP_ENTRIES = 100_000;
 
     private final ReadLimits limits;
 
@@ -55,19 +63,93 @@ public final class DicomSeriesReader {
      */
     public static boolean isPart10(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] prefix = in.readNBytes(132);
-            return prefix.length == 132 && prefix[128] == 'D' && prefix[129] == 'I' && prefix[130] == 'C'
-                    && prefix[131] == 'M';
+            return isPart10Prefix(in.readNBytes(132));
         } catch (IOException e) {
             return false;
         }
     }
 
+    /** Whether the first 132 bytes of a file are a preamble and {@code DICM}. */
+    static boolean isPart10Prefix(byte[] prefix) {
+        return prefix.length >= 132 && prefix[128] == 'D' && prefix[129] == 'I' && prefix[130] == 'C'
+                && prefix[131] == 'M';
+    }
+
     /**
      * Reads the series in a directory (every regular file below it, any name; files that are not DICOM Part 10
-     * images are skipped and listed in {@link DicomSeries#ignored()}) or in one file.
+     * images, such as a DICOMDIR, are skipped and listed in {@link DicomSeries#ignored()}) or in one file.
      */
     public DicomSeries read(Path path) {
+        Collector found = collect(path);
+        return assemble(found.instances, found.ignored, path.toString());
+    }
+
+    /**
+     * Reads every series in a directory (as {@link #read}): CT series as volumes, the others named by
+     * SeriesInstanceUID and modality.
+     */
+    public DicomStudy readStudy(Path path) {
+        return study(collect(path), path.toString());
+    }
+
+    /**
+     * Reads every series in a zip archive (entries of any name; others skipped), within the inflate and voxel
+     * limits, and closes the stream.
+     *
+     * @throws InvalidVolumeException {@link Reason#INFLATE_LIMIT} when the entries inflate past the limit,
+     *     {@link Reason#BAD_HEADER} for a damaged archive, or what reading an entry throws (naming
+     *     {@code object!entry})
+     */
+    public DicomStudy readStudyZip(InputStream zip, String object) {
+        Collector found = new Collector(object);
+        try (ZipInputStream entries = new ZipInputStream(zip)) {
+            InputStream limited = new InflateLimitStream(entries, limits.maxInflatedBytes(), object);
+            ZipEntry entry;
+            int count = 0;
+            while ((entry = entries.getNextEntry()) != null) {
+                if (++count > MAX_ZIP_ENTRIES) {
+                    throw new InvalidVolumeException(object, Reason.TOO_LARGE,
+                            "more than " + MAX_ZIP_ENTRIES + " zip entries");
+                }
+                if (entry.isDirectory()) {
+                    continue;
+                }
+                String name = object + "!" + entry.getName();
+                String base = entry.getName().substring(entry.getName().lastIndexOf('/') + 1);
+                if (base.startsWith(".") || entry.getName().startsWith("__MACOSX/")) {
+                    found.ignored.add(name);
+                    continue;
+                }
+                // the parser closes its stream: give it a view of this entry that leaves the archive open
+                BufferedInputStream one = new BufferedInputStream(new FilterInputStream(limited) {
+                    @Override
+                    public void close() {
+                        // the archive is closed once, after its last entry
+                    }
+                }, 1 << 16);
+                one.mark(132);
+                boolean part10 = isPart10Prefix(one.readNBytes(132));
+                one.reset();
+                if (part10) {
+                    found.add(readInstance(one, name));
+                } else {
+                    found.ignored.add(name);
+                }
+                // the rest of the entry inflates through the limit too, not unseen in getNextEntry
+                limited.transferTo(OutputStream.nullOutputStream());
+            }
+        } catch (ZipException e) {
+            throw new InvalidVolumeException(object, Reason.BAD_HEADER, "zip archive: " + e.getMessage(), e);
+        } catch (EOFException e) {
+            throw new InvalidVolumeException(object, Reason.TRUNCATED, "zip archive ends early", e);
+        } catch (IOException e) {
+            throw new InvalidVolumeException(object, Reason.IO_ERROR, e.toString(), e);
+        }
+        return study(found, object);
+    }
+
+    /** The image instances of a folder or file, and the inputs skipped. */
+    private Collector collect(Path path) {
         String object = path.toString();
         List<Path> files;
         if (Files.isDirectory(path)) {
@@ -80,44 +162,73 @@ public final class DicomSeriesReader {
         } else {
             files = List.of(path);
         }
-        List<DicomInstance> instances = new ArrayList<>();
-        List<String> ignored = new ArrayList<>();
-        long bytes = 0;
+        Collector found = new Collector(object);
         for (Path file : files) {
             if (files.size() > 1 && !isPart10(file)) {
-                ignored.add(file.toString());
+                found.ignored.add(file.toString());
                 continue;
             }
-            DicomInstance instance;
             try {
-                instance = readInstance(Files.newInputStream(file), file.toString());
+                found.add(readInstance(Files.newInputStream(file), file.toString()));
             } catch (IOException e) {
                 throw new InvalidVolumeException(file.toString(), Reason.IO_ERROR, "cannot open: " + e, e);
-            } catch (InvalidVolumeException e) {
-                if (files.size() > 1 && e.reason() == Reason.BAD_HEADER && isDirectory(file)) {
-                    ignored.add(file.toString());
-                    continue;
-                }
-                throw e;
+            }
+        }
+        return found;
+    }
+
+    /** Image instances and skipped inputs of one folder or archive; the pixels of all within the voxel limit. */
+    private final class Collector {
+        private final String object;
+        private final List<DicomInstance> instances = new ArrayList<>();
+        private final List<String> ignored = new ArrayList<>();
+        private long bytes;
+
+        Collector(String object) {
+            this.object = object;
+        }
+
+        void add(DicomInstance instance) {
+            if (instance.pixels() == null) {
+                ignored.add(instance.object()); // a DICOMDIR, a report: no image
+                return;
             }
             bytes += 2L * instance.pixels().length;
             if (bytes > limits.maxVoxelBytes()) {
-                throw new InvalidVolumeException(object, Reason.TOO_LARGE, "the series' pixels pass the limit of "
-                        + limits.maxVoxelBytes() + " bytes at " + file);
+                throw new InvalidVolumeException(object, Reason.TOO_LARGE, "the pixels pass the limit of "
+                        + limits.maxVoxelBytes() + " bytes at " + instance.object());
             }
             instances.add(instance);
         }
-        return assemble(instances, ignored, object);
     }
 
-    /** A DICOMDIR (media storage directory), which has no pixel data: skipped in a directory. */
-    private boolean isDirectory(Path file) {
-        try {
-            DicomInstance header = readHeader(Files.newInputStream(file), file.toString());
-            return MEDIA_STORAGE_DIRECTORY.equals(header.attributes().string(DicomTag.SOP_CLASS_UID));
-        } catch (IOException | InvalidVolumeException e) {
-            return false;
+    /** Groups by SeriesInstanceUID: each CT series assembled (or refused on its own), the others listed. */
+    private DicomStudy study(Collector found, String object) {
+        if (found.instances.isEmpty()) {
+            throw new InvalidVolumeException(object, Reason.BAD_MAGIC, "no DICOM image"
+                    + (found.ignored.isEmpty() ? "" : " among " + found.ignored.size() + " files"));
         }
+        Map<String, List<DicomInstance>> bySeries = new LinkedHashMap<>();
+        for (DicomInstance i : found.instances) {
+            String uid = i.attributes().requireString(DicomTag.SERIES_INSTANCE_UID);
+            bySeries.computeIfAbsent(uid, k -> new ArrayList<>()).add(i);
+        }
+        List<DicomSeries> ct = new ArrayList<>();
+        Map<String, InvalidVolumeException> refused = new LinkedHashMap<>();
+        Map<String, String> others = new LinkedHashMap<>();
+        bySeries.forEach((uid, instances) -> {
+            String modality = instances.get(0).attributes().string(DicomTag.MODALITY);
+            if (!"CT".equals(modality)) {
+                others.put(uid, modality);
+                return;
+            }
+            try {
+                ct.add(assemble(instances, List.of(), object + " series " + uid));
+            } catch (InvalidVolumeException e) {
+                refused.put(uid, e);
+            }
+        });
+        return new DicomStudy(ct, refused, others, found.ignored);
     }
 
     /** Reads one Part 10 file with its pixels and closes the stream; errors name {@code object}. */
@@ -139,7 +250,7 @@ public final class DicomSeriesReader {
      */
     public DicomSeries assemble(List<DicomInstance> instances, List<String> ignored, String object) {
         if (instances.isEmpty()) {
-            throw new InvalidVolumeException(object, Reason.BAD_MAGIC, "no DICOM Part 10 file"
+            throw new InvalidVolumeException(object, Reason.BAD_MAGIC, "no DICOM image"
                     + (ignored.isEmpty() ? "" : " among " + ignored.size() + " files"));
         }
         requireOneSeries(instances, object);
@@ -170,7 +281,8 @@ public final class DicomSeriesReader {
         for (int s = 0; s < n; s++) {
             DicomAttributes sa = instances.get(s).attributes();
             String file = instances.get(s).object();
-            if (sa.requireUnsignedShort(DicomTag.ROWS) != rows || sa.requireUnsignedShort(DicomTag.COLUMNS) != columns) {
+            if (sa.requireUnsignedShort(DicomTag.ROWS) != rows
+                    || sa.requireUnsignedShort(DicomTag.COLUMNS) != columns) {
                 throw mixed(file, "slice of " + sa.requireUnsignedShort(DicomTag.COLUMNS) + "x"
                         + sa.requireUnsignedShort(DicomTag.ROWS) + " pixels in a series of " + columns + "x" + rows);
             }
@@ -262,7 +374,8 @@ public final class DicomSeriesReader {
             double gap = along[order[k]] - along[order[k - 1]];
             if (gap < 1e-3) {
                 throw new InvalidVolumeException(sorted.get(k).object(), Reason.DICOM_DUPLICATE_SLICE,
-                        "at the position of " + sorted.get(k - 1).object() + " (" + gap + " mm apart along the normal)");
+                        "at the position of " + sorted.get(k - 1).object() + " (" + gap
+                                + " mm apart along the normal)");
             }
             smallest = Math.min(smallest, gap);
             double[] offset = subtract(positions[order[k]], origin);
@@ -271,7 +384,8 @@ public final class DicomSeriesReader {
             if (drift > TILT_TOLERANCE * depth) {
                 double gantry = sorted.get(0).attributes().decimal(DicomTag.GANTRY_DETECTOR_TILT, 0);
                 throw new InvalidVolumeException(sorted.get(k).object(), Reason.DICOM_GANTRY_TILT, String.format(
-                        "slices stacked %.3f degrees off their normal (GantryDetectorTilt %s); resample the series first",
+                        "slices stacked %.3f degrees off their normal (GantryDetectorTilt %s); resample the series"
+                                + " first",
                         Math.toDegrees(Math.atan2(drift, depth)), gantry));
             }
         }

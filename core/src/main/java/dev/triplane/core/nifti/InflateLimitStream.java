@@ -7,7 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Counts the bytes that come out of an inflating stream (gzip NIfTI, deflated DICOM) and fails with {@link Reason#INFLATE_LIMIT} as soon as
+ * Counts the bytes that come out of an inflating stream (gzip NIfTI, deflated DICOM) and fails with
+ * {@link Reason#INFLATE_LIMIT} as soon as
  * they pass the limit, so a gzip bomb costs at most the limit in work, never memory or time beyond it.
  * Hand-written because the JDK has no such stream and bounded streams elsewhere (commons-io) stop silently.
  */
