@@ -93,6 +93,14 @@ GOOD = [
          syntax=ExplicitVRLittleEndian, bits=16, stored_bits=16, signed=True, slope=1.0, intercept=0.0),
     dict(name="uint8_rescale", image=nib.Nifti1Image(stored(np.uint8, 0, 255), ras_affine(AXIAL, [1.0, 1.0, 5.0], [0.0, 0.0, 0.0])),
          syntax=ExplicitVRLittleEndian, bits=8, stored_bits=8, signed=False, slope=8.0, intercept=-1024.0),
+    dict(name="int8", image=nib.Nifti1Image(stored(np.int8, -128, 127), ras_affine(AXIAL, [1.2, 1.1, 3.0], [30.0, -40.0, 5.0])),
+         syntax=ImplicitVRLittleEndian, bits=8, stored_bits=8, signed=True, slope=10.0, intercept=0.0,
+         # dcm2niix 1.0.20260724 reads 8-bit pixels as unsigned whatever PixelRepresentation says: pydicom only
+         dcm2niix=False),
+    # scanners may rescale each slice differently: values must follow each slice's own slope and intercept
+    dict(name="per_slice_rescale", image=nib.Nifti1Image(stored(np.int16, 0, 3000), ras_affine(AXIAL, [0.7, 0.7, 2.5], [-1.0, 2.0, -3.0])),
+         syntax=ExplicitVRLittleEndian, bits=16, stored_bits=16, signed=True, slope=[1.0, 1.0, 0.5, 0.5, 2.0, 2.0, 1.0, 0.25],
+         intercept=[-1024.0, -1000.0, -1024.0, -512.0, -2048.0, -1024.0, -1024.0, 0.0]),
     dict(name="big_endian", image=nib.Nifti1Image(stored(np.int16, -1024, 3071), ras_affine(rotation([0, 0, 1], 0.2), [0.7, 0.7, 2.0], [-5.0, 7.5, -12.0])),
          syntax=ExplicitVRBigEndian, bits=16, stored_bits=16, signed=True, slope=1.0, intercept=0.0),
     dict(name="deflated", image=nib.Nifti1Image(stored(np.int16, -1024, 3071), ras_affine(AXIAL, [0.5, 0.5, 1.0], [100.0, -100.0, 50.0])),
@@ -152,8 +160,8 @@ def slice_datasets(case, series_no):
         ds.BitsStored = case["stored_bits"]
         ds.HighBit = case["stored_bits"] - 1
         ds.PixelRepresentation = 1 if case["signed"] else 0
-        ds.RescaleIntercept = case["intercept"]
-        ds.RescaleSlope = case["slope"]
+        ds.RescaleIntercept = case["intercept"][k] if isinstance(case["intercept"], list) else case["intercept"]
+        ds.RescaleSlope = case["slope"][k] if isinstance(case["slope"], list) else case["slope"]
         pixels = data[:, :, k].T  # rows x columns
         dtype = {(8, False): "u1", (8, True): "i1", (16, False): "u2", (16, True): "i2"}[(case["bits"], case["signed"])]
         order = ">" if case["syntax"] == ExplicitVRBigEndian else "<"
@@ -220,7 +228,7 @@ def main():
         affine, spacing, volume = pydicom_oracle(folder)
         with gzip.GzipFile(OUT / f"{case['name']}.f32.gz", "wb", mtime=0) as f:
             f.write(volume.reshape(-1, order="F").astype("<f4").tobytes())
-        converted = dcm2niix(folder, case["name"])
+        converted = dcm2niix(folder, case["name"]) if case.get("dcm2niix", True) else None
         cases.append(dict(name=case["name"], transferSyntax=str(case["syntax"]), shape=list(volume.shape),
                           spacing=spacing, affine=affine.reshape(-1).tolist(),
                           dcm2niix=None if converted is None else converted.relative_to(OUT).as_posix()))
