@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import nibabel as nib
+import imagecodecs
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -34,7 +35,8 @@ from pydicom.uid import (
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
-    JPEGLosslessSV1,
+    JPEG2000Lossless,
+    JPEGLossless,
 )
 
 OUT = Path("core/src/test/resources/fixtures/dicom")
@@ -103,6 +105,9 @@ GOOD = [
          intercept=[-1024.0, -1000.0, -1024.0, -512.0, -2048.0, -1024.0, -1024.0, 0.0]),
     dict(name="big_endian", image=nib.Nifti1Image(stored(np.int16, -1024, 3071), ras_affine(rotation([0, 0, 1], 0.2), [0.7, 0.7, 2.0], [-5.0, 7.5, -12.0])),
          syntax=ExplicitVRBigEndian, bits=16, stored_bits=16, signed=True, slope=1.0, intercept=0.0),
+    # encapsulated JPEG Lossless (process 14; liblj92 uses predictor 6), decoded by pydicom through pylibjpeg-libjpeg
+    dict(name="jpeg_lossless", image=nib.Nifti1Image(stored(np.uint16, 0, 4095), ras_affine(OBLIQUE, [0.75, 0.75, 1.5], [12.0, -34.0, 56.0])),
+         syntax=JPEGLossless, bits=16, stored_bits=12, signed=False, slope=1.0, intercept=-1024.0),
     dict(name="deflated", image=nib.Nifti1Image(stored(np.int16, -1024, 3071), ras_affine(AXIAL, [0.5, 0.5, 1.0], [100.0, -100.0, 50.0])),
          syntax=DeflatedExplicitVRLittleEndian, bits=16, stored_bits=16, signed=True, slope=1.0, intercept=0.0),
 ]
@@ -165,8 +170,14 @@ def slice_datasets(case, series_no):
         pixels = data[:, :, k].T  # rows x columns
         dtype = {(8, False): "u1", (8, True): "i1", (16, False): "u2", (16, True): "i2"}[(case["bits"], case["signed"])]
         order = ">" if case["syntax"] == ExplicitVRBigEndian else "<"
-        ds.PixelData = np.ascontiguousarray(pixels).astype(order + dtype).tobytes()
-        ds["PixelData"].VR = "OB" if case["bits"] == 8 else "OW"
+        if case["syntax"] == JPEGLossless:
+            jpeg = imagecodecs.ljpeg_encode(np.ascontiguousarray(pixels).astype(np.uint16), bitspersample=case["stored_bits"])
+            ds.PixelData = encapsulate([jpeg])
+            ds["PixelData"].VR = "OB"
+            ds["PixelData"].is_undefined_length = True
+        else:
+            ds.PixelData = np.ascontiguousarray(pixels).astype(order + dtype).tobytes()
+            ds["PixelData"].VR = "OB" if case["bits"] == 8 else "OW"
         out.append(ds)
     return out
 
@@ -264,10 +275,11 @@ def main():
         d.Modality = "MR"
     bad_case("not_ct", "DICOM_NOT_CT", ds)
     ds = slice_datasets(base, 107)[:1]
-    ds[0].file_meta.TransferSyntaxUID = JPEGLosslessSV1
-    ds[0].PixelData = encapsulate([b"\xff\xd8\xff\xc3 not a real jpeg \xff\xd9"])
+    ds[0].file_meta.TransferSyntaxUID = JPEG2000Lossless
+    ds[0].PixelData = encapsulate([b"\xff\x4f\xff\x51 not a real codestream \xff\xd9"])
     ds[0]["PixelData"].VR = "OB"
-    bad_case("jpeg_lossless", "DICOM_UNSUPPORTED_SYNTAX", ds)
+    ds[0]["PixelData"].is_undefined_length = True
+    bad_case("jpeg2000", "DICOM_UNSUPPORTED_SYNTAX", ds)
 
     (OUT / "cases.json").write_text(json.dumps(dict(good=cases, bad=bad), indent=1) + "\n")
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())

@@ -61,10 +61,10 @@ class InfoCommandTest {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("DICOM_GANTRY_TILT");
 
-        CliRun json = CliRun.of("info", DICOM.resolve("bad/jpeg_lossless").toString(), "--json");
+        CliRun json = CliRun.of("info", DICOM.resolve("bad/jpeg2000").toString(), "--json");
         assertThat(json.exitCode()).isEqualTo(2);
         JsonNode info = JsonMapper.builder().build().readTree(json.out());
         assertThat(info.get("reason").asString()).isEqualTo("DICOM_UNSUPPORTED_SYNTAX");
-        assertThat(info.get("detail").asString()).contains("1.2.840.10008.1.2.4.70", "JPEG Lossless");
+        assertThat(info.get("detail").asString()).contains("1.2.840.10008.1.2.4.90", "JPEG 2000");
     }
 }

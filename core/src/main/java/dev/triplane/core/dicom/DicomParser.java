@@ -5,6 +5,7 @@ import dev.triplane.core.nifti.InflateLimitStream;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.InvalidVolumeException;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +39,7 @@ final class DicomParser {
     private final byte[] scratch = new byte[8192];
     private InputStream in;
     private ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+    private TransferSyntax syntax;
 
     DicomParser(ReadLimits limits, String object) {
         this.limits = limits;
@@ -57,7 +59,7 @@ final class DicomParser {
                         "no 'DICM' after a 128-byte preamble: not a DICOM Part 10 file");
             }
             String uid = metaTransferSyntax(buffered);
-            TransferSyntax syntax = TransferSyntax.of(uid);
+            syntax = TransferSyntax.of(uid);
             if (syntax == null) {
                 throw new InvalidVolumeException(object, Reason.DICOM_UNSUPPORTED_SYNTAX, "transfer syntax "
                         + TransferSyntax.describe(uid) + " is not decoded; the reader takes "
@@ -171,11 +173,15 @@ final class DicomParser {
                         + " outside a sequence");
             }
             if (e.tag == DicomTag.PIXEL_DATA.tag()) {
-                if (e.length == UNDEFINED) {
-                    throw new InvalidVolumeException(object, Reason.BAD_HEADER,
-                            "encapsulated (compressed) pixel data in an uncompressed transfer syntax");
+                if ((e.length == UNDEFINED) != syntax.jpegLossless()) {
+                    throw new InvalidVolumeException(object, Reason.BAD_HEADER, (e.length == UNDEFINED
+                            ? "encapsulated pixel data in the uncompressed transfer syntax "
+                            : "native pixel data in the compressed transfer syntax ") + syntax.uid());
                 }
-                return pixels ? pixels(e, attributes) : null;
+                if (!pixels) {
+                    return null;
+                }
+                return syntax.jpegLossless() ? jpegLossless(explicit, attributes) : pixels(e, attributes);
             }
             if (e.length == UNDEFINED) {
                 skipUndefined(e, explicit, 1);
@@ -241,8 +247,10 @@ final class DicomParser {
         }
     }
 
-    /** Checks the pixel attributes and the data length against them and the limits, then reads one frame. */
-    private Pixels pixels(Element e, DicomAttributes a) throws IOException {
+    /** The pixel module of an image, checked: one sample of 8 or 16 bits, one frame, within the voxel limit. */
+    private record Module(int rows, int columns, int bits, int stored, boolean signed, long bytes) {}
+
+    private Module module(DicomAttributes a) {
         int rows = a.requireUnsignedShort(DicomTag.ROWS);
         int columns = a.requireUnsignedShort(DicomTag.COLUMNS);
         int bits = a.requireUnsignedShort(DicomTag.BITS_ALLOCATED);
@@ -272,6 +280,17 @@ final class DicomParser {
             throw new InvalidVolumeException(object, Reason.TOO_LARGE, rows + "x" + columns + " of " + bits
                     + "-bit pixels need " + bytes + " bytes, limit " + limits.maxVoxelBytes());
         }
+        return new Module(rows, columns, bits, stored, signed, bytes);
+    }
+
+    /** Checks the pixel attributes and the data length against them and the limits, then reads one frame. */
+    private Pixels pixels(Element e, DicomAttributes a) throws IOException {
+        Module m = module(a);
+        int rows = m.rows;
+        int columns = m.columns;
+        int bits = m.bits;
+        long bytes = m.bytes;
+        long count = (long) rows * columns;
         // one pad byte may make an odd length even
         if (e.length != bytes && e.length != bytes + (bytes & 1)) {
             throw new InvalidVolumeException(object, Reason.BAD_HEADER, "pixel data has " + e.length
@@ -305,8 +324,43 @@ final class DicomParser {
             }
             done += want;
         }
-        applyBitsStored(values, bits, stored, signed);
-        return new Pixels(values, !signed && bits == 16);
+        applyBitsStored(values, bits, m.stored, m.signed);
+        return new Pixels(values, !m.signed && bits == 16);
+    }
+
+    /**
+     * Reads the fragments of encapsulated pixel data (after the Basic Offset Table item) as one JPEG Lossless
+     * stream of one frame, at most twice the native size (lossless JPEG of noise is a little larger than its
+     * input), and decodes it.
+     */
+    private Pixels jpegLossless(boolean explicit, DicomAttributes a) throws IOException {
+        Module m = module(a);
+        long cap = 2 * m.bytes + (1 << 16);
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        boolean offsetTable = true;
+        while (true) {
+            Element item = element(explicit);
+            if (item.tag == DicomTag.SEQUENCE_DELIMITATION) {
+                break;
+            }
+            if (item.tag != DicomTag.ITEM || item.length == UNDEFINED) {
+                throw new InvalidVolumeException(object, Reason.BAD_HEADER,
+                        "expected a pixel data fragment, found " + DicomTag.format(item.tag) + " of length " + item.length);
+            }
+            if (offsetTable) {
+                skip(item.length);
+                offsetTable = false;
+                continue;
+            }
+            if (stream.size() + item.length > cap) {
+                throw new InvalidVolumeException(object, Reason.TOO_LARGE, "compressed fragments pass " + cap
+                        + " bytes for " + m.rows + "x" + m.columns + " pixels");
+            }
+            stream.write(readValue(item.length));
+        }
+        short[] values = JpegLossless.decode(stream.toByteArray(), m.rows, m.columns, object);
+        applyBitsStored(values, m.bits, m.stored, m.signed);
+        return new Pixels(values, !m.signed && m.bits == 16);
     }
 
     /**

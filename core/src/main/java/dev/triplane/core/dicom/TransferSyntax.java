@@ -4,22 +4,24 @@ import java.nio.ByteOrder;
 import java.util.Map;
 
 /**
- * The uncompressed transfer syntaxes the reader decodes (PS3.5 section 10), by UID. Any other syntax is refused
+ * The transfer syntaxes the reader decodes (PS3.5 section 10 and PS3.5 A.4.1), by UID. Any other syntax is refused
  * with {@link dev.triplane.core.events.Reason#DICOM_UNSUPPORTED_SYNTAX} naming its UID (and its name when it is
  * one of {@link #COMPRESSED}).
  */
 public enum TransferSyntax {
-    IMPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2", false, ByteOrder.LITTLE_ENDIAN, false),
-    EXPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2.1", true, ByteOrder.LITTLE_ENDIAN, false),
-    DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2.1.99", true, ByteOrder.LITTLE_ENDIAN, true),
-    EXPLICIT_VR_BIG_ENDIAN("1.2.840.10008.1.2.2", true, ByteOrder.BIG_ENDIAN, false);
+    IMPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2", false, ByteOrder.LITTLE_ENDIAN, false, false),
+    EXPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2.1", true, ByteOrder.LITTLE_ENDIAN, false, false),
+    DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2.1.99", true, ByteOrder.LITTLE_ENDIAN, true, false),
+    EXPLICIT_VR_BIG_ENDIAN("1.2.840.10008.1.2.2", true, ByteOrder.BIG_ENDIAN, false, false),
+    /** Encapsulated pixel data, decoded by {@link JpegLossless}. */
+    JPEG_LOSSLESS("1.2.840.10008.1.2.4.57", true, ByteOrder.LITTLE_ENDIAN, false, true),
+    /** Encapsulated pixel data, decoded by {@link JpegLossless}: the common lossless CT archive syntax. */
+    JPEG_LOSSLESS_SV1("1.2.840.10008.1.2.4.70", true, ByteOrder.LITTLE_ENDIAN, false, true);
 
     /** Names of the common compressed syntaxes, for the refusal message. */
     static final Map<String, String> COMPRESSED = Map.ofEntries(
             Map.entry("1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)"),
             Map.entry("1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)"),
-            Map.entry("1.2.840.10008.1.2.4.57", "JPEG Lossless, Non-Hierarchical (Process 14)"),
-            Map.entry("1.2.840.10008.1.2.4.70", "JPEG Lossless, First-Order Prediction (Process 14 SV1)"),
             Map.entry("1.2.840.10008.1.2.4.80", "JPEG-LS Lossless"),
             Map.entry("1.2.840.10008.1.2.4.81", "JPEG-LS Near-Lossless"),
             Map.entry("1.2.840.10008.1.2.4.90", "JPEG 2000 Lossless"),
@@ -32,12 +34,19 @@ public enum TransferSyntax {
     private final boolean explicitVr;
     private final ByteOrder order;
     private final boolean deflated;
+    private final boolean jpegLossless;
 
-    TransferSyntax(String uid, boolean explicitVr, ByteOrder order, boolean deflated) {
+    TransferSyntax(String uid, boolean explicitVr, ByteOrder order, boolean deflated, boolean jpegLossless) {
         this.uid = uid;
         this.explicitVr = explicitVr;
         this.order = order;
         this.deflated = deflated;
+        this.jpegLossless = jpegLossless;
+    }
+
+    /** Whether pixel data is encapsulated JPEG Lossless (process 14) fragments. */
+    public boolean jpegLossless() {
+        return jpegLossless;
     }
 
     public String uid() {

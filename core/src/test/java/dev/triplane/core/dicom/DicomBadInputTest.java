@@ -31,6 +31,7 @@ class DicomBadInputTest {
     private static final String EXPLICIT_LE = "1.2.840.10008.1.2.1";
     private static final String IMPLICIT_LE = "1.2.840.10008.1.2";
     private static final String DEFLATED = "1.2.840.10008.1.2.1.99";
+    private static final String JPEG_LOSSLESS = "1.2.840.10008.1.2.4.57";
 
     private final DicomSeriesReader reader = new DicomSeriesReader(ReadLimits.defaults());
 
@@ -69,6 +70,24 @@ class DicomBadInputTest {
     @Test
     void pixelDataEndingEarlyIsTruncated() {
         expect(Reason.TRUNCATED, () -> read(reader, image(4, 4, 32).raw(new byte[20]).bytes()));
+    }
+
+    @Test
+    void aJpegLosslessFragmentBeyondTwiceTheImageIsRefusedBeforeItIsRead() {
+        Bytes b = encapsulated(4, 4);
+        b.tagLe(DicomTag.ITEM).u32(0); // empty Basic Offset Table
+        b.tagLe(DicomTag.ITEM).u32(0x7FFF_FFF0L).raw(new byte[64]);
+        expect(Reason.TOO_LARGE, () -> read(reader, b.bytes()));
+    }
+
+    @Test
+    void aJpegLosslessFragmentThatDoesNotDecodeIsBadHeader() {
+        Bytes b = encapsulated(4, 4);
+        b.tagLe(DicomTag.ITEM).u32(0);
+        byte[] garbage = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC3, 0, 11, 12, 0, 4, 0, 4, 1, 0, 0};
+        b.tagLe(DicomTag.ITEM).u32(garbage.length).raw(garbage);
+        b.tagLe(DicomTag.SEQUENCE_DELIMITATION).u32(0);
+        expect(Reason.BAD_HEADER, () -> read(reader, b.bytes()));
     }
 
     @Test
@@ -142,6 +161,15 @@ class DicomBadInputTest {
                 .explicit(0x0028_0101, "US", us(16)).explicit(0x0028_0103, "US", us(1));
         b.tagLe(DicomTag.PIXEL_DATA.tag()).ascii("OW").u16(0).u32(pixelBytes);
         return b;
+    }
+
+    /** A JPEG Lossless CT header of rows x columns 16-bit pixels up to its undefined-length pixel data. */
+    private static Bytes encapsulated(int rows, int columns) {
+        Bytes b = part10(JPEG_LOSSLESS);
+        b.explicit(0x0028_0002, "US", us(1)).explicit(0x0028_0010, "US", us(rows))
+                .explicit(0x0028_0011, "US", us(columns)).explicit(0x0028_0100, "US", us(16))
+                .explicit(0x0028_0101, "US", us(12)).explicit(0x0028_0103, "US", us(0));
+        return b.tagLe(DicomTag.PIXEL_DATA.tag()).ascii("OB").u16(0).u32(0xFFFF_FFFFL);
     }
 
     private static byte[] us(int v) {
