@@ -345,7 +345,8 @@ final class DicomParser {
             }
             if (item.tag != DicomTag.ITEM || item.length == UNDEFINED) {
                 throw new InvalidVolumeException(object, Reason.BAD_HEADER,
-                        "expected a pixel data fragment, found " + DicomTag.format(item.tag) + " of length " + item.length);
+                        "expected a pixel data fragment, found " + DicomTag.format(item.tag) + " of length "
+                                + item.length);
             }
             if (offsetTable) {
                 skip(item.length);

@@ -27,17 +27,18 @@ import java.util.zip.ZipInputStream;
 /**
  * Reads a CT series of single-frame DICOM Part 10 files (one file per slice) into a {@link DicomSeries}.
  *
- * <p>Hand-written because no maintained DICOM reader is published on Maven Central (dcm4che and PixelMed are
- * not). Decodes implicit and explicit VR little endian, explicit VR big endian, deflated explicit VR little endian
- * and JPEG Lossless (process 14, with {@link JpegLossless}), with 8- or 16-bit signed or unsigned pixels; other
- * compressed syntaxes are refused by UID ({@link Reason#DICOM_UNSUPPORTED_SYNTAX}). The slices must form one rectilinear grid, else the series is refused
- * with a named reason: files of several series or slices that differ in size, orientation or pixel spacing
- * ({@link Reason#DICOM_MIXED_SERIES}), a gap one or more slices would fill ({@link Reason#DICOM_MISSING_SLICE}),
- * two slices at one position ({@link Reason#DICOM_DUPLICATE_SLICE}), other spacing that varies by more than
- * {@link #SPACING_TOLERANCE} ({@link Reason#DICOM_UNEVEN_SPACING}), slices stacked off their normal
- * ({@link Reason#DICOM_GANTRY_TILT}), a modality other than CT ({@link Reason#DICOM_NOT_CT}). Malformed files get
- * the volume reasons the NIfTI reader uses ({@code BAD_MAGIC}, {@code BAD_HEADER}, {@code TRUNCATED},
- * {@code TOO_LARGE}, ...); the stored pixels of a whole series are bounded by {@link ReadLimits#maxVoxelBytes()}.
+ * <p>Hand-written because no maintained DICOM reader is published on Maven Central (dcm4che and PixelMed are not).
+ * Decodes implicit and explicit VR little endian, explicit VR big endian, deflated explicit VR little endian and
+ * JPEG Lossless (process 14, with {@link JpegLossless}), with 8- or 16-bit signed or unsigned pixels; other
+ * compressed syntaxes are refused by UID ({@link Reason#DICOM_UNSUPPORTED_SYNTAX}). The slices must form one
+ * rectilinear grid, else the series is refused with a named reason: files of several series or slices that differ
+ * in size, orientation or pixel spacing ({@link Reason#DICOM_MIXED_SERIES}), a gap one or more slices would fill
+ * ({@link Reason#DICOM_MISSING_SLICE}), two slices at one position ({@link Reason#DICOM_DUPLICATE_SLICE}), other
+ * spacing that varies by more than {@link #SPACING_TOLERANCE} ({@link Reason#DICOM_UNEVEN_SPACING}), slices stacked
+ * off their normal ({@link Reason#DICOM_GANTRY_TILT}), a modality other than CT ({@link Reason#DICOM_NOT_CT}).
+ * Malformed files get the volume reasons the NIfTI reader uses ({@code BAD_MAGIC}, {@code BAD_HEADER}, {@code
+ * TRUNCATED}, {@code TOO_LARGE}, ...); the stored pixels of a whole series are bounded by {@link
+ * ReadLimits#maxVoxelBytes()}.
  */
 public final class DicomSeriesReader {
 
