@@ -24,7 +24,8 @@ import java.util.zip.ZipException;
  * runs past the end of the file is {@link Reason#TRUNCATED}, never an allocation. A kept value may be at most
  * {@link #MAX_VALUE_BYTES}; pixel data is allocated only once its size matches Rows x Columns x BitsAllocated and
  * fits {@link ReadLimits#maxVoxelBytes()}; a deflated data set inflates to at most
- * {@link ReadLimits#maxInflatedBytes()}. Not thread-safe: one parser per stream.
+ * {@link ReadLimits#maxInflatedBytes()}; JPEG Lossless fragments may total at most twice the native size before
+ * {@link JpegLossless} decodes them. Not thread-safe: one parser per stream.
  */
 final class DicomParser {
 
