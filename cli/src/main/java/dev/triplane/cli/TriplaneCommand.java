@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         version = "triplane 0.1.0",
         description = "Zero-shot 3D CT segmentation with SAM2.",
         subcommands = {DemoCommand.class, UpCommand.class, SubmitCommand.class, StatusCommand.class,
-                MetricsCommand.class, AblateCommand.class, PromptsCommand.class})
+                MetricsCommand.class, AblateCommand.class, PromptsCommand.class,
+                InfoCommand.class})
 public final class TriplaneCommand {
 
     /** Expected failures (no stack running, a missing jar, a service that did not start) print one message. */

@@ -47,6 +47,22 @@ public enum Reason {
     /** Larger than a service's memory budget, or ran out of memory: the same input fails again. */
     RESOURCE_LIMIT(Retry.NONE),
 
+    // a DICOM series that cannot be made one CT volume (core's dicom reader)
+    /** A transfer syntax the DICOM reader does not decode (the message names its UID). */
+    DICOM_UNSUPPORTED_SYNTAX(Retry.NONE),
+    /** DICOM files of more than one series, or slices of one series that differ in size, orientation or spacing. */
+    DICOM_MIXED_SERIES(Retry.NONE),
+    /** A gap in a DICOM series that one or more slices would fill. */
+    DICOM_MISSING_SLICE(Retry.NONE),
+    /** Two DICOM slices at the same position, or one instance twice. */
+    DICOM_DUPLICATE_SLICE(Retry.NONE),
+    /** DICOM slice positions whose spacing varies beyond the reader's tolerance. */
+    DICOM_UNEVEN_SPACING(Retry.NONE),
+    /** DICOM slices stacked off their normal (a tilted gantry): not a rectilinear grid. */
+    DICOM_GANTRY_TILT(Retry.NONE),
+    /** A DICOM series whose modality is not CT. */
+    DICOM_NOT_CT(Retry.NONE),
+
     // the other inputs of a request
     /** An object a request names does not exist. */
     NO_SUCH_OBJECT(Retry.NONE),

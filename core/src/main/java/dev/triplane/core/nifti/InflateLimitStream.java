@@ -7,17 +7,18 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Counts the bytes that come out of an inflating stream and fails with {@link Reason#INFLATE_LIMIT} as soon as
+ * Counts the bytes that come out of an inflating stream (gzip NIfTI, deflated DICOM) and fails with
+ * {@link Reason#INFLATE_LIMIT} as soon as
  * they pass the limit, so a gzip bomb costs at most the limit in work, never memory or time beyond it.
  * Hand-written because the JDK has no such stream and bounded streams elsewhere (commons-io) stop silently.
  */
-final class InflateLimitStream extends FilterInputStream {
+public final class InflateLimitStream extends FilterInputStream {
 
     private final long limit;
     private final String object;
     private long count;
 
-    InflateLimitStream(InputStream inflated, long limit, String object) {
+    public InflateLimitStream(InputStream inflated, long limit, String object) {
         super(inflated);
         this.limit = limit;
         this.object = object;
@@ -52,7 +53,7 @@ final class InflateLimitStream extends FilterInputStream {
         count += n;
         if (count > limit) {
             throw new InvalidVolumeException(object, Reason.INFLATE_LIMIT,
-                    "gzip data inflates to more than " + limit + " bytes");
+                    "compressed data inflates to more than " + limit + " bytes");
         }
     }
 }

@@ -4,7 +4,7 @@ import dev.triplane.core.events.Reason;
 
 /**
  * A volume that cannot be used, with the object it came from and the reason (one of the volume reasons of the
- * shared {@link Reason}: {@code BAD_MAGIC} to {@code RESOURCE_LIMIT}), so services can publish an error event
+ * shared {@link Reason}: {@code BAD_MAGIC} to {@code DICOM_NOT_CT}), so services can publish an error event
  * that names both.
  */
 public final class InvalidVolumeException extends RuntimeException {

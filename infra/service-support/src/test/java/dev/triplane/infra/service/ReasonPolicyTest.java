@@ -43,6 +43,13 @@ class ReasonPolicyTest {
             GRID_MISMATCH         NONE            REJECTED FAILED  no  DLT no  DLT
             IO_ERROR              OUTAGE_BACKOFF  REJECTED FAILED  no  DLT no  DLT
             RESOURCE_LIMIT        NONE            REJECTED FAILED  no  DLT no  DLT
+            DICOM_UNSUPPORTED_SYNTAX NONE         REJECTED FAILED  no  DLT no  DLT
+            DICOM_MIXED_SERIES    NONE            REJECTED FAILED  no  DLT no  DLT
+            DICOM_MISSING_SLICE   NONE            REJECTED FAILED  no  DLT no  DLT
+            DICOM_DUPLICATE_SLICE NONE            REJECTED FAILED  no  DLT no  DLT
+            DICOM_UNEVEN_SPACING  NONE            REJECTED FAILED  no  DLT no  DLT
+            DICOM_GANTRY_TILT     NONE            REJECTED FAILED  no  DLT no  DLT
+            DICOM_NOT_CT          NONE            REJECTED FAILED  no  DLT no  DLT
             NO_SUCH_OBJECT        NONE            REJECTED FAILED  no  DLT no  DLT
             STRUCTURE_ABSENT      NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_PROMPT_FILE       NONE            REJECTED FAILED  no  DLT no  DLT
