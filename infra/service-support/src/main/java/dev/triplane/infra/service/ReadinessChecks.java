@@ -21,7 +21,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  */
 final class ReadinessChecks {
 
-    /** How long one check waits for its dependency's answer. */
+    /** How long the broker check waits for an answer (the store check has the S3 client's own timeouts). */
     static final Duration TIMEOUT = Duration.ofSeconds(3);
 
     private ReadinessChecks() {
