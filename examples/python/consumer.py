@@ -43,13 +43,13 @@ def main():
 
     consumer = KafkaConsumer(TOPIC, bootstrap_servers=kafka["spring.kafka.bootstrap-servers"].split(","),
                              group_id=args.group, isolation_level="read_committed", auto_offset_reset="earliest",
-                             enable_auto_commit=False, value_deserializer=lambda v: json.loads(v))
+                             enable_auto_commit=False)
     deadline = time.monotonic() + args.timeout if volume_id else float("inf")
     try:
         while time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
-                    metrics = record.value
+                    metrics = json.loads(record.value)
                     if volume_id is None or metrics["volumeId"] == volume_id:
                         show(s3, bucket, metrics, args.out)
                         if volume_id:

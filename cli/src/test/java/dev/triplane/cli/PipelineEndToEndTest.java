@@ -83,7 +83,9 @@ import tools.jackson.databind.json.JsonMapper;
  * production (SASL_SSL with SCRAM-SHA-512 and mutual TLS, certificates generated here; infra's
  * {@code SecuredConnectionsTest} shows it refuses clients without credentials), so every Kafka client of every service,
  * Kafka Streams included, and the CLI's readers prove they take the security settings from configuration. Each scenario uses volumes of
- * its own (the sample with one voxel changed), so the scenarios share the running pipeline.
+ * its own (the sample with one voxel changed), so the scenarios share the running pipeline. The same run checks
+ * what operations and downstream systems rely on: one trace per request across the topics, the Java example of
+ * {@code examples/java}, the probes, and the metrics the Grafana dashboard queries.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
