@@ -186,7 +186,8 @@ class PipelineEndToEndTest {
 
     /**
      * Every record of the request, from the acceptance and its axis jobs to the metrics and every status update,
-     * carries a W3C traceparent of one trace: the bucket drop's ingest started it and each service continued it.
+     * carries a W3C traceparent of one trace: ingest started it (for a bucket drop or an upload) and each service
+     * continued it.
      */
     private void assertOneTrace(String volumeId, String requestId) {
         Map<Topic, List<String>> traceIds = new EnumMap<>(Topic.class);
@@ -276,6 +277,8 @@ class PipelineEndToEndTest {
         }
 
         assertThat(results).hasSize(9);
+        // an upload's trace starts in ingest's HTTP request
+        assertOneTrace(submitted.get(0).volumeId(), submitted.get(0).requestId());
         Set<String> workers = results.stream().map(AxisResult::worker).collect(Collectors.toSet());
         Set<String> pids = launcher.running().stream().filter(r -> r.service() == Service.AXIS_WORKER)
                 .map(r -> String.valueOf(r.pid())).collect(Collectors.toSet());
