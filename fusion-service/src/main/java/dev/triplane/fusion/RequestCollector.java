@@ -10,11 +10,11 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
@@ -109,14 +109,15 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
             try (JobMeters.Job job = jobs.start(Stage.FUSION)) {
                 LOG.info("{}: axis {} failed at the worker, the request ends without fusion", key,
                         result.axis().id());
-                PendingRequest failed = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs(), traceparent)
-                        : entry;
+                PendingRequest failed = entry == null
+                        ? PendingRequest.first(result, context.currentSystemTimeMs(), traceparent) : entry;
                 requests.put(key, failed.finish(context.currentSystemTimeMs()));
                 job.outcome(AXIS_FAILED);
             }
             return;
         }
-        entry = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs(), traceparent) : entry.with(result);
+        entry = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs(), traceparent)
+                : entry.with(result);
         if (entry.missing().isEmpty()) {
             finish(key, entry, false, traceparent);
         } else {

@@ -44,7 +44,7 @@ final class ReadinessChecks {
 
         private final Admin admin;
 
-        /** @param adminConfig the admin client's settings (Boot's {@code KafkaAdmin} configuration, security included) */
+        /** @param adminConfig the admin client's settings (Boot's {@code KafkaAdmin} configuration, security too) */
         Kafka(Map<String, Object> adminConfig) {
             this.admin = Admin.create(adminConfig);
         }
