@@ -25,6 +25,7 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.ImageVolume;
+import dev.triplane.examples.MetricsConsumer;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
@@ -34,18 +35,23 @@ import dev.triplane.infra.local.LocalKafkaSecurity;
 import dev.triplane.infra.local.TopicReader;
 import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -53,6 +59,13 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -60,6 +73,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.services.s3.S3Client;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The whole pipeline on a real broker and a real S3 server: ingest, two axis-workers in one consumer group,
@@ -67,7 +83,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * production (SASL_SSL with SCRAM-SHA-512 and mutual TLS, certificates generated here; infra's
  * {@code SecuredConnectionsTest} shows it refuses clients without credentials), so every Kafka client of every service,
  * Kafka Streams included, and the CLI's readers prove they take the security settings from configuration. Each scenario uses volumes of
- * its own (the sample with one voxel changed), so the scenarios share the running pipeline.
+ * its own (the sample with one voxel changed), so the scenarios share the running pipeline. The same run checks
+ * what operations and downstream systems rely on: one trace per request across the topics, the Java example of
+ * {@code examples/java}, the probes, and the metrics the Grafana dashboard queries.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -79,6 +97,7 @@ class PipelineEndToEndTest {
     /** Liver and spleen: two structures keep each volume to seconds with the micro model. */
     private static final Set<Integer> STRUCTURES = Set.of(1, 5);
     private static final Duration RESULT_TIMEOUT = Duration.ofMinutes(4);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String tag = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
     private final Topics topics = Topics.load();
@@ -160,6 +179,85 @@ class PipelineEndToEndTest {
         assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId, volumeId))
                 .isEqualTo(1);
         assertThat(countFor(Topic.METRICS, MetricsReady.class, MetricsReady::volumeId, volumeId)).isEqualTo(1);
+
+        assertOneTrace(volumeId, segmentation.requestId());
+        theJavaExampleConsumerPrintsTheDiceOf(outcome.metrics(), segmentation.segmentationKey());
+    }
+
+    /**
+     * Every record of the request, from the acceptance and its axis jobs to the metrics and every status update,
+     * carries a W3C traceparent of one trace: ingest started it (for a bucket drop or an upload) and each service
+     * continued it.
+     */
+    private void assertOneTrace(String volumeId, String requestId) {
+        Map<Topic, List<String>> traceIds = new EnumMap<>(Topic.class);
+        for (Topic topic : List.of(Topic.VOLUMES, Topic.AXIS_JOBS, Topic.AXIS_RESULTS, Topic.FUSION_JOBS,
+                Topic.SEGMENTATIONS, Topic.METRICS, Topic.STATUS)) {
+            for (ConsumerRecord<String, String> record : records(topic)) {
+                JsonNode value = JSON.readTree(record.value());
+                if (value.path("volumeId").asString().equals(volumeId)
+                        && value.path("requestId").asString().equals(requestId)) {
+                    Header traceparent = record.headers().lastHeader("traceparent");
+                    assertThat(traceparent).as(topic + " record without traceparent: " + record.value()).isNotNull();
+                    // version-traceid-spanid-flags
+                    traceIds.computeIfAbsent(topic, t -> new ArrayList<>())
+                            .add(new String(traceparent.value(), StandardCharsets.UTF_8).split("-")[1]);
+                }
+            }
+        }
+        assertThat(traceIds.keySet()).as("topics with records of the request").containsExactlyInAnyOrder(
+                Topic.VOLUMES, Topic.AXIS_JOBS, Topic.AXIS_RESULTS, Topic.FUSION_JOBS, Topic.SEGMENTATIONS,
+                Topic.METRICS, Topic.STATUS);
+        assertThat(traceIds.get(Topic.AXIS_JOBS)).hasSize(3);
+        assertThat(traceIds.get(Topic.AXIS_RESULTS)).hasSize(3);
+        assertThat(traceIds.values().stream().flatMap(List::stream).collect(Collectors.toSet()))
+                .as("trace ids of the request's records by topic: " + traceIds).singleElement()
+                .satisfies(id -> assertThat(id).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32)));
+    }
+
+    /** examples/java, as a downstream system runs it: its own consumer group, the AWS SDK for the download. */
+    private void theJavaExampleConsumerPrintsTheDiceOf(MetricsReady metrics, String segmentationKey)
+            throws IOException {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Path out = work.resolve("example-java");
+        boolean found;
+        try (S3Client s3 = MetricsConsumer.s3(stack.s3().url(), stack.s3().region(), stack.s3().accessKey(),
+                stack.s3().secretKey())) {
+            found = new MetricsConsumer(stack.kafka().clientConfig(), s3, stack.bucket(), out,
+                    new PrintStream(printed, true, StandardCharsets.UTF_8))
+                    .run(tag + "-example", metrics.volumeId(), Duration.ofMinutes(1));
+        }
+        String text = printed.toString(StandardCharsets.UTF_8);
+        assertThat(found).as(text).isTrue();
+        for (StructureMetrics m : metrics.structures()) {
+            assertThat(text).containsPattern("(?m)^" + m.id() + " +" + Pattern.quote(m.name()) + " +"
+                    + Pattern.quote(String.format(Locale.ROOT, "%.4f", m.dice())) + "$");
+        }
+        assertThat(text).contains("segmentation " + segmentationKey + " -> ");
+        try (Stream<Path> files = Files.list(out); InputStream stored = store.get(segmentationKey)) {
+            assertThat(Files.readAllBytes(files.findFirst().orElseThrow())).as("the downloaded segmentation")
+                    .isEqualTo(stored.readAllBytes());
+        }
+    }
+
+    /** Every committed record of {@code topic} with its headers. */
+    private List<ConsumerRecord<String, String>> records(Topic topic) {
+        Map<String, Object> config = new HashMap<>(stack.kafka().clientConfig());
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topics.name(topic)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+            }
+        }
+        return records;
     }
 
     @Test
@@ -179,6 +277,8 @@ class PipelineEndToEndTest {
         }
 
         assertThat(results).hasSize(9);
+        // an upload's trace starts in ingest's HTTP request
+        assertOneTrace(submitted.get(0).volumeId(), submitted.get(0).requestId());
         Set<String> workers = results.stream().map(AxisResult::worker).collect(Collectors.toSet());
         Set<String> pids = launcher.running().stream().filter(r -> r.service() == Service.AXIS_WORKER)
                 .map(r -> String.valueOf(r.pid())).collect(Collectors.toSet());
@@ -261,9 +361,53 @@ class PipelineEndToEndTest {
                 .allSatisfy(r -> assertThat(r.axes()).containsExactly(Axis.values()));
     }
 
-    /** Last: it kills a worker. */
+    /**
+     * Operations, on the running services after the scenarios above (errors included): every service answers its
+     * liveness and readiness probes, readiness naming the broker and the store, and every metric the Grafana
+     * dashboard queries is exported by one of them.
+     */
     @Test
     @Order(6)
+    void everyServiceAnswersItsProbesAndExportsWhatTheDashboardQueries() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Set<String> exported = new java.util.TreeSet<>();
+        for (RunningService service : launcher.running()) {
+            for (String probe : List.of("liveness", "readiness")) {
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(service.url()
+                        + "/actuator/health/" + probe)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(health.statusCode()).as(service + " " + probe + ": " + health.body()).isEqualTo(200);
+                assertThat(health.body()).contains("\"status\":\"UP\"");
+                if (probe.equals("readiness")) {
+                    assertThat(health.body()).as(service + " readiness").contains("\"kafka\"", "\"s3\"");
+                }
+            }
+            // ingest's actuator is behind its API token, as a scraper would call it
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(service.url() + "/actuator/prometheus"))
+                    .header("Authorization", "Bearer " + launcher.ingestToken()).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            metrics.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+                    .forEach(l -> exported.add(l.split("[{ ]", 2)[0]));
+        }
+        JsonNode dashboard = JSON.readTree(ROOT.resolve("infra/grafana/dashboards/triplane.json").toFile());
+        Set<String> queried = new java.util.TreeSet<>();
+        // a metric selector is a name followed by its label matchers or range: name{...} or name[...]
+        Pattern selector = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?=[{\\[])");
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                java.util.regex.Matcher m = selector.matcher(target.path("expr").asString());
+                while (m.find()) {
+                    queried.add(m.group(1));
+                }
+            }
+        }
+        assertThat(queried).as("metrics the dashboard queries").contains("triplane_job_duration_seconds_bucket",
+                "triplane_worker_frames_total", "triplane_errors_total", "triplane_dlt_records");
+        assertThat(exported).as("series exported by the running services").containsAll(queried);
+    }
+
+    /** Last: it kills a worker. */
+    @Test
+    @Order(7)
     void aWorkerKilledMidJobDoesNotLoseTheJob() throws Exception {
         Submitted submitted = client.submit(Submission.of(variant(), SAMPLE_LABELS));
         RunningService busy = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))

@@ -42,7 +42,8 @@ class ComposeFileTest {
     @Test
     void theStackAndEveryServiceAreDefined() {
         assertThat(compose.serviceNames()).containsExactlyInAnyOrder("kafka", "minio", "provision", "minio-init",
-                "ingest-service", "axis-worker", "axis-worker-gpu", "fusion-service", "metrics-service");
+                "ingest-service", "axis-worker", "axis-worker-gpu", "fusion-service", "metrics-service", "prometheus",
+                "grafana");
     }
 
     @Test

@@ -104,7 +104,8 @@ class KubernetesExampleTest {
             for (String probe : List.of("readinessProbe", "livenessProbe")) {
                 Map<String, Object> httpGet = ComposeFile.map(
                         ComposeFile.map(container.get(probe), probe).get("httpGet"), "httpGet");
-                assertThat(httpGet).as(service + " " + probe).containsEntry("port", configuration.serverPort());
+                assertThat(httpGet).as(service + " " + probe).containsEntry("port", configuration.serverPort())
+                        .containsEntry("path", "/actuator/health/" + probe.replace("Probe", ""));
             }
         }
     }

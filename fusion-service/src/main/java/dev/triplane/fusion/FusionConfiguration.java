@@ -11,6 +11,7 @@ import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.service.TransactionalPublisher;
 import dev.triplane.infra.service.TriplaneProperties;
 import dev.triplane.infra.storage.ObjectStore;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -114,8 +115,10 @@ class FusionConfiguration {
     /** The fusion step's transactional producer (its events with the job's offset). */
     @Bean(destroyMethod = "close")
     TransactionalPublisher fusionTransactions(KafkaProperties kafka, KafkaConnectionDetails connection,
-            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
-        return TransactionalPublisher.create("fusion", kafka, connection, topics, json, cloudEvents);
+            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents, JobMeters jobs,
+            ObservationRegistry observations) {
+        return TransactionalPublisher.create("fusion", kafka, connection, topics, json, cloudEvents, jobs,
+                observations);
     }
 
     @Bean

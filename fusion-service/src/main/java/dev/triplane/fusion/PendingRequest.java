@@ -18,16 +18,19 @@ import java.util.Set;
  * @param firstArrivedMs wall-clock time the first result arrived
  * @param results        the results that arrived, one per axis; empty once finished
  * @param finishedMs     wall-clock time the request's job was emitted (or it failed), 0 while it waits
+ * @param traceparent    the W3C trace context of the first result's record (null when it had none): a job or
+ *                       failure emitted by the timeout punctuator, which has no input record, continues the
+ *                       request's trace with it
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-record PendingRequest(long firstArrivedMs, List<AxisResult> results, long finishedMs) {
+record PendingRequest(long firstArrivedMs, List<AxisResult> results, long finishedMs, String traceparent) {
 
     PendingRequest {
         results = results == null ? List.of() : List.copyOf(results);
     }
 
-    static PendingRequest first(AxisResult result, long nowMs) {
-        return new PendingRequest(nowMs, List.of(result), 0);
+    static PendingRequest first(AxisResult result, long nowMs, String traceparent) {
+        return new PendingRequest(nowMs, List.of(result), 0, traceparent);
     }
 
     boolean finished() {
@@ -41,12 +44,12 @@ record PendingRequest(long firstArrivedMs, List<AxisResult> results, long finish
         }
         List<AxisResult> all = new ArrayList<>(results);
         all.add(result);
-        return new PendingRequest(firstArrivedMs, all, 0);
+        return new PendingRequest(firstArrivedMs, all, 0, traceparent);
     }
 
     /** The finished marker. */
     PendingRequest finish(long nowMs) {
-        return new PendingRequest(firstArrivedMs, List.of(), nowMs);
+        return new PendingRequest(firstArrivedMs, List.of(), nowMs, traceparent);
     }
 
     Set<Axis> arrived() {

@@ -1,6 +1,7 @@
 package dev.triplane.fusion;
 
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
@@ -9,10 +10,13 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -35,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * with no job and no event, so the other axes are never fused and their late results are ignored.
  * {@code fuse-partial} applies only to axes that never answered in time.
  *
+ * <p>An emitted record carries its CloudEvents headers and the W3C {@value #TRACEPARENT} of the request's trace:
+ * the input record's when one is being processed, otherwise (the punctuator) the one stored with the request, so
+ * the fusion step continues the trace of the request's axis jobs.
+ *
  * <p>Nothing here reads an object or takes long: the fusion runs in the consumer step ({@link FusionJobListener}),
  * so the Streams transaction of a record stays short and Streams' default transaction and poll timeouts hold.
  */
@@ -44,6 +52,9 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
     static final String TIMED_OUT = "TIMED_OUT";
     /** Job outcome of a request failed by the failed result of one of its axes. */
     static final String AXIS_FAILED = "AXIS_FAILED";
+
+    /** The W3C trace-context header the services' Kafka observations write and read. */
+    static final String TRACEPARENT = "traceparent";
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestCollector.class);
 
@@ -88,6 +99,7 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
                     + ", " + result.requestId());
         }
         String key = result.volumeId() + "/" + result.requestId();
+        String traceparent = traceparent(record.headers());
         PendingRequest entry = requests.get(key);
         if (entry != null && entry.finished()) {
             LOG.info("{}: {} result arrived after the request's job was emitted, ignored", key, result.axis().id());
@@ -97,16 +109,17 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
             try (JobMeters.Job job = jobs.start(Stage.FUSION)) {
                 LOG.info("{}: axis {} failed at the worker, the request ends without fusion", key,
                         result.axis().id());
-                PendingRequest failed = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs())
-                        : entry;
+                PendingRequest failed = entry == null
+                        ? PendingRequest.first(result, context.currentSystemTimeMs(), traceparent) : entry;
                 requests.put(key, failed.finish(context.currentSystemTimeMs()));
                 job.outcome(AXIS_FAILED);
             }
             return;
         }
-        entry = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs()) : entry.with(result);
+        entry = entry == null ? PendingRequest.first(result, context.currentSystemTimeMs(), traceparent)
+                : entry.with(result);
         if (entry.missing().isEmpty()) {
-            finish(key, entry, false);
+            finish(key, entry, false, traceparent);
         } else {
             requests.put(key, entry);
         }
@@ -130,36 +143,47 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
             if (e.value.finished()) {
                 requests.delete(e.key);
             } else {
-                finish(e.key, e.value, true);
+                finish(e.key, e.value, true, e.value.traceparent());
             }
         }
     }
 
     /** Emits the request's job (or, timed out under the {@code fail} policy, fails it) and leaves its marker. */
-    private void finish(String key, PendingRequest entry, boolean timedOut) {
+    private void finish(String key, PendingRequest entry, boolean timedOut, String traceparent) {
         AxisResult first = entry.results().get(0);
         if (timedOut && properties.onTimeout() == FusionProperties.OnTimeout.FAIL) {
             try (JobMeters.Job job = jobs.start(Stage.FUSION)) {
                 String detail = "axes " + FusionEvents.ids(entry.missing()) + " did not arrive within "
                         + properties.axisTimeout() + " (arrived: " + FusionEvents.ids(entry.arrived()) + ")";
                 forward(first.volumeId(), FusionEvents.failed(entry.results(),
-                        keys.request(first.volumeId(), first.requestId()), Reason.AXIS_TIMEOUT, detail));
+                        keys.request(first.volumeId(), first.requestId()), Reason.AXIS_TIMEOUT, detail), traceparent);
                 job.outcome(TIMED_OUT);
             }
         } else {
             FusionJob job = entry.job();
             LOG.info("{}: {}job emitted with {}", key, job.partial() ? "partial " : "",
                     FusionEvents.ids(entry.arrived()));
-            forward(first.volumeId(), List.of(new Outbound(Topic.FUSION_JOBS, job)));
+            forward(first.volumeId(), List.of(new Outbound(Topic.FUSION_JOBS, job)), traceparent);
         }
         requests.put(key, entry.finish(context.currentSystemTimeMs()));
     }
 
-    private void forward(String volumeId, List<Outbound> events) {
+    private void forward(String volumeId, List<Outbound> events, String traceparent) {
         for (Outbound event : events) {
             long now = context.currentSystemTimeMs();
-            context.forward(new Record<>(volumeId, event, now,
-                    cloudEvents.of(event.topic(), volumeId, event.event(), Instant.ofEpochMilli(now))));
+            Headers headers = cloudEvents.of(event.topic(), volumeId, event.event(), Instant.ofEpochMilli(now));
+            if (traceparent != null) {
+                headers.add(TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
+            }
+            if (event.event() instanceof ErrorEvent error) {
+                jobs.error(error);
+            }
+            context.forward(new Record<>(volumeId, event, now, headers));
         }
+    }
+
+    private static String traceparent(Headers headers) {
+        Header header = headers.lastHeader(TRACEPARENT);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

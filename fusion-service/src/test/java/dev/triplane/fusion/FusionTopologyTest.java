@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -106,6 +107,30 @@ class FusionTopologyTest {
         assertThat(Instant.parse(header(job, "ce_time"))).isEqualTo(Instant.ofEpochMilli(job.timestamp()));
         assertThat(header(job, "content-type")).isEqualTo("application/json");
         assertThat(job.headers().lastHeader("ce_id")).isNotNull();
+    }
+
+    @Test
+    void aJobContinuesTheTraceOfItsResultsAlsoWhenEmittedByTheTimeout() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        FusionFixture complete = new FusionFixture("r-traced");
+        String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        for (Axis axis : Axis.values()) {
+            publishTraced(complete.result(axis), trace.replace("00f067aa0ba902b7", "00f067aa0ba902b" + axis.ordinal()));
+        }
+        assertThat(header(jobs.readRecord(), RequestCollector.TRACEPARENT)).startsWith(trace.substring(0, 36));
+
+        FusionFixture timedOut = new FusionFixture("r-traced-partial");
+        publishTraced(timedOut.result(Axis.AXIAL), trace);
+        driver.advanceWallClockTime(TIMEOUT.plus(RequestCollector.punctuateInterval(TIMEOUT)).plusSeconds(1));
+        TestRecord<String, String> partial = jobs.readRecord();
+        assertThat(JSON.readValue(partial.value(), FusionJob.class).partial()).isTrue();
+        assertThat(header(partial, RequestCollector.TRACEPARENT)).isEqualTo(trace);
+    }
+
+    private void publishTraced(AxisResult result, String traceparent) {
+        results.pipeInput(new TestRecord<>(result.volumeId(), JSON.writeValueAsString(result),
+                new RecordHeaders().add(RequestCollector.TRACEPARENT,
+                        traceparent.getBytes(StandardCharsets.UTF_8))));
     }
 
     private static String header(TestRecord<String, String> record, String name) {

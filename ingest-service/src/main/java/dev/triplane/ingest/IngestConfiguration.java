@@ -6,11 +6,14 @@ import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.service.VolumeStatusView;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.MultipartConfigElement;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.util.backoff.FixedBackOff;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -42,6 +45,11 @@ class IngestConfiguration {
         IngestProperties.Uploads uploads = properties.uploads();
         return new MultipartConfigElement(null, uploads.maxFileSize().toBytes(), uploads.maxRequestSize().toBytes(),
                 0);
+    }
+
+    @Bean(destroyMethod = "close")
+    DeadLetterSizes deadLetterSizes(KafkaAdmin admin, Topics topics, MeterRegistry meters, TaskScheduler scheduler) {
+        return new DeadLetterSizes(admin.getConfigurationProperties(), topics, meters, scheduler);
     }
 
     @Bean

@@ -33,6 +33,8 @@ import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.ObjectStoreException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -71,6 +73,8 @@ public class Ingestor {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
     private static final String GZIP = "application/gzip";
+    /** The observation (a span, with tracing) of one scan's ingest. */
+    static final String OBSERVATION = "triplane.ingest";
 
     private final ObjectStore store;
     private final ObjectKeys keys;
@@ -86,10 +90,12 @@ public class Ingestor {
     private final JobMeters jobs;
     private final MemoryModel memory;
     private final MemoryModel.Budgets budgets;
+    private final ObservationRegistry observations;
 
     public Ingestor(ObjectStore store, ObjectKeys keys, NiftiReader reader, LabelTable table, EventPublisher events,
             JsonMapper json, IngestProperties properties, TriplaneProperties triplane, JobMeters jobs,
-            MeterRegistry meters) {
+            MeterRegistry meters, ObservationRegistry observations) {
+        this.observations = observations;
         this.store = store;
         this.keys = keys;
         this.reader = reader;
@@ -112,14 +118,18 @@ public class Ingestor {
      * has one (structures: those the file prompts, each on every requested axis or the scan is refused with
      * {@code UNPROMPTED_AXIS}; stored in version 1 form), otherwise from its reference labels (structures: those holding
      * voxels); reference labels, when present, are validated and stored for the metrics either way. Timed as an
-     * {@code INGEST} job ({@link JobMeters}) with the {@link IngestResult.Outcome} as outcome.
+     * {@code INGEST} job ({@link JobMeters}) with the {@link IngestResult.Outcome} as outcome, and observed as
+     * {@value #OBSERVATION}: the request's trace starts here (within the HTTP request's trace for an upload), so
+     * every record of the request, the axis jobs and all that follows them, carries one trace id.
      */
     public IngestResult ingest(Scan scan, RequestSpec request) {
-        try (JobMeters.Job job = jobs.start(Stage.INGEST)) {
-            IngestResult result = validateAndPublish(scan, request);
-            job.outcome(result.outcome().name());
-            return result;
-        }
+        return Observation.createNotStarted(OBSERVATION, observations).observe(() -> {
+            try (JobMeters.Job job = jobs.start(Stage.INGEST)) {
+                IngestResult result = validateAndPublish(scan, request);
+                job.outcome(result.outcome().name());
+                return result;
+            }
+        });
     }
 
     private IngestResult validateAndPublish(Scan scan, RequestSpec request) {

@@ -6,7 +6,9 @@ import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
+import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.TransactionalPublisher;
+import io.micrometer.observation.ObservationRegistry;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
@@ -21,8 +23,10 @@ class MetricsConfiguration {
     /** Publishes a segmentation's events with its offset in one transaction (the container commits nothing). */
     @Bean(destroyMethod = "close")
     TransactionalPublisher metricsTransactions(KafkaProperties kafka, KafkaConnectionDetails connection,
-            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
-        return TransactionalPublisher.create("metrics", kafka, connection, topics, json, cloudEvents);
+            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents, JobMeters jobs,
+            ObservationRegistry observations) {
+        return TransactionalPublisher.create("metrics", kafka, connection, topics, json, cloudEvents, jobs,
+                observations);
     }
 
     /**

@@ -33,6 +33,7 @@ import dev.triplane.infra.local.SharedLocalStack;
 import dev.triplane.infra.local.TopicReader;
 import dev.triplane.infra.service.TransactionalPublisher;
 import dev.triplane.infra.storage.ObjectStore;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,6 +61,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ApplicationContext;
 import org.springframework.core.env.Environment;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
@@ -265,12 +267,17 @@ class MetricsServiceTest {
 
     @Test
     @Order(6)
-    void healthAndJobDurationsAreServed() {
+    void healthAndJobDurationsAreServed(@Autowired ApplicationContext context) {
         RestClient http = RestClient.create("http://127.0.0.1:" + environment.getProperty("local.server.port"));
         String health = http.get().uri("/actuator/health").retrieve().body(String.class);
+        String readiness = http.get().uri("/actuator/health/readiness").retrieve().body(String.class);
         String prometheus = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
 
         assertThat(health).contains("\"status\":\"UP\"");
+        assertThat(readiness).contains("\"status\":\"UP\"", "\"kafka\"", "\"s3\"");
+        // no OTLP endpoint configured: no span exporter, so nothing tries to leave the process
+        assertThat(context.getBeansOfType(SpanExporter.class)).isEmpty();
+        assertThat(prometheus).containsPattern("triplane_errors_total\\{[^}]*reason=\"[A-Z_]+\"[^}]*stage=\"METRICS\"");
         // measured: a twice, b, f; without labels: d; bad input: c, e, and the two missing objects
         assertThat(prometheus)
                 .containsPattern(job("MEASURED") + " 4").containsPattern(job("NO_LABELS") + " 1")

@@ -1,5 +1,6 @@
 package dev.triplane.infra.service;
 
+import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.TopicSpec;
@@ -22,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Publishes event records as JSON on the layout's topics, keyed by volumeId, with their CloudEvents headers
- * ({@link CloudEventHeaders}). A step that emits several events
+ * ({@link CloudEventHeaders}); each error event is counted ({@link JobMeters#error}). A step that emits several events
  * sends them all, then {@link #await}s them together: the sends overlap, and one failure fails the step with a
  * {@link PublishException} naming the object.
  */
@@ -37,13 +38,15 @@ public class EventPublisher {
     private final Topics topics;
     private final JsonMapper json;
     private final CloudEventHeaders cloudEvents;
+    private final JobMeters jobs;
 
     public EventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json,
-            CloudEventHeaders cloudEvents) {
+            CloudEventHeaders cloudEvents, JobMeters jobs) {
         this.kafka = kafka;
         this.topics = topics;
         this.json = json;
         this.cloudEvents = cloudEvents;
+        this.jobs = jobs;
     }
 
     /**
@@ -69,6 +72,9 @@ public class EventPublisher {
 
     /** Sends one event; the future completes when the broker has acknowledged it. */
     public CompletableFuture<SendResult<String, String>> publish(Topic topic, String key, Record value) {
+        if (value instanceof ErrorEvent error) {
+            jobs.error(error);
+        }
         return kafka.send(new ProducerRecord<>(topics.name(topic), null, key, json.writeValueAsString(value),
                 cloudEvents.of(topic, key, value, Instant.now())));
     }

@@ -1,6 +1,8 @@
 package dev.triplane.infra.service;
 
+import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.Stage;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -15,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>timer {@value #DURATION} ({@code triplane_job_duration_seconds} in Prometheus, with a histogram) tagged
  *       {@code stage} ({@link Stage} name) and {@code outcome} (a stable upper-case word of the service:
  *       {@code ACCEPTED}, {@code REJECTED}, ..., {@value #FAILED} for a job that ended by an exception);</li>
- *   <li>gauge {@value #ACTIVE} ({@code triplane_jobs_active}) tagged {@code stage}: jobs running now.</li>
+ *   <li>gauge {@value #ACTIVE} ({@code triplane_jobs_active}) tagged {@code stage}: jobs running now;</li>
+ *   <li>counter {@value #ERRORS} ({@code triplane_errors_total}) tagged {@code stage} and {@code reason}
+ *       ({@link dev.triplane.core.events.Reason} name): error events published ({@link #error}).</li>
  * </ul>
  * A job is a {@link Job} opened by {@link #start} and closed in try-with-resources after naming its outcome.
  */
@@ -23,6 +27,7 @@ public class JobMeters {
 
     public static final String DURATION = "triplane.job.duration";
     public static final String ACTIVE = "triplane.jobs.active";
+    public static final String ERRORS = "triplane.errors";
     /** Outcome of a job closed without one: it ended by an exception. */
     public static final String FAILED = "FAILED";
 
@@ -43,6 +48,13 @@ public class JobMeters {
         });
         running.incrementAndGet();
         return new Job(stage, running, Timer.start(registry));
+    }
+
+    /** Counts one published error event under its stage and reason. */
+    public void error(ErrorEvent event) {
+        Counter.builder(ERRORS).description("error events published, by stage and reason")
+                .tag("stage", event.stage().name()).tag("reason", event.reason().name()).register(registry)
+                .increment();
     }
 
     /** One running job; not thread-safe (one thread runs a job). */

@@ -2,6 +2,7 @@ package dev.triplane.infra.service;
 
 import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.Topics;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -29,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Its own producer factory with a transactional id per instance: Boot's template stays non-transactional for
  * the other publishers. The listener's container must commit nothing itself ({@code ack-mode: manual}), and the
  * error handler's recoverer ends a request through {@link #commit} too, so its offset is committed once with the
- * request's end.
+ * request's end. Its sends are observed like Boot's template's ({@code spring.kafka.template.observation-enabled}):
+ * each carries the W3C {@code traceparent} of the step's trace.
  */
 public final class TransactionalPublisher implements AutoCloseable {
 
@@ -42,15 +44,19 @@ public final class TransactionalPublisher implements AutoCloseable {
      * @param producers a transactional producer factory (a transaction id prefix unique to this instance)
      * @param service   names the {@link FaultPoints} point {@code <service>.in-transaction}, between the sends and
      *                  the commit
+     * @param observations observes each send (the trace context goes into the record's headers)
      */
     public TransactionalPublisher(String service, DefaultKafkaProducerFactory<String, String> producers,
-            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
+            Topics topics, JsonMapper json, CloudEventHeaders cloudEvents, JobMeters jobs,
+            ObservationRegistry observations) {
         if (!producers.transactionCapable()) {
             throw new IllegalArgumentException("a transactional publisher needs a transactional producer factory");
         }
         this.producers = producers;
         this.template = new KafkaTemplate<>(producers);
-        this.events = new EventPublisher(template, topics, json, cloudEvents);
+        template.setObservationRegistry(observations);
+        template.setObservationEnabled(true);
+        this.events = new EventPublisher(template, topics, json, cloudEvents, jobs);
         this.inTransaction = service + ".in-transaction";
     }
 
@@ -61,14 +67,15 @@ public final class TransactionalPublisher implements AutoCloseable {
      * @param service names the transactional ids ({@code triplane-<service>-<random>-})
      */
     public static TransactionalPublisher create(String service, KafkaProperties kafka,
-            KafkaConnectionDetails connection, Topics topics, JsonMapper json, CloudEventHeaders cloudEvents) {
+            KafkaConnectionDetails connection, Topics topics, JsonMapper json, CloudEventHeaders cloudEvents,
+            JobMeters jobs, ObservationRegistry observations) {
         Map<String, Object> config = kafka.buildProducerProperties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getProducer().getBootstrapServers());
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         DefaultKafkaProducerFactory<String, String> producers = new DefaultKafkaProducerFactory<>(config);
         producers.setTransactionIdPrefix("triplane-" + service + "-" + UUID.randomUUID() + "-");
-        return new TransactionalPublisher(service, producers, topics, json, cloudEvents);
+        return new TransactionalPublisher(service, producers, topics, json, cloudEvents, jobs, observations);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -23,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * What every TriPlane service needs, built from {@link TriplaneProperties}: the layout ({@link ObjectKeys},
  * {@link Topics}) and its topics created where missing, the object store on the layout's bucket, the NIfTI reader
  * with the configured limits, the {@link EventPublisher}, the {@link DeadLetterErrorHandlers} and the
- * {@link JobMeters}, and the {@link WarmupRunner} of the service's {@link Warmup}s. A service
+ * {@link JobMeters}, the readiness checks of the broker and the store ({@link ReadinessChecks}), and the
+ * {@link WarmupRunner} of the service's {@link Warmup}s. A service
  * declaring a bean of one of these types replaces it.
  */
 @AutoConfiguration(afterName = {"org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
@@ -65,8 +67,8 @@ public class TriplaneServiceAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     EventPublisher eventPublisher(KafkaTemplate<String, String> kafka, Topics topics, JsonMapper json,
-            CloudEventHeaders cloudEvents) {
-        return new EventPublisher(kafka, topics, json, cloudEvents);
+            CloudEventHeaders cloudEvents, JobMeters jobs) {
+        return new EventPublisher(kafka, topics, json, cloudEvents, jobs);
     }
 
     /** CloudEvents headers with {@code ce_source} {@code /triplane/<spring.application.name>}. */
@@ -100,6 +102,18 @@ public class TriplaneServiceAutoConfiguration {
     @ConditionalOnMissingBean
     JobMeters jobMeters(MeterRegistry registry) {
         return new JobMeters(registry);
+    }
+
+    /** Readiness: the broker answers ({@code kafka} in {@code management.endpoint.health.group.readiness}). */
+    @Bean(destroyMethod = "close")
+    ReadinessChecks.Kafka kafkaHealthIndicator(KafkaAdmin admin) {
+        return new ReadinessChecks.Kafka(admin.getConfigurationProperties());
+    }
+
+    /** Readiness: the object store answers ({@code s3} in {@code management.endpoint.health.group.readiness}). */
+    @Bean
+    HealthIndicator s3HealthIndicator(ObjectStore store) {
+        return ReadinessChecks.objectStore(store);
     }
 
     @Bean

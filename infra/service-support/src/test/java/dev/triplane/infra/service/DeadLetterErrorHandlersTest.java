@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -73,7 +74,7 @@ class DeadLetterErrorHandlersTest {
             return CompletableFuture.completedFuture(null);
         });
         handlers = new DeadLetterErrorHandlers(template, Topics.load(), new EventPublisher(template, Topics.load(),
-                JSON, new CloudEventHeaders("axis-worker", Topics.load())));
+                JSON, new CloudEventHeaders("axis-worker", Topics.load()), new JobMeters(new SimpleMeterRegistry())));
         handler = handlers.createForRequests(Topic.AXIS_JOBS, Stage.AXIS_WORKER, 3,
                 (value, reason, object, detail) -> {
                     if (!value.contains(VOLUME)) {

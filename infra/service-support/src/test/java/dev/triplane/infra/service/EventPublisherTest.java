@@ -8,10 +8,14 @@ import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import dev.triplane.core.events.ErrorEvent;
+import dev.triplane.core.events.Reason;
+import dev.triplane.core.events.Stage;
 import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.TopicSpec;
 import dev.triplane.infra.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -34,8 +38,9 @@ class EventPublisherTest {
 
     @SuppressWarnings("unchecked")
     private final KafkaTemplate<String, String> kafka = mock(KafkaTemplate.class);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final EventPublisher publisher = new EventPublisher(kafka, TOPICS, JsonMapper.builder().build(),
-            new CloudEventHeaders("test-service", TOPICS));
+            new CloudEventHeaders("test-service", TOPICS), new JobMeters(meters));
 
     @Test
     @SuppressWarnings("unchecked")
@@ -54,6 +59,22 @@ class EventPublisherTest {
         assertThat(header(record, "ce_type")).isEqualTo("dev.triplane.example.v1");
         assertThat(header(record, "ce_subject")).isEqualTo("v1");
         assertThat(header(record, "content-type")).isEqualTo("application/json");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void eachErrorEventIsCountedByStageAndReason() {
+        when(kafka.send(any(ProducerRecord.class))).thenReturn(CompletableFuture.completedFuture(null));
+        ErrorEvent error = new ErrorEvent(ErrorEvent.CURRENT_VERSION, "inbox/a.nii.gz", Stage.INGEST,
+                Reason.CORRUPT_GZIP, false, "not gzip", null, null);
+
+        publisher.publish(Topic.ERRORS, "v1", error);
+        publisher.publish(Topic.ERRORS, "v1", error);
+        publisher.publish(Topic.STATUS, "v1", new Example(1, "v1"));
+
+        assertThat(meters.get(JobMeters.ERRORS).tag("stage", "INGEST").tag("reason", "CORRUPT_GZIP").counter()
+                .count()).isEqualTo(2);
+        assertThat(meters.find(JobMeters.ERRORS).counters()).hasSize(1);
     }
 
     private static String header(ProducerRecord<String, String> record, String name) {
