@@ -156,6 +156,18 @@ class AxisJobHandler {
     }
 
     /**
+     * Re-publishes the result of a job whose logits are already stored (its worker finished it but the record's
+     * acknowledgement was lost), without computing; false when they are not there.
+     */
+    boolean republishIfStored(AxisJob job) {
+        long start = System.nanoTime();
+        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis());
+        Optional<AxisResult> stored = storedResult(job, logitsKey, image(job.imageKey()).grid(), start);
+        stored.ifPresent(result -> publish(job, result, "axis " + job.axis().id() + " already stored: " + logitsKey));
+        return stored.isPresent();
+    }
+
+    /**
      * The end of a job the listener gives up on: its error event (the object at fault, by default the image)
      * and a FAILED status, and an {@link AxisResult} with the failed outcome, published together.
      */

@@ -33,8 +33,9 @@ import tools.jackson.databind.json.JsonMapper;
  * worker, while a worker that dies loses its lock within the lock duration and the job goes to another worker.
  *
  * <p>Spring Kafka's container sends the acknowledgements of other threads from its poll loop, which takes no new
- * record while one is unacknowledged: the worker takes one job at a time. The Kafka client hands a renewed record
- * back on the next poll; the listener then only swaps in its new acknowledgement handle and the job runs on.
+ * record while one is unacknowledged: the worker takes one job at a time. The Kafka client (4.2) hands a renewed
+ * record back on a later poll and refuses any acknowledgement of it until then: the listener swaps in the new
+ * acknowledgement handle, and the next renewal, or the job's end, waits for it.
  *
  * <p>The end of a job: {@code ACCEPT} once its result is published; bad input, and a failure that outlasts its
  * retries, end the request (error event, FAILED status, failed {@code AxisResult}, the record on the DLT) and are
@@ -51,8 +52,11 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
     static final String GROUP = "triplane-axis-workers";
 
     private static final Logger LOG = LoggerFactory.getLogger(ShareJobListener.class);
-    /** Wait for the record a renewal hands back before a terminal acknowledgement goes on the old handle. */
-    private static final long HANDBACK_WAIT_MS = 2000;
+    /**
+     * Wait for the record a renewal hands back (on the poll after the renewal's) before a terminal acknowledgement
+     * goes on the old handle anyway.
+     */
+    private static final long HANDBACK_WAIT_MS = 5000;
 
     private final AxisJobHandler handler;
     private final DeadLetterErrorHandlers deadLetters;
@@ -82,6 +86,8 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
         String where = RequestEnd.where(record.topic(), record.partition(), record.offset());
         Job job = running.get(where);
         if (job != null) {
+            // the running job's record: handed back by a renewal, or delivered again after its lock was lost (the
+            // group moved its partition away mid-job); either way the running job acknowledges it when it ends
             job.handedBack(ack);
             return;
         }
@@ -98,9 +104,12 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
         ConsumerRecord<String, String> record = job.record;
         int delivery = record.deliveryCount().map(Short::intValue).orElse(1);
         if (delivery >= deliveryLimit) {
+            if (storedAlready(job)) {
+                return AcknowledgeType.ACCEPT;
+            }
             LOG.warn("{}: delivery {} of {}, every earlier one lost its worker: the job ends", job.where, delivery,
                     deliveryLimit);
-            return end(record, new BadInputException(null, Reason.WORKER_CRASHED, "delivered " + delivery
+            return end(record, new BadInputException(job.where, Reason.WORKER_CRASHED, "delivered " + delivery
                     + " times (the limit), every earlier delivery lost its worker", null), AcknowledgeType.ACCEPT);
         }
         BackOffExecution retries = null;
@@ -127,6 +136,18 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
                     return AcknowledgeType.RELEASE;
                 }
             }
+        }
+    }
+
+    /**
+     * Whether a job on its last delivery was finished by an earlier one whose acknowledgement was lost (its result
+     * is then re-published); false when that cannot be told (the job then ends), the end reports the input.
+     */
+    private boolean storedAlready(Job job) {
+        try {
+            return handler.republishIfStored(json.readValue(job.record.value(), AxisJob.class));
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -180,7 +201,8 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
 
         /** Extends the record's lock while the job runs, up to {@code max-job-duration}. */
         synchronized void renew() {
-            if (finished) {
+            if (finished || handBackDue) {
+                // the client takes no acknowledgement of a renewed record until the poll has handed it back
                 return;
             }
             if (System.nanoTime() - startNanos > properties.maxJobDuration().toNanos()) {

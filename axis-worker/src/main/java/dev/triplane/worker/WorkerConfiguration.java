@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -92,7 +93,8 @@ class WorkerConfiguration {
     /** The broker's {@value #DELIVERY_LIMIT}; Kafka's default when it cannot be read (no describe permission). */
     static int deliveryLimit(KafkaAdmin kafkaAdmin) {
         Map<String, Object> config = new HashMap<>(kafkaAdmin.getConfigurationProperties());
-        config.putIfAbsent("default.api.timeout.ms", 15_000);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
         try (Admin admin = Admin.create(config)) {
             String node = String.valueOf(admin.describeCluster().controller().get(15, TimeUnit.SECONDS).id());
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
