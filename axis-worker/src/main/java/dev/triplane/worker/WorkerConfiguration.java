@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.common.config.ConfigResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,16 +87,18 @@ class WorkerConfiguration {
     }
 
     @Bean
+    JobBacklog jobBacklog(KafkaAdmin admin, Topics topics, MeterRegistry meters) {
+        return new JobBacklog(Admin.create(adminConfig(admin)), topics.name(Topic.AXIS_JOBS), meters);
+    }
+
+    @Bean
     ModelStore modelStore(ObjectStore store, ObjectKeys keys) {
         return new ModelStore(store, keys);
     }
 
     /** The broker's {@value #DELIVERY_LIMIT}; Kafka's default when it cannot be read (no describe permission). */
     static int deliveryLimit(KafkaAdmin kafkaAdmin) {
-        Map<String, Object> config = new HashMap<>(kafkaAdmin.getConfigurationProperties());
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
-        try (Admin admin = Admin.create(config)) {
+        try (Admin admin = Admin.create(adminConfig(kafkaAdmin))) {
             String node = String.valueOf(admin.describeCluster().controller().get(15, TimeUnit.SECONDS).id());
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
             Config described = admin.describeConfigs(List.of(broker)).all().get(15, TimeUnit.SECONDS).get(broker);
@@ -110,5 +113,13 @@ class WorkerConfiguration {
             Thread.currentThread().interrupt();
         }
         return DEFAULT_DELIVERY_LIMIT;
+    }
+
+    /** Boot's admin settings (servers, security) with timeouts short enough for a scrape or a start. */
+    private static Map<String, Object> adminConfig(KafkaAdmin kafkaAdmin) {
+        Map<String, Object> config = new HashMap<>(kafkaAdmin.getConfigurationProperties());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        return config;
     }
 }

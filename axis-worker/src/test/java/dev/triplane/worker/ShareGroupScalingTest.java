@@ -262,8 +262,10 @@ class ShareGroupScalingTest {
 
     private static void awaitMembers(int count) {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            await().atMost(WAIT).ignoreExceptions().until(() -> admin.describeShareGroups(List.of(ShareJobListener.GROUP)).all().get()
-                    .get(ShareJobListener.GROUP).members().size() >= count);
+            // members with their assignment: a member that has joined takes jobs only once it has one
+            await().atMost(WAIT).ignoreExceptions().until(() -> admin.describeShareGroups(
+                    List.of(ShareJobListener.GROUP)).all().get().get(ShareJobListener.GROUP).members().stream()
+                    .filter(m -> !m.assignment().topicPartitions().isEmpty()).count() >= count);
         }
     }
 
