@@ -103,6 +103,7 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
     private AcknowledgeType run(Job job) {
         ConsumerRecord<String, String> record = job.record;
         int delivery = record.deliveryCount().map(Short::intValue).orElse(1);
+        LOG.info("{}: job acquired, delivery {} of at most {}", job.where, delivery, deliveryLimit);
         if (delivery >= deliveryLimit) {
             if (storedAlready(job)) {
                 return AcknowledgeType.ACCEPT;

@@ -25,6 +25,7 @@ import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.infra.AsyncApiDocument;
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Provision;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
@@ -354,6 +355,8 @@ class AxisWorkerTest {
         Map<String, String> groups = AsyncApiDocument.consumerGroups("axis-worker");
         assertThat(jobs.getContainerProperties().getTopics()).containsExactly(TOPICS.name(Topic.AXIS_JOBS));
         assertThat(jobs.getGroupId()).isEqualTo(groups.get(TOPICS.name(Topic.AXIS_JOBS)));
+        // a share group, whose settings provisioning applies
+        assertThat(Provision.shareGroups()).containsKey(jobs.getGroupId());
         assertThat(jobs.isRunning()).isTrue();
     }
 
