@@ -29,8 +29,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                         after); empty for {@code java.io.tmpdir/triplane-worker}
  * @param maxAttempts      attempts of a job failing for another reason than a store or broker outage before it
  *                         ends FAILED; an outage is retried with backoff for at most 2 min
- * @param renewInterval    how often a running job's acquisition lock is renewed; well under the share group's
- *                         {@code share.record.lock.duration.ms} (layout.json), so one late renewal loses nothing
+ * @param renewInterval    how often a running job's acquisition lock is renewed: under the share group's
+ *                         {@code share.record.lock.duration.ms} (layout.json) with room for a late renewal, and no
+ *                         more often than needed, as each renewal's poll may acquire a waiting job
  */
 @ConfigurationProperties("triplane.worker")
 public record WorkerProperties(@DefaultValue("models") String modelsDir, String modelCacheDir,
@@ -38,7 +39,7 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
         @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
         @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize,
         @DefaultValue List<String> preload, String workDir, @DefaultValue("3") int maxAttempts,
-        @DefaultValue("10s") Duration renewInterval) {
+        @DefaultValue("20s") Duration renewInterval) {
 
     public WorkerProperties {
         modelCacheDir = modelCacheDir != null && !modelCacheDir.isBlank() ? modelCacheDir
