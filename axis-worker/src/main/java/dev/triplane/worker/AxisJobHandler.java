@@ -50,22 +50,21 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Listens on {@code triplane.axis-jobs} (group {@code triplane-axis-workers}, one record per poll, one consumer
- * thread: one engine per process): reads the volume in RAS+ order, derives or reads the prompts of every
+ * Runs one axis job of {@code triplane.axis-jobs} (handed over by {@link ShareJobListener}, one at a time: one
+ * engine per process): reads the volume in RAS+ order, derives or reads the prompts of every
  * structure on the job's axis, runs {@link AxisSegmenter} once for all of them, stores the logit volume at
  * {@link ObjectKeys#logits} and publishes the {@link AxisResult} (keyed by volumeId, unlike the job, so fusion
  * sees the axes of a request on one partition) and a SEGMENTING {@link VolumeStatus} with this axis complete.
- * The offset is committed after the listener returns, so a job lost by a crash is redelivered.
+ * The record is acknowledged after the result is published, so a job lost by a crash is redelivered.
  *
  * <p>A redelivered job whose logits object is already stored and readable on the volume's grid is not computed
  * again: the result is re-published from the stored object. Bad input, and a job that runs out of memory (reason
- * {@code RESOURCE_LIMIT}), throw a {@link BadInputException}; store and broker faults are retried. The error
- * handler ends a job it gives up on through {@link #failRecord}: an {@link ErrorEvent}, a FAILED status and an
+ * {@code RESOURCE_LIMIT}), throw a {@link BadInputException}; store and broker faults are retried. A job given
+ * up on ends through {@link #failRecord}: an {@link ErrorEvent}, a FAILED status and an
  * {@link AxisResult} with the failed outcome (so fusion ends the request instead of fusing the other axes), then
  * the record goes to the DLT and the worker takes the next one.
  */
@@ -119,17 +118,11 @@ class AxisJobHandler {
                 .description("frame steps per second of the engine in the last computed job").register(meters);
     }
 
-    @KafkaListener(id = "axis-jobs", groupId = "triplane-axis-workers", concurrency = "1",
-            topics = "#{@topics.name(T(dev.triplane.infra.Topic).AXIS_JOBS)}")
-    void onJob(String value) {
-        run(json.readValue(value, AxisJob.class));
-    }
-
     /**
      * Runs one job and publishes its result; timed as an {@code AXIS_WORKER} job with outcome {@value #SEGMENTED},
      * {@value #REPUBLISHED}, {@value #BAD_INPUT} or {@code RESOURCE_LIMIT}.
      *
-     * @throws BadInputException for bad input or when the job ran out of memory; the error handler ends the job
+     * @throws BadInputException for bad input or when the job ran out of memory; the listener ends the job
      */
     AxisResult run(AxisJob job) {
         long start = System.nanoTime();
@@ -163,7 +156,19 @@ class AxisJobHandler {
     }
 
     /**
-     * The end of a job the error handler gives up on: its error event (the object at fault, by default the image)
+     * Re-publishes the result of a job whose logits are already stored (its worker finished it but the record's
+     * acknowledgement was lost), without computing; false when they are not there.
+     */
+    boolean republishIfStored(AxisJob job) {
+        long start = System.nanoTime();
+        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis());
+        Optional<AxisResult> stored = storedResult(job, logitsKey, image(job.imageKey()).grid(), start);
+        stored.ifPresent(result -> publish(job, result, "axis " + job.axis().id() + " already stored: " + logitsKey));
+        return stored.isPresent();
+    }
+
+    /**
+     * The end of a job the listener gives up on: its error event (the object at fault, by default the image)
      * and a FAILED status, and an {@link AxisResult} with the failed outcome, published together.
      */
     RequestEnd failRecord(String value, Reason reason, String object, String detail) {

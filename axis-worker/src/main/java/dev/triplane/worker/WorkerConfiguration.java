@@ -1,51 +1,125 @@
 package dev.triplane.worker;
 
-import dev.triplane.core.events.Stage;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
-import dev.triplane.infra.service.BadInputException;
+import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.storage.ModelStore;
 import dev.triplane.infra.storage.ObjectStore;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.core.DefaultShareConsumerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.ShareKafkaMessageListenerContainer;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The axis-worker's own beans; the layout, store, reader and publisher come from service-support. */
 @Configuration(proxyBeanMethods = false)
 class WorkerConfiguration {
 
+    /** The broker setting that bounds the deliveries of a share group's record (Kafka 4.2: broker-wide). */
+    static final String DELIVERY_LIMIT = "group.share.delivery.count.limit";
+    /** Kafka's default of {@value #DELIVERY_LIMIT}, assumed when the broker does not say. */
+    static final int DEFAULT_DELIVERY_LIMIT = 5;
+    /** Consumer-group settings a share consumer refuses. */
+    private static final List<String> NOT_FOR_SHARE_CONSUMERS = List.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+            ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+            ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG,
+            ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerConfiguration.class);
+
     /**
-     * One job per poll and a poll interval longer than the longest job: a worker busy on a long job keeps its
-     * partitions (heartbeats run on the client's own thread, so a crashed worker is still noticed within the
-     * session timeout). Applied to Boot's consumer factory, which keeps its Micrometer listener (the Kafka client
-     * metrics, consumer lag included, on {@code /actuator/prometheus}).
+     * Boot's consumer settings (servers, security, deserializers) for a share consumer that acquires one record
+     * per poll ({@code share.acquire.mode=record_limit}, {@code max.poll.records=1}): a busy worker holds no
+     * queued job that an idle one could run.
      */
     @Bean
-    DefaultKafkaConsumerFactoryCustomizer oneJobPerPoll(WorkerProperties properties) {
-        return factory -> factory.updateConfigs(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Math.toIntExact(properties.maxPollIntervalMs())));
+    DefaultShareConsumerFactory<String, String> shareConsumerFactory(KafkaProperties kafka,
+            KafkaConnectionDetails connection) {
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        NOT_FOR_SHARE_CONSUMERS.forEach(config::remove);
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getConsumer().getBootstrapServers());
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        config.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
+        return new DefaultShareConsumerFactory<>(config);
+    }
+
+    @Bean
+    ShareJobListener shareJobListener(AxisJobHandler handler, DeadLetterErrorHandlers deadLetters, JsonMapper json,
+            WorkerProperties properties, KafkaAdmin admin) {
+        return new ShareJobListener(handler, deadLetters, json, properties, deliveryLimit(admin));
     }
 
     /**
-     * The listener's error policy: a store or broker outage is retried with backoff from 1 s doubling up to 30 s
-     * for at most 2 min, any other failure {@code max-attempts} times; then the job ends FAILED
-     * ({@link AxisJobHandler#failRecord}) and the record goes to {@code triplane.axis-jobs.dlt}. Bad input
-     * ({@link BadInputException}, out of memory included, an invalid job) ends it at once; a record that is not
-     * JSON gets an error event naming its position and goes there too.
+     * The job container: one share consumer, acknowledgements by the listener ({@code MANUAL}, sent from the poll
+     * loop whatever thread gives them).
      */
     @Bean
-    DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters, WorkerProperties properties,
-            AxisJobHandler jobs) {
-        return deadLetters.createForRequests(Topic.AXIS_JOBS, Stage.AXIS_WORKER, properties.maxAttempts(),
-                jobs::failRecord, IllegalArgumentException.class);
+    ShareKafkaMessageListenerContainer<String, String> axisJobs(DefaultShareConsumerFactory<String, String> factory,
+            ShareJobListener listener, Topics topics) {
+        ContainerProperties container = new ContainerProperties(topics.name(Topic.AXIS_JOBS));
+        container.setGroupId(ShareJobListener.GROUP);
+        container.setShareAckMode(ContainerProperties.ShareAckMode.MANUAL);
+        container.setMessageListener(listener);
+        return new ShareKafkaMessageListenerContainer<>(factory, container);
+    }
+
+    @Bean
+    JobBacklog jobBacklog(KafkaAdmin admin, Topics topics, MeterRegistry meters) {
+        return new JobBacklog(Admin.create(adminConfig(admin)), topics.name(Topic.AXIS_JOBS), meters);
     }
 
     @Bean
     ModelStore modelStore(ObjectStore store, ObjectKeys keys) {
         return new ModelStore(store, keys);
+    }
+
+    /** The broker's {@value #DELIVERY_LIMIT}; Kafka's default when it cannot be read (no describe permission). */
+    static int deliveryLimit(KafkaAdmin kafkaAdmin) {
+        try (Admin admin = Admin.create(adminConfig(kafkaAdmin))) {
+            String node = String.valueOf(admin.describeCluster().controller().get(15, TimeUnit.SECONDS).id());
+            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
+            Config described = admin.describeConfigs(List.of(broker)).all().get(15, TimeUnit.SECONDS).get(broker);
+            ConfigEntry entry = described.get(DELIVERY_LIMIT);
+            if (entry != null && entry.value() != null) {
+                return Integer.parseInt(entry.value());
+            }
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warn("cannot read the broker's {} ({}); assuming Kafka's default {}", DELIVERY_LIMIT, e.toString(),
+                    DEFAULT_DELIVERY_LIMIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return DEFAULT_DELIVERY_LIMIT;
+    }
+
+    /** Boot's admin settings (servers, security) with timeouts short enough for a scrape or a start. */
+    private static Map<String, Object> adminConfig(KafkaAdmin kafkaAdmin) {
+        Map<String, Object> config = new HashMap<>(kafkaAdmin.getConfigurationProperties());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        return config;
     }
 }

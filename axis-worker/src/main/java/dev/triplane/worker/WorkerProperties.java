@@ -20,8 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param device           {@code cpu} or {@code cuda:N} (CUDA needs ONNX Runtime's GPU artifact on the class path)
  * @param threads          ONNX Runtime intra-op threads, 0 for one per core
  * @param logitEncoding    how logit volumes are stored: {@code float16} or {@code int8}
- * @param maxJobDuration   longest a job may run; the consumer's {@code max.poll.interval.ms} is derived from it so
- *                         a long job never triggers a rebalance
+ * @param maxJobDuration   longest a job may run: its record's lock is renewed up to then, after that a hung job's
+ *                         record lapses back to the share group (and counts towards its delivery limit)
  * @param progressInterval least time between two progress statuses of a job
  * @param volumeCacheSize  decoded volumes (images and labels, each) kept in memory for the next jobs
  * @param preload          models loaded at startup, before the first job, so no job's time includes loading one
@@ -29,16 +29,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                         after); empty for {@code java.io.tmpdir/triplane-worker}
  * @param maxAttempts      attempts of a job failing for another reason than a store or broker outage before it
  *                         ends FAILED; an outage is retried with backoff for at most 2 min
+ * @param renewInterval    how often a running job's acquisition lock is renewed: under the share group's
+ *                         {@code share.record.lock.duration.ms} (layout.json) with room for a late renewal, and no
+ *                         more often than needed, as each renewal's poll may acquire a waiting job
  */
 @ConfigurationProperties("triplane.worker")
 public record WorkerProperties(@DefaultValue("models") String modelsDir, String modelCacheDir,
         @DefaultValue("cpu") String device, @DefaultValue("0") int threads,
         @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
         @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize,
-        @DefaultValue List<String> preload, String workDir, @DefaultValue("3") int maxAttempts) {
-
-    /** Added to {@code maxJobDuration} for the poll interval: publishing and committing after the job. */
-    static final Duration POLL_MARGIN = Duration.ofMinutes(1);
+        @DefaultValue List<String> preload, String workDir, @DefaultValue("3") int maxAttempts,
+        @DefaultValue("20s") Duration renewInterval) {
 
     public WorkerProperties {
         modelCacheDir = modelCacheDir != null && !modelCacheDir.isBlank() ? modelCacheDir
@@ -51,9 +52,10 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("triplane.worker.max-attempts must be >= 1");
         }
-        if (maxJobDuration.isNegative() || maxJobDuration.isZero() || progressInterval.isNegative()) {
-            throw new IllegalArgumentException("triplane.worker.max-job-duration must be > 0 and progress-interval"
-                    + " >= 0");
+        if (maxJobDuration.isNegative() || maxJobDuration.isZero() || progressInterval.isNegative()
+                || renewInterval.isNegative() || renewInterval.isZero()) {
+            throw new IllegalArgumentException("triplane.worker.max-job-duration and renew-interval must be > 0 and"
+                    + " progress-interval >= 0");
         }
         LogitVolumeCodec.Encoding.parse(logitEncoding);
         sam2Options(device, threads);
@@ -84,11 +86,6 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
     /** The engine's device and threads. */
     public Sam2Options sam2Options() {
         return sam2Options(device, threads);
-    }
-
-    /** {@code max.poll.interval.ms} of the job consumer: one record per poll, so one job between two polls. */
-    public long maxPollIntervalMs() {
-        return maxJobDuration.plus(POLL_MARGIN).toMillis();
     }
 
     private static Sam2Options sam2Options(String device, int threads) {

@@ -25,6 +25,7 @@ import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.infra.AsyncApiDocument;
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Provision;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
@@ -52,9 +53,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
-import org.springframework.kafka.core.ConsumerFactory;
-import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.kafka.core.DefaultShareConsumerFactory;
+import org.springframework.kafka.listener.ShareKafkaMessageListenerContainer;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
@@ -101,8 +101,6 @@ class AxisWorkerTest {
     private ObjectKeys keys;
     @Autowired
     private MeterRegistry meters;
-    @Autowired
-    private ConsumerFactory<?, ?> consumers;
     @Autowired
     private Environment environment;
 
@@ -286,10 +284,10 @@ class AxisWorkerTest {
 
     @Test
     @Order(5)
-    void oneJobPerPollWithAPollIntervalLongerThanAJob() {
-        Map<String, Object> config = consumers.getConfigurationProperties();
-        assertThat(config).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1)
-                .containsEntry(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 31 * 60_000);
+    void theShareConsumerAcquiresOneJobAtATime(@Autowired DefaultShareConsumerFactory<String, String> shares) {
+        assertThat(shares.getConfigurationProperties()).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1)
+                .containsEntry(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit")
+                .doesNotContainKey(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
     }
 
     @Test
@@ -305,8 +303,7 @@ class AxisWorkerTest {
                 .containsPattern(job("SEGMENTED") + " 3").containsPattern(job("REPUBLISHED") + " 1")
                 .containsPattern(job("BAD_INPUT") + " 3")
                 .containsPattern("triplane_jobs_active\\{[^}]*stage=\"AXIS_WORKER\"[^}]*} 0")
-                .containsPattern("triplane_worker_frames_total(\\{[^}]*})? [1-9]")
-                .containsPattern("kafka_consumer_fetch_manager_records_lag_max\\{");
+                .containsPattern("triplane_worker_frames_total(\\{[^}]*})? [1-9]");
     }
 
     @Test
@@ -353,14 +350,14 @@ class AxisWorkerTest {
     }
 
     @Test
-    void itsListenersJoinTheConsumerGroupsOfTheAsyncApiDocument(@Autowired KafkaListenerEndpointRegistry listeners) {
+    void itsListenersJoinTheConsumerGroupsOfTheAsyncApiDocument(
+            @Autowired ShareKafkaMessageListenerContainer<String, String> jobs) {
         Map<String, String> groups = AsyncApiDocument.consumerGroups("axis-worker");
-        assertThat(listeners.getListenerContainers()).isNotEmpty();
-        for (MessageListenerContainer container : listeners.getListenerContainers()) {
-            for (String topic : container.getContainerProperties().getTopics()) {
-                assertThat(container.getGroupId()).as(topic).isEqualTo(groups.get(topic));
-            }
-        }
+        assertThat(jobs.getContainerProperties().getTopics()).containsExactly(TOPICS.name(Topic.AXIS_JOBS));
+        assertThat(jobs.getGroupId()).isEqualTo(groups.get(TOPICS.name(Topic.AXIS_JOBS)));
+        // a share group, whose settings provisioning applies
+        assertThat(Provision.shareGroups()).containsKey(jobs.getGroupId());
+        assertThat(jobs.isRunning()).isTrue();
     }
 
     private static String job(String outcome) {

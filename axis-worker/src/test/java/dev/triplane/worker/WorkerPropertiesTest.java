@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Device and encoding names, and the poll interval derived from the longest job. */
+/** Device and encoding names, the job duration and renewal interval. */
 class WorkerPropertiesTest {
 
     private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob) {
@@ -19,7 +19,7 @@ class WorkerPropertiesTest {
     private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob,
             int maxAttempts) {
         return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2,
-                List.of(), null, maxAttempts);
+                List.of(), null, maxAttempts, Duration.ofSeconds(10));
     }
 
     @Test
@@ -42,9 +42,8 @@ class WorkerPropertiesTest {
     }
 
     @Test
-    void thePollIntervalOutlastsTheLongestJob() {
-        assertThat(with("cpu", 0, "float16", Duration.ofHours(2)).maxPollIntervalMs())
-                .isEqualTo(Duration.ofHours(2).plus(WorkerProperties.POLL_MARGIN).toMillis());
+    void aJobMayRunForSomeTime() {
+        assertThat(with("cpu", 0, "float16", Duration.ofHours(2)).maxJobDuration()).isEqualTo(Duration.ofHours(2));
         assertThatThrownBy(() -> with("cpu", 0, "float16", Duration.ZERO))
                 .hasMessageContaining("max-job-duration");
     }

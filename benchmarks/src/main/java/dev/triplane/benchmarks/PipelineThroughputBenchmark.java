@@ -32,14 +32,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * The pipeline's throughput with one and with two axis-workers on the same batch, in one run: a local stack
- * (broker and S3 server in a temporary folder), then ingest, {@code workers} axis-workers, fusion and metrics from
- * their jars; the batch is uploaded to ingest and timed until every volume's metrics are out; the services are
- * stopped and started again with two workers on the same stack. The second run uses a new dataset tag, which is
- * part of the request id, so ingest makes new requests for the same volumes and everything is computed again.
+ * The pipeline's throughput with one, two and four axis-workers (a share group) on the same batch, with
+ * {@code triplane.axis-jobs} on the layout's 12 partitions and on one: per partition count a local stack (broker and
+ * S3 server in a temporary folder), then ingest, {@code workers} axis-workers, fusion and metrics from their jars;
+ * the batch is uploaded to ingest and timed until every volume's metrics are out; the services are stopped and
+ * started again with the next worker count on the same stack. Each run uses a new dataset tag, which is part of the
+ * request id, so ingest makes new requests for the same volumes and everything is computed again.
  *
  * <p>The batch: {@code samples/example_ct_sm.nii.gz} with one voxel changed per volume (distinct volume ids), each
  * with the sample's labels. Each worker gets {@code cores / workers} ONNX Runtime threads, so two workers do not
@@ -52,6 +56,9 @@ public final class PipelineThroughputBenchmark {
     private static final Path SAMPLE_IMAGE = Path.of("samples", "example_ct_sm.nii.gz");
     private static final Path SAMPLE_LABELS = Path.of("samples", "example_seg.nii.gz");
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(5);
+    /** Partition counts of {@code triplane.axis-jobs}: the layout's, and one (the queue as one partition). */
+    private static final List<Integer> PARTITIONS = List.of(12, 1);
+    private static final List<Integer> WORKERS = List.of(1, 2, 4);
     private static final Duration BATCH_TIMEOUT = Duration.ofMinutes(60);
     /** How often the wait for metrics also looks for a failed or rejected volume. */
     private static final long STATUS_CHECK_NANOS = Duration.ofSeconds(5).toNanos();
@@ -85,28 +92,71 @@ public final class PipelineThroughputBenchmark {
         int cores = Runtime.getRuntime().availableProcessors();
         Path data = Files.createTempDirectory("triplane-pipeline-bench");
         List<Path> batch = variants(Files.createDirectories(data.resolve("volumes")), volumes);
-        System.out.printf(Locale.ROOT, "Pipeline throughput, 1 vs 2 axis-workers on the same batch: %d volumes "
-                + "(%s with one voxel changed each, its labels), structures %s, %d CPU cores, "
-                + "triplane.worker.threads = cores / workers%n%s%nstack, logs and volumes under %s%n", volumes,
-                SAMPLE_IMAGE, structures, cores, model.describe(), data);
+        System.out.printf(Locale.ROOT, "Pipeline throughput, 1, 2 and 4 axis-workers (a share group) on the same batch,"
+                + " with triplane.axis-jobs on %s partitions: %d volumes (%s with one voxel changed each, its labels),"
+                + " structures %s, %d CPU cores, triplane.worker.threads = cores / workers%n%s%nstacks, logs and"
+                + " volumes under %s%n", PARTITIONS, volumes, SAMPLE_IMAGE, structures, cores, model.describe(), data);
 
-        try (LocalStack stack = LocalStack.start(data.resolve("stack"))) {
-            Run one = run(stack, root, data, model, 1, cores, batch, structures, null);
-            Run two = run(stack, root, data, model, 2, cores, batch, structures, one.requestId());
-            System.out.printf(Locale.ROOT, "%n%7s %7s %7s %8s %11s %10s %9s %8s %8s %9s %13s%n", "workers",
-                    "threads", "volumes", "wall s", "volumes/min", "mean e2e s", "compute s", "load s", "store s",
-                    "axis jobs", "compute share");
-            for (Run r : List.of(one, two)) {
-                System.out.printf(Locale.ROOT, "%7d %7d %7d %8.1f %11.2f %10.1f %9.1f %8.1f %8.1f %9d %12.0f%%%n",
-                        r.workers(), r.threads(), volumes, r.wall(), r.volumesPerMinute(volumes), r.meanEndToEnd(),
-                        r.compute(), r.load(), r.store(), r.axisJobs(), 100 * r.computeShare());
+        for (int partitions : PARTITIONS) {
+            List<Run> runs = new ArrayList<>();
+            try (LocalStack stack = LocalStack.start(data.resolve("stack-" + partitions))) {
+                boolean layoutCount = partitions == Topics.load().spec(Topic.AXIS_JOBS).partitions();
+                if (!layoutCount) {
+                    jobsOnPartitions(stack, partitions);
+                }
+                String previous = null;
+                for (int workers : WORKERS) {
+                    Run run = run(stack, root, Files.createDirectories(data.resolve(partitions + "p")), model, workers, cores, batch,
+                            structures, previous, !layoutCount);
+                    runs.add(run);
+                    previous = run.requestId();
+                }
             }
-            System.out.printf(Locale.ROOT, "throughput 2 workers / 1 worker: %.2fx (jobs taken by %d and %d "
-                    + "distinct workers)%n", two.volumesPerMinute(volumes) / one.volumesPerMinute(volumes),
-                    one.workerIds(), two.workerIds());
-            System.out.println("wall = first upload to last metrics event; e2e = a volume's upload to its metrics "
-                    + "event; compute/load/store = sums of the axis jobs' timings; compute share = compute s / (wall s "
-                    + "x workers), the part of the workers' time inside the SAM2 engine");
+            System.out.printf(Locale.ROOT, "%ntriplane.axis-jobs on %d partition%s:%n%7s %7s %7s %8s %11s %10s %9s"
+                    + " %8s %8s %9s %13s %8s%n", partitions, partitions == 1 ? "" : "s", "workers", "threads",
+                    "volumes", "wall s", "volumes/min", "mean e2e s", "compute s", "load s", "store s", "axis jobs",
+                    "compute share", "vs 1");
+            Run one = runs.get(0);
+            for (Run r : runs) {
+                System.out.printf(Locale.ROOT, "%7d %7d %7d %8.1f %11.2f %10.1f %9.1f %8.1f %8.1f %9d %12.0f%% %7.2fx"
+                        + " (jobs on %d distinct workers)%n", r.workers(), r.threads(), volumes, r.wall(),
+                        r.volumesPerMinute(volumes), r.meanEndToEnd(), r.compute(), r.load(), r.store(),
+                        r.axisJobs(), 100 * r.computeShare(), r.volumesPerMinute(volumes)
+                                / one.volumesPerMinute(volumes), r.workerIds());
+            }
+        }
+        System.out.println("wall = first upload to last metrics event; e2e = a volume's upload to its metrics "
+                + "event; compute/load/store = sums of the axis jobs' timings; compute share = compute s / (wall s "
+                + "x workers), the part of the workers' time inside the SAM2 engine; vs 1 = throughput over one"
+                + " worker's on the same partitions");
+    }
+
+    /**
+     * Recreates {@code triplane.axis-jobs} with {@code partitions} partitions (the services then run with Spring's
+     * topic creation off, which would grow it back to the layout's count).
+     */
+    private static void jobsOnPartitions(LocalStack stack, int partitions) throws IOException {
+        String jobs = Topics.load().name(Topic.AXIS_JOBS);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            admin.deleteTopics(List.of(jobs)).all().get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(jobs, partitions, (short) 1))).all().get();
+                    return;
+                } catch (ExecutionException e) {
+                    // the deletion is still under way
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException("cannot recreate " + jobs + ": " + e.getCause(), e.getCause());
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IOException("cannot delete " + jobs + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 
@@ -117,10 +167,14 @@ public final class PipelineThroughputBenchmark {
      * @param previousRequest the request id of the run before, which this run's must differ from, or null
      */
     private static Run run(LocalStack stack, Path root, Path data, ModelChoice model, int workers, int cores,
-                           List<Path> batch, String structures, String previousRequest) throws IOException {
+                           List<Path> batch, String structures, String previousRequest, boolean keepTopics)
+            throws IOException {
         int threads = Math.max(1, cores / workers);
         Map<String, String> properties = new HashMap<>(stack.serviceProperties());
         properties.put("triplane.worker.threads", Integer.toString(threads));
+        if (keepTopics) {
+            properties.put("spring.kafka.admin.auto-create", "false");
+        }
         String tag = "bench-" + workers + "w-" + UUID.randomUUID().toString().substring(0, 8);
         LaunchSettings settings = new LaunchSettings(root, data.resolve("run-" + workers + "w"), model, tag);
         System.out.printf(Locale.ROOT, "%n[%d worker%s, %d thread%s each, dataset tag %s] starting the services ...%n",

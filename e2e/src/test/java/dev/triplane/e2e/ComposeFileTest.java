@@ -3,6 +3,7 @@ package dev.triplane.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.triplane.infra.ObjectKeys;
+import dev.triplane.infra.Provision;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import java.io.IOException;
@@ -168,6 +169,18 @@ class ComposeFileTest {
                 .containsEntry("RUNTIME", "gpu-runtime");
         assertThat(Files.readString(ROOT.resolve("pom.xml")))
                 .contains("<onnxruntime.artifact>onnxruntime_gpu</onnxruntime.artifact>");
+    }
+
+    @Test
+    void theBrokerServesTheWorkersShareGroupAndProvisionSetsItsGroupSettings() {
+        assertThat(compose.environment("kafka")).containsEntry("KAFKA_GROUP_SHARE_ENABLE", "true")
+                .containsEntry("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1")
+                .containsEntry("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1")
+                .containsKey("KAFKA_GROUP_SHARE_DELIVERY_COUNT_LIMIT");
+        // per-group settings are the layout's, applied by provision (Provision.groups), not broker defaults
+        assertThat(Provision.shareGroups()).containsOnlyKeys("triplane-axis-workers");
+        assertThat(Provision.shareGroups().get("triplane-axis-workers"))
+                .containsEntry("share.auto.offset.reset", "earliest").containsKey("share.record.lock.duration.ms");
     }
 
     @Test

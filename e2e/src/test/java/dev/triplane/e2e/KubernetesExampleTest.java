@@ -41,7 +41,7 @@ class KubernetesExampleTest {
 
     @Test
     void everyDocumentIsAKubernetesObjectWithAName() {
-        assertThat(DOCUMENTS).hasSizeGreaterThanOrEqualTo(11);
+        assertThat(DOCUMENTS).hasSizeGreaterThanOrEqualTo(10);
         for (Map<String, Object> document : DOCUMENTS) {
             assertThat(document).containsKeys("apiVersion", "kind", "metadata");
             assertThat(ComposeFile.map(document.get("metadata"), "metadata")).containsKey("name");
@@ -52,40 +52,24 @@ class KubernetesExampleTest {
     }
 
     @Test
-    void kedaScalesTheWorkersOnTheLagOfTheirGroupUpToThePartitionsOfTheJobsTopic() {
+    void kedaScalesTheWorkersOnTheirShareGroupsBacklogPastThePartitionsOfTheJobsTopic() {
         Map<String, Object> scaledObject = only("ScaledObject");
         Map<String, Object> spec = ComposeFile.map(scaledObject.get("spec"), "spec");
         TopicSpec jobs = Topics.load().spec(Topic.AXIS_JOBS);
 
         assertThat(ComposeFile.map(spec.get("scaleTargetRef"), "scaleTargetRef")).containsEntry("name", "axis-worker");
-        assertThat(spec.get("minReplicaCount")).isIn(0, 1);
-        assertThat(spec).containsEntry("maxReplicaCount", jobs.partitions());
+        // the gauge comes from a worker: one stays up
+        assertThat(spec).containsEntry("minReplicaCount", 1);
+        assertThat((Integer) spec.get("maxReplicaCount")).isGreaterThan(jobs.partitions());
         List<?> triggers = (List<?>) spec.get("triggers");
         assertThat(triggers).hasSize(1);
         Map<String, Object> trigger = ComposeFile.map(triggers.get(0), "trigger");
-        assertThat(trigger).containsEntry("type", "kafka");
-        assertThat(ComposeFile.map(trigger.get("metadata"), "metadata"))
-                .containsEntry("consumerGroup", "triplane-axis-workers")
-                .containsEntry("topic", jobs.name())
-                .containsEntry("lagThreshold", "1")
-                .containsEntry("bootstrapServers", configMap().get("SPRING_KAFKA_BOOTSTRAP_SERVERS"))
-                .containsEntry("sasl", "scram_sha512").containsEntry("tls", "enable");
-        // KEDA logs in as the workers do, with the credentials of the Secret
-        String authentication = (String) ComposeFile.map(trigger.get("authenticationRef"), "authenticationRef")
-                .get("name");
-        Map<String, Object> triggerAuthentication = only("TriggerAuthentication");
-        assertThat(ComposeFile.map(triggerAuthentication.get("metadata"), "metadata")).containsEntry("name",
-                authentication);
-        Map<String, Object> secret = only("Secret");
-        Map<String, Object> secretValues = ComposeFile.map(secret.get("stringData"), "stringData");
-        List<?> refs = (List<?>) ComposeFile.map(triggerAuthentication.get("spec"), "spec").get("secretTargetRef");
-        assertThat(refs).extracting(r -> ComposeFile.map(r, "secretTargetRef").get("parameter"))
-                .containsExactlyInAnyOrder("username", "password");
-        assertThat(refs).allSatisfy(r -> {
-            Map<String, Object> ref = ComposeFile.map(r, "secretTargetRef");
-            assertThat(ref.get("name")).isEqualTo(ComposeFile.map(secret.get("metadata"), "metadata").get("name"));
-            assertThat(secretValues).containsKey((String) ref.get("key"));
-        });
+        assertThat(trigger).containsEntry("type", "prometheus");
+        Map<String, Object> metadata = ComposeFile.map(trigger.get("metadata"), "metadata");
+        assertThat(metadata).containsEntry("threshold", "1").containsKey("serverAddress");
+        // the worker's gauge of the share group's backlog (JobBacklog), as Prometheus names it
+        assertThat((String) metadata.get("query")).contains("triplane_axis_jobs_waiting");
+        assertThat(DOCUMENTS).noneMatch(d -> "TriggerAuthentication".equals(d.get("kind")));
     }
 
     @Test

@@ -99,10 +99,16 @@ public final class AsyncApiDocument {
             JsonNode consumers = LayoutFile.required(entry, "consumers", where);
             for (JsonNode consumer : consumers) {
                 String service = LayoutFile.required(consumer, "service", where + " consumer").asString();
-                ObjectNode receive = operation("receive", topic.id(), message, consumer.has("group")
-                        ? service + " reads " + message + " in its consumer group"
-                        : service + " reads every partition from the beginning, without a consumer group");
+                String reads = consumer.has("share")
+                        ? service + " takes " + message + " records one at a time from its share group (KIP-932, a"
+                                + " queue: any number of instances read any partition; each record is acknowledged"
+                                + " once its result is published, a crashed instance's record returns after its"
+                                + " lock; group settings " + consumer.get("share") + ")"
+                        : consumer.has("group") ? service + " reads " + message + " in its consumer group"
+                        : service + " reads every partition from the beginning, without a consumer group";
+                ObjectNode receive = operation("receive", topic.id(), message, reads);
                 if (consumer.has("group")) {
+                    // the binding's groupId names a share group as well: Kafka's group ids are one namespace
                     ObjectNode kafka = receive.putObject("bindings").putObject("kafka");
                     kafka.putObject("groupId").put("type", "string").putArray("enum")
                             .add(consumer.get("group").asString());

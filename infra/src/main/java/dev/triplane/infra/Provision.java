@@ -5,18 +5,26 @@ import dev.triplane.infra.storage.ObjectStore;
 import dev.triplane.infra.storage.S3Endpoint;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Creates what the pipeline needs on a Kafka cluster and an S3 server, from {@code layout.json}: every topic of
- * {@link Topics} (partitions, cleanup policy, retention, dead-letter topics) and the bucket of {@link ObjectKeys}.
+ * {@link Topics} (partitions, cleanup policy, retention, dead-letter topics), the settings of its share groups and
+ * the bucket of {@link ObjectKeys}.
  * Idempotent: existing topics keep their configs, and only grow to the layout's partition count (as Spring's
  * {@code KafkaAdmin} does), an existing bucket is kept. The local stack runs it at start; docker-compose runs
  * {@link #main} from the infra image (the {@code provision} service).
@@ -73,6 +81,46 @@ public final class Provision {
         }
     }
 
+    /**
+     * The share groups of the layout with their group settings (group -> setting -> value): the {@code share}
+     * object of a topic's consumer, e.g. the axis-workers' {@code share.record.lock.duration.ms}.
+     */
+    public static Map<String, Map<String, String>> shareGroups() {
+        JsonNode topics = LayoutFile.required(LayoutFile.read(), "topics", "layout");
+        Map<String, Map<String, String>> groups = new TreeMap<>();
+        for (JsonNode topic : topics) {
+            for (JsonNode consumer : topic.path("consumers")) {
+                if (consumer.has("share")) {
+                    Map<String, String> settings = new TreeMap<>();
+                    consumer.get("share").properties().forEach(e -> settings.put(e.getKey(), e.getValue().asString()));
+                    groups.put(LayoutFile.required(consumer, "group", "share consumer").asString(), settings);
+                }
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * Sets the layout's share-group settings ({@link #shareGroups}) on the cluster (a GROUP config resource
+     * each; the group need not exist yet), so that e.g. jobs sent before the first worker started are delivered
+     * ({@code share.auto.offset.reset=earliest}). Idempotent.
+     */
+    public static void groups(Admin admin) throws IOException {
+        Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+        shareGroups().forEach((group, settings) -> changes.put(new ConfigResource(ConfigResource.Type.GROUP, group),
+                settings.entrySet().stream().map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()),
+                        AlterConfigOp.OpType.SET)).toList()));
+        try {
+            admin.incrementalAlterConfigs(changes).all().get();
+        } catch (ExecutionException e) {
+            throw new IOException("cannot set the share groups' settings " + shareGroups() + ": " + e.getCause(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while setting the share groups' settings", e);
+        }
+    }
+
     /** Creates the layout's bucket on the server if it does not exist. */
     public static void bucket(S3Endpoint s3, ObjectKeys keys) {
         try (ObjectStore store = new MinioObjectStore(s3, keys.bucket())) {
@@ -106,6 +154,8 @@ public final class Provision {
                 Changes changes = topics(admin, Topics.load(), replicas);
                 System.out.println("topics ready on " + kafka.bootstrapServers() + ": created " + changes.created()
                         + ", partitions added to " + changes.grown());
+                groups(admin);
+                System.out.println("share groups set: " + shareGroups());
             }
         } catch (IOException | RuntimeException e) {
             System.err.println("provisioning failed: " + e);

@@ -57,6 +57,30 @@ class ProvisionTest {
     }
 
     @Test
+    void theLayoutsShareGroupSettingsAreSetOnTheirGroups() throws Exception {
+        Map<String, Map<String, String>> groups = Provision.shareGroups();
+        assertThat(groups).containsKey("triplane-axis-workers");
+        try (Admin admin = admin()) {
+            Provision.groups(admin);
+            Provision.groups(admin);
+
+            for (Map.Entry<String, Map<String, String>> group : groups.entrySet()) {
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group.getKey());
+                // the broker applies a group config once the controller's metadata reaches it
+                Config config = config(admin, resource);
+                for (int i = 0; i < 300 && !holds(config, group.getValue()); i++) {
+                    Thread.sleep(100);
+                    config = config(admin, resource);
+                }
+                for (Map.Entry<String, String> setting : group.getValue().entrySet()) {
+                    assertThat(config.get(setting.getKey()).value()).as(setting.getKey())
+                            .isEqualTo(setting.getValue());
+                }
+            }
+        }
+    }
+
+    @Test
     void createsTheBucketOnceAndKeepsItsObjects() {
         ObjectNode json = (ObjectNode) LayoutFile.read();
         json.put("bucket", "provision-test-" + UUID.randomUUID());
@@ -83,7 +107,8 @@ class ProvisionTest {
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("bucket " + ObjectKeys.load().bucket() + " ready on " + stack.s3().url())
-                .contains("topics ready on " + stack.bootstrapServers() + ": created [], partitions added to []");
+                .contains("topics ready on " + stack.bootstrapServers() + ": created [], partitions added to []")
+                .contains("share groups set: " + Provision.shareGroups());
     }
 
     @Test
@@ -92,6 +117,14 @@ class ProvisionTest {
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.output()).contains("environment variable TRIPLANE_S3_URL is not set");
+    }
+
+    private static boolean holds(Config config, Map<String, String> settings) {
+        return settings.entrySet().stream().allMatch(e -> e.getValue().equals(config.get(e.getKey()).value()));
+    }
+
+    private static Config config(Admin admin, ConfigResource resource) throws Exception {
+        return admin.describeConfigs(List.of(resource)).all().get().get(resource);
     }
 
     record Run(int exitCode, String output) {

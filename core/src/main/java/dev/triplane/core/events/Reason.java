@@ -93,7 +93,12 @@ public enum Reason {
     /** A failure other than an outage that repeated on every attempt ({@code max-attempts}). */
     RETRIES_EXHAUSTED(Retry.ATTEMPTS),
     /** The object store or the broker still failing after the outage backoff (2 min); the input may succeed later. */
-    UNAVAILABLE(Retry.OUTAGE_BACKOFF);
+    UNAVAILABLE(Retry.OUTAGE_BACKOFF),
+    /**
+     * A job delivered for the last time its queue allows (a share group's delivery-count limit): every earlier
+     * delivery lost its worker (killed, out of memory outside the heap, hung), so it ends before computing.
+     */
+    WORKER_CRASHED(Retry.NONE);
 
     /** How a failure is retried before its request ends. */
     public enum Retry {

@@ -34,6 +34,9 @@ final class KafkaBroker {
      */
     private static final List<String> JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
+    /** The local broker's {@code group.share.delivery.count.limit}. */
+    static final int SHARE_DELIVERY_LIMIT = 3;
+
     private final Path dir;
     private final List<String> args;
     private final KafkaSettings clientSettings;
@@ -165,6 +168,12 @@ final class KafkaBroker {
         p.setProperty("share.coordinator.state.topic.replication.factor", "1");
         p.setProperty("share.coordinator.state.topic.min.isr", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // Share groups (the axis-workers' queue). The delivery limit is broker-wide in Kafka 4.2: a job that kills
+        // its worker ends after 3 deliveries here (Kafka's default is 5); the lower minimum lock duration lets a
+        // test give the workers' group a short lock, the group's own setting comes from the layout.
+        p.setProperty("group.share.enable", "true");
+        p.setProperty("group.share.delivery.count.limit", String.valueOf(SHARE_DELIVERY_LIMIT));
+        p.setProperty("group.share.min.record.lock.duration.ms", "1000");
         // Topics come from the layout file only; a typo in a service must fail, not create a topic.
         p.setProperty("auto.create.topics.enable", "false");
         try (OutputStream out = Files.newOutputStream(file)) {

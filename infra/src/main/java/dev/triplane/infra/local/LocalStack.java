@@ -70,6 +70,7 @@ public final class LocalStack implements AutoCloseable {
             broker.awaitReady(READY_TIMEOUT_SECONDS);
             try (Admin admin = Admin.create(KafkaBroker.adminConfig(broker.clientSettings()))) {
                 Provision.topics(admin, topics, (short) 1);
+                Provision.groups(admin);
             }
             return new LocalStack(broker, s3, keys.bucket());
         } catch (IOException | RuntimeException e) {

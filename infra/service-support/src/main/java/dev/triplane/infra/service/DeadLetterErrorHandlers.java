@@ -140,6 +140,34 @@ public class DeadLetterErrorHandlers {
         }, notRetryable);
     }
 
+    /**
+     * The retries of a failed attempt under {@link #createForRequests}' policy, for a listener that retries
+     * in-process (the axis-worker on a share group, where a redelivery would use up one of the record's
+     * deliveries): {@link #outageBackOff()} for an outage, {@code maxAttempts} attempts
+     * {@value #REPEAT_INTERVAL_MS} ms apart for another failure, null for bad input (a
+     * {@link BadInputException}, {@code notRetryable}, a record that is not JSON), which ends at once.
+     */
+    @SafeVarargs
+    public static BackOff retryBackOff(Exception e, int maxAttempts, Class<? extends Exception>... notRetryable) {
+        if (causedBy(e, BadInputException.class) || poison(e, notRetryable)) {
+            return null;
+        }
+        return isOutage(e) ? outageBackOff() : new FixedBackOff(REPEAT_INTERVAL_MS, maxAttempts - 1L);
+    }
+
+    /**
+     * What {@link #createForRequests} does with a record it gives up on, for a listener that retries in-process:
+     * publishes the end of the record's request (reason as there: the {@link BadInputException}'s,
+     * {@link Reason#BAD_RECORD}, {@link Reason#UNAVAILABLE} or {@link Reason#RETRIES_EXHAUSTED}) and copies the
+     * record to {@code <source>.dlt}.
+     */
+    @SafeVarargs
+    public final void giveUp(Topic source, Stage stage, ConsumerRecord<?, ?> record, Exception e, int maxAttempts,
+            RequestFailure failure, Class<? extends Exception>... notRetryable) {
+        events.end(end(record, e, stage, maxAttempts, failure, notRetryable));
+        recoverer(source).accept(record, e);
+    }
+
     private static DefaultErrorHandler forRequests(int maxAttempts, ConsumerAwareRecordRecoverer recoverer,
             Class<? extends Exception>[] notRetryable) {
         if (maxAttempts < 1) {

@@ -64,6 +64,7 @@ class ReasonPolicyTest {
             BAD_RECORD            NONE            REJECTED FAILED  DLT DLT DLT DLT
             RETRIES_EXHAUSTED     ATTEMPTS        REJECTED FAILED  no  DLT no  DLT
             UNAVAILABLE           OUTAGE_BACKOFF  REJECTED FAILED  no  DLT no  DLT
+            WORKER_CRASHED        NONE            REJECTED FAILED  no  DLT no  DLT
             """;
 
     private static final Map<Reason, String[]> ROWS = TABLE.lines().map(l -> l.trim().split("\\s+"))
