@@ -7,6 +7,7 @@ import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.service.RequestEnd;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -22,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.kafka.listener.AcknowledgingShareConsumerAwareMessageListener;
 import org.springframework.kafka.support.ShareAcknowledgment;
+import org.springframework.kafka.support.micrometer.KafkaListenerObservation;
+import org.springframework.kafka.support.micrometer.KafkaRecordReceiverContext;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.BackOffExecution;
 import tools.jackson.databind.json.JsonMapper;
@@ -63,6 +66,7 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
     private final JsonMapper json;
     private final WorkerProperties properties;
     private final int deliveryLimit;
+    private final ObservationRegistry observations;
     private final ExecutorService jobs = Executors.newSingleThreadExecutor(r -> new Thread(r, "axis-job"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             r -> daemon(r, "axis-job-renew"));
@@ -70,14 +74,17 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
 
     /**
      * @param deliveryLimit the broker's {@code group.share.delivery.count.limit}
+     * @param observations observes each job as a listener of its record, so what the job publishes joins the
+     *     record's trace (spring-kafka's share container observes nothing itself)
      */
     ShareJobListener(AxisJobHandler handler, DeadLetterErrorHandlers deadLetters, JsonMapper json,
-            WorkerProperties properties, int deliveryLimit) {
+            WorkerProperties properties, int deliveryLimit, ObservationRegistry observations) {
         this.handler = handler;
         this.deadLetters = deadLetters;
         this.json = json;
         this.properties = properties;
         this.deliveryLimit = deliveryLimit;
+        this.observations = observations;
     }
 
     @Override
@@ -96,7 +103,10 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
         Job started = job;
         started.renewal = timer.scheduleAtFixedRate(started::renew, properties.renewInterval().toMillis(),
                 properties.renewInterval().toMillis(), TimeUnit.MILLISECONDS);
-        jobs.execute(() -> started.finish(run(started)));
+        jobs.execute(() -> started.finish(KafkaListenerObservation.LISTENER_OBSERVATION.observation(null,
+                KafkaListenerObservation.DefaultKafkaListenerObservationConvention.INSTANCE,
+                () -> new KafkaRecordReceiverContext(record, GROUP, null, GROUP, () -> null), observations)
+                .observe(() -> run(started))));
     }
 
     /** Runs a job to its end, retrying what may pass; returns how its record is acknowledged. */

@@ -6,6 +6,8 @@ import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.storage.ModelStore;
 import dev.triplane.infra.storage.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +19,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.common.config.ConfigResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,8 +69,8 @@ class WorkerConfiguration {
 
     @Bean
     ShareJobListener shareJobListener(AxisJobHandler handler, DeadLetterErrorHandlers deadLetters, JsonMapper json,
-            WorkerProperties properties, KafkaAdmin admin) {
-        return new ShareJobListener(handler, deadLetters, json, properties, deliveryLimit(admin));
+            WorkerProperties properties, KafkaAdmin admin, ObservationRegistry observations) {
+        return new ShareJobListener(handler, deadLetters, json, properties, deliveryLimit(admin), observations);
     }
 
     /**
