@@ -6,6 +6,7 @@ import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.storage.ObjectStoreException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
@@ -44,18 +45,22 @@ public class DeadLetterErrorHandlers {
     private final KafkaTemplate<String, String> template;
     private final Topics topics;
     private final EventPublisher events;
+    private final Duration outageBudget;
 
-    public DeadLetterErrorHandlers(KafkaTemplate<String, String> template, Topics topics, EventPublisher events) {
+    /** @param outageBudget how long an outage is retried ({@code triplane.outage-budget}) */
+    public DeadLetterErrorHandlers(KafkaTemplate<String, String> template, Topics topics, EventPublisher events,
+            Duration outageBudget) {
         this.template = template;
         this.topics = topics;
         this.events = events;
+        this.outageBudget = outageBudget;
     }
 
-    /** Retries for a store or broker that is briefly down: from 1 s doubling up to 30 s, for at most 2 min. */
-    public static ExponentialBackOff outageBackOff() {
+    /** Retries for a store or broker that is briefly down: from 1 s doubling up to 30 s, for the outage budget. */
+    private ExponentialBackOff outageBackOff() {
         ExponentialBackOff backOff = new ExponentialBackOff(1000, 2);
         backOff.setMaxInterval(30_000);
-        backOff.setMaxElapsedTime(120_000);
+        backOff.setMaxElapsedTime(outageBudget.toMillis());
         return backOff;
     }
 
@@ -140,7 +145,7 @@ public class DeadLetterErrorHandlers {
         }, notRetryable);
     }
 
-    private static DefaultErrorHandler forRequests(int maxAttempts, ConsumerAwareRecordRecoverer recoverer,
+    private DefaultErrorHandler forRequests(int maxAttempts, ConsumerAwareRecordRecoverer recoverer,
             Class<? extends Exception>[] notRetryable) {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("max attempts must be >= 1: " + maxAttempts);
@@ -156,7 +161,7 @@ public class DeadLetterErrorHandlers {
     }
 
     /** The events that end the request of a record the error handler gives up on. */
-    private static RequestEnd end(ConsumerRecord<?, ?> record, Exception e, Stage stage, int maxAttempts,
+    private RequestEnd end(ConsumerRecord<?, ?> record, Exception e, Stage stage, int maxAttempts,
             RequestFailure failure, Class<? extends Exception>[] notRetryable) {
         Throwable cause = cause(e);
         LOG.warn("{}: request ended, record dead-lettered: {}",
@@ -176,7 +181,7 @@ public class DeadLetterErrorHandlers {
             }
             if (isOutage(e)) {
                 return failure.end(value, Reason.UNAVAILABLE, null,
-                        "store or broker still failing after the outage backoff: " + cause);
+                        "store or broker still failing after the outage backoff (" + outageBudget + "): " + cause);
             }
             return failure.end(value, Reason.RETRIES_EXHAUSTED, null, "failed " + maxAttempts + " times: " + cause);
         } catch (RuntimeException unreadable) {

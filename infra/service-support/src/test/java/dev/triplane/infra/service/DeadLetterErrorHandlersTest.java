@@ -73,7 +73,7 @@ class DeadLetterErrorHandlersTest {
             return CompletableFuture.completedFuture(null);
         });
         handlers = new DeadLetterErrorHandlers(template, Topics.load(), new EventPublisher(template, Topics.load(),
-                JSON, new CloudEventHeaders("axis-worker", Topics.load())));
+                JSON, new CloudEventHeaders("axis-worker", Topics.load())), Duration.ofMinutes(2));
         handler = handlers.createForRequests(Topic.AXIS_JOBS, Stage.AXIS_WORKER, 3,
                 (value, reason, object, detail) -> {
                     if (!value.contains(VOLUME)) {
