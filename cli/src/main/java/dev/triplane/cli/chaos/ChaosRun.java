@@ -229,7 +229,17 @@ public final class ChaosRun {
                 while (pipeline.stack().brokerPid() == pid && System.nanoTime() < deadline) {
                     Thread.sleep(POLL_MS);
                 }
-                pipeline.stack().awaitBroker();
+                // one readiness wait is a minute; a loaded machine may need longer to load the broker's logs
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        pipeline.stack().awaitBroker();
+                        break;
+                    } catch (IOException e) {
+                        if (attempt == 3) {
+                            throw e;
+                        }
+                    }
+                }
             }
             case S3_OUTAGE -> {
                 pipeline.stack().stopS3();
@@ -242,6 +252,11 @@ public final class ChaosRun {
             case PAUSE -> {
                 List<RunningService> services = pipeline.services();
                 RunningService target = services.get(random.nextInt(services.size()));
+                // a service killed by the fault before may not be back yet: its new process is the one to pause
+                long deadline = System.nanoTime() + POINT_TIMEOUT.toNanos();
+                while (!target.process().isAlive() && System.nanoTime() < deadline) {
+                    Thread.sleep(POLL_MS);
+                }
                 long pid = target.pid();
                 signal("-STOP", pid);
                 Thread.sleep(settings.pause().toMillis());
