@@ -44,8 +44,8 @@ import org.junit.jupiter.api.Test;
  * nothing die), and closing the pipeline restarted nothing.
  *
  * <p>Kafka's failure detection is shortened for the test only (6 s sessions, 10 s transaction timeout), so the
- * stage after a killed process resumes in seconds instead of the defaults' minute; {@code benchmarks/run chaos}
- * keeps the defaults.
+ * stage after a killed process resumes in seconds instead of the defaults' minute, and each start warms up once;
+ * {@code benchmarks/run chaos} keeps the defaults.
  */
 class ChaosRunTest {
 
@@ -58,6 +58,8 @@ class ChaosRunTest {
     private static final Map<String, String> SHORT_TIMEOUTS = Map.of(
             "triplane.limits.max-voxel-bytes", FUZZ_LIMITS.maxVoxelBytes() + "B",
             "triplane.limits.max-inflated-bytes", FUZZ_LIMITS.maxInflatedBytes() + "B",
+            // one warmup round, not three: every start and restart is on the test's clock
+            "triplane.warmup-rounds", "1",
             "spring.kafka.consumer.properties.session.timeout.ms", "6000",
             "spring.kafka.consumer.properties.heartbeat.interval.ms", "1000",
             "spring.kafka.streams.properties.session.timeout.ms", "6000",
