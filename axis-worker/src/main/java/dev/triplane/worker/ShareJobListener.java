@@ -130,7 +130,7 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
                 return AcknowledgeType.ACCEPT;
             } catch (RuntimeException e) {
                 if (retries == null) {
-                    BackOff backOff = DeadLetterErrorHandlers.retryBackOff(e, properties.maxAttempts(),
+                    BackOff backOff = deadLetters.retryBackOff(e, properties.maxAttempts(),
                             IllegalArgumentException.class);
                     retries = backOff == null ? () -> BackOffExecution.STOP : backOff.start();
                 }

@@ -29,7 +29,8 @@ public final class ChaosBenchmark {
         Path data = Files.createTempDirectory("triplane-chaos");
         long start = System.nanoTime();
         ChaosReport report = ChaosRun.run(new ChaosRun.Settings(root, data, ModelChoice.of(root, null), scans, seed,
-                rounds, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMinutes(15)), System.out);
+                rounds, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofMinutes(15), Duration.ofSeconds(1)),
+                System.out);
         report.print(System.out);
         System.out.printf("whole run %.0f s; stack, logs and fault points under %s%n",
                 (System.nanoTime() - start) / 1e9, data);

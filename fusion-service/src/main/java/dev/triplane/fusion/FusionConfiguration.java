@@ -1,5 +1,6 @@
 package dev.triplane.fusion;
 
+import dev.triplane.core.events.Stage;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.ObjectKeys;
@@ -33,10 +34,7 @@ import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
 import org.springframework.kafka.config.KafkaStreamsConfiguration;
 import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
-import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -122,9 +120,8 @@ class FusionConfiguration {
     }
 
     @Bean
-    FusionJobListener fusionJobListener(FusionStep step, TransactionalPublisher transactions,
-            DeadLetterErrorHandlers deadLetters, JsonMapper json) {
-        return new FusionJobListener(step, transactions, deadLetters.recoverer(Topic.FUSION_JOBS), json);
+    FusionJobListener fusionJobListener(FusionStep step, TransactionalPublisher transactions, JsonMapper json) {
+        return new FusionJobListener(step, transactions, json);
     }
 
     /**
@@ -140,22 +137,19 @@ class FusionConfiguration {
     }
 
     /**
-     * The fusion step's error policy: a job failing with an exception (the store or broker briefly down, or
-     * anything else) is attempted {@code max-attempts} times in all, waiting {@code retry-backoff} doubled each
-     * time (at most 30 s), then {@link FusionJobListener#recover} ends it. No job is retried forever. A record that
-     * is not a fusion job is not retried. Bad input and an OutOfMemoryError never reach here: {@link FusionStep}
-     * ends their request at once.
+     * The fusion step's error policy, the one every request-carrying listener has: a store or broker outage is
+     * retried with backoff from 1 s doubling up to 30 s for {@code triplane.outage-budget} (then
+     * {@code UNAVAILABLE}), any other failure {@code max-attempts} times 1 s apart (then {@code RETRIES_EXHAUSTED});
+     * then {@link FusionStep#failRecord} ends the request and the job goes to {@code triplane.fusion-jobs.dlt}, both
+     * in one transaction with its offset. A record that is not a fusion job gets an error event naming its position
+     * and goes there at once. Bad input and an OutOfMemoryError never reach here: {@link FusionStep} ends their
+     * request itself.
      */
     @Bean
-    DefaultErrorHandler errorHandler(FusionJobListener listener, FusionProperties properties) {
-        ExponentialBackOffWithMaxRetries backOff = new ExponentialBackOffWithMaxRetries(properties.maxAttempts() - 1);
-        backOff.setInitialInterval(properties.retryBackoff().toMillis());
-        backOff.setMultiplier(2);
-        backOff.setMaxInterval(30_000);
-        DefaultErrorHandler handler = new DefaultErrorHandler((ConsumerAwareRecordRecoverer) listener::recover,
-                backOff);
-        handler.addNotRetryableExceptions(JacksonException.class);
-        return handler;
+    DefaultErrorHandler errorHandler(DeadLetterErrorHandlers deadLetters, FusionProperties properties,
+            FusionStep step, TransactionalPublisher transactions) {
+        return deadLetters.createForRequests(Topic.FUSION_JOBS, Stage.FUSION, properties.maxAttempts(),
+                step::failRecord, transactions);
     }
 
     /** UP while the streams run or rebalance; DOWN otherwise (not started, failed or stopped), with the state. */

@@ -19,17 +19,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          folder
  * @param workDir           where a request's logits and outputs are kept while it is fused (deleted after); empty
  *                          for {@code triplane-fusion-work} in the system's temp folder
- * @param maxAttempts       attempts at one fusion job that fails with an exception before its request ends FAILED
- * @param retryBackoff      wait before the second attempt, doubled before each further one (at most 30 s), so a
- *                          store or broker briefly down is waited for
+ * @param maxAttempts       attempts at one fusion job failing for another reason than a store or broker outage
+ *                          (1 s apart) before its request ends FAILED; an outage is retried with backoff for
+ *                          {@code triplane.outage-budget}
  * @param maxFusionDuration longest one fusion may take; the step's consumer {@code max.poll.interval.ms} is
  *                          derived from it so a long fusion never triggers a rebalance
  */
 @ConfigurationProperties("triplane.fusion")
 public record FusionProperties(@DefaultValue("mean-logit") String rule, @DefaultValue("30m") Duration axisTimeout,
         @DefaultValue("fuse-partial") OnTimeout onTimeout, Path stateDir, Path workDir,
-        @DefaultValue("3") int maxAttempts, @DefaultValue("1s") Duration retryBackoff,
-        @DefaultValue("15m") Duration maxFusionDuration) {
+        @DefaultValue("3") int maxAttempts, @DefaultValue("15m") Duration maxFusionDuration) {
 
     /** Added to {@code maxFusionDuration} for the poll interval: the transaction and the marker after a fusion. */
     static final Duration POLL_MARGIN = Duration.ofMinutes(1);
@@ -50,9 +49,9 @@ public record FusionProperties(@DefaultValue("mean-logit") String rule, @Default
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("triplane.fusion.max-attempts must be >= 1: " + maxAttempts);
         }
-        if (retryBackoff.isNegative() || maxFusionDuration.isNegative() || maxFusionDuration.isZero()) {
-            throw new IllegalArgumentException("triplane.fusion.retry-backoff must be >= 0 and max-fusion-duration"
-                    + " > 0: " + retryBackoff + ", " + maxFusionDuration);
+        if (maxFusionDuration.isNegative() || maxFusionDuration.isZero()) {
+            throw new IllegalArgumentException("triplane.fusion.max-fusion-duration must be positive: "
+                    + maxFusionDuration);
         }
         stateDir = stateDir != null ? stateDir : Path.of(System.getProperty("java.io.tmpdir"), "triplane-fusion");
         workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "triplane-fusion-work");

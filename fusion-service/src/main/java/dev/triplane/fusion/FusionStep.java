@@ -9,9 +9,11 @@ import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.BadInputException;
+import dev.triplane.infra.service.DeadLetterErrorHandlers;
 import dev.triplane.infra.service.FaultPoints;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
+import dev.triplane.infra.service.RequestEnd;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.InputStream;
 import java.util.List;
@@ -112,20 +114,16 @@ final class FusionStep {
     }
 
     /**
-     * The end of a job that failed {@code triplane.fusion.max-attempts} times: an error event (the reason of a
-     * {@link BadInputException} in the chain, otherwise {@link Reason#RETRIES_EXHAUSTED} naming the exception) and
-     * a FAILED status.
+     * The end of a fusion job the error handler gave up on (an outage past {@code triplane.outage-budget}, another
+     * failure {@code triplane.fusion.max-attempts} times; {@link DeadLetterErrorHandlers.RequestFailure}): an error
+     * event naming {@code object}, or the request when null, and a FAILED status.
+     *
+     * @throws RuntimeException when {@code value} is not a fusion job
      */
-    Outcome gaveUp(FusionJob job, Throwable failure) {
-        Throwable root = failure;
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof BadInputException bad) {
-                return failed(job, bad.object(), bad.reason(), bad.getMessage());
-            }
-            root = t;
-        }
-        return failed(job, keys.request(job.volumeId(), job.requestId()), Reason.RETRIES_EXHAUSTED,
-                "failed " + properties.maxAttempts() + " times: " + root);
+    RequestEnd failRecord(String value, Reason reason, String object, String detail) {
+        FusionJob job = json.readValue(value, FusionJob.class);
+        return new RequestEnd(job.volumeId(), FusionEvents.failed(job.results(),
+                object != null ? object : keys.request(job.volumeId(), job.requestId()), reason, detail));
     }
 
     /** Leaves the done marker of a request whose SegmentationReady was committed. */

@@ -18,6 +18,7 @@ import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.JobMeters;
 import dev.triplane.infra.service.Outbound;
+import dev.triplane.infra.service.RequestEnd;
 import dev.triplane.infra.storage.ObjectStoreException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -112,7 +113,7 @@ class FusionStepTest {
     }
 
     @Test
-    void aStoreFailureLeavesTheStepForTheErrorHandlerAndGivingUpNamesTheException() {
+    void aStoreFailureLeavesTheStepForTheErrorHandlerWhoseEndNamesTheRequest() {
         FusionFixture request = stored(new FusionFixture("r-down"));
         ObjectStoreException down = new ObjectStoreException("store down", null, true);
         FusionStep step = step((results, objects) -> {
@@ -123,10 +124,14 @@ class FusionStepTest {
         assertThatThrownBy(() -> step.run(job)).isSameAs(down);
         assertThat(count(JobMeters.FAILED)).isEqualTo(1);
 
-        FusionStep.Outcome outcome = step.gaveUp(job, new RuntimeException("listener failed", down));
-        assertFailed(outcome, KEYS.request(request.volumeId, "r-down"), Reason.RETRIES_EXHAUSTED);
-        assertThat(((ErrorEvent) outcome.events().get(0).event()).detail()).contains("failed 3 times")
-                .contains("store down");
+        RequestEnd end = step.failRecord(JSON.writeValueAsString(job), Reason.RETRIES_EXHAUSTED, null, "failed");
+        assertThat(end.key()).isEqualTo(request.volumeId);
+        assertFailed(new FusionStep.Outcome(end.events(), null), KEYS.request(request.volumeId, "r-down"),
+                Reason.RETRIES_EXHAUSTED);
+        assertThat(step.failRecord(JSON.writeValueAsString(job), Reason.BAD_RECORD, "logits/x", "bad").error()
+                .object()).as("an object the handler names").isEqualTo("logits/x");
+        assertThatThrownBy(() -> step.failRecord("{\"not\": \"a job\"}", Reason.RETRIES_EXHAUSTED, null, "x"))
+                .isInstanceOf(RuntimeException.class);
     }
 
     private void assertFailed(FusionStep.Outcome outcome, String object, Reason reason) {
@@ -144,7 +149,7 @@ class FusionStepTest {
 
     private FusionStep step(FusionStep.Fuser fuser) {
         FusionProperties properties = new FusionProperties("mean-logit", Duration.ofMinutes(30),
-                FusionProperties.OnTimeout.FUSE_PARTIAL, work, work, 3, Duration.ofSeconds(1), Duration.ofMinutes(15));
+                FusionProperties.OnTimeout.FUSE_PARTIAL, work, work, 3, Duration.ofMinutes(15));
         return new FusionStep(fuser, store, KEYS, properties, new JobMeters(registry), JSON);
     }
 

@@ -263,7 +263,7 @@ class FusionTopologyTest {
 
     private void start(FusionProperties.OnTimeout onTimeout) {
         FusionProperties properties = new FusionProperties("mean-logit", TIMEOUT, onTimeout, state, state, 3,
-                Duration.ofSeconds(1), Duration.ofMinutes(15));
+                Duration.ofMinutes(15));
         StreamsBuilder builder = new StreamsBuilder();
         CloudEventHeaders cloudEvents = new CloudEventHeaders("fusion-service", TOPICS);
         FusionTopology.build(builder, TOPICS, KEYS, properties, new JobMeters(new SimpleMeterRegistry()), JSON,

@@ -230,13 +230,13 @@ public class Ingestor {
     }
 
     /**
-     * Rejects a scan whose ingest failed {@code attempts} times with an unforeseen error ({@code RETRIES_EXHAUSTED}:
-     * an error event and a REJECTED status), so nothing waits on it.
+     * Rejects a scan whose ingest failed {@code attempts} times (an upload: once) with an unforeseen error
+     * ({@code RETRIES_EXHAUSTED}: an error event and a REJECTED status), so nothing waits on it.
      */
     public IngestResult gaveUp(Scan scan, int attempts, RuntimeException failure) {
         String volumeId = digest(scan.image(), scan.imageSource());
-        return reject(scan.imageSource(), volumeId, Reason.RETRIES_EXHAUSTED, "failed " + attempts + " times: "
-                + failure);
+        return reject(scan.imageSource(), volumeId, Reason.RETRIES_EXHAUSTED,
+                (attempts == 1 ? "failed: " : "failed " + attempts + " times: ") + failure);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.service.VolumeStatusView;
 import dev.triplane.infra.storage.ObjectStoreException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,7 +29,9 @@ import org.springframework.web.multipart.MultipartFile;
  * {@code selector} and {@code promptKinds} (comma-separated) overriding the configured request; answers 202 with the
  * volumeId and requestId (also for a volume ingested before), 422 with the reason for invalid input, 413 for a
  * file over {@link IngestProperties.Uploads} (a prompt file or volume too large is also an error event), 400 for bad
- * parameters (a file name {@link ObjectKeys#unsafeName} refuses too), 503 when the store or broker is unavailable.
+ * parameters (a file name {@link ObjectKeys#unsafeName} refuses too), 503 when the store, the broker or the local
+ * disk is unavailable, and 500 with reason {@code RETRIES_EXHAUSTED} when ingesting failed in a way nobody foresaw
+ * (that upload ends REJECTED with its error event too, so nothing waits on it).
  * Events name an upload's files {@code upload:image}, {@code upload:labels} and {@code upload:prompts}: the user's
  * file names, which often name the patient, never leave this request.
  *
@@ -84,11 +87,23 @@ class VolumeController {
             imageFile = copy(image);
             labelsFile = copy(labels);
             promptsFile = copy(prompts);
-            IngestResult result = ingestor.ingest(new Scan(imageFile, source(image), labelsFile, source(labels),
-                    promptsFile, source(prompts)), request);
-            HttpStatus status = result.outcome() != IngestResult.Outcome.REJECTED ? HttpStatus.ACCEPTED
-                    : result.reason() == Reason.TOO_LARGE ? HttpStatus.CONTENT_TOO_LARGE
-                    : HttpStatus.UNPROCESSABLE_CONTENT;
+            Scan scan = new Scan(imageFile, source(image), labelsFile, source(labels), promptsFile,
+                    source(prompts));
+            IngestResult result;
+            HttpStatus status;
+            try {
+                result = ingestor.ingest(scan, request);
+                status = result.outcome() != IngestResult.Outcome.REJECTED ? HttpStatus.ACCEPTED
+                        : result.reason() == Reason.TOO_LARGE ? HttpStatus.CONTENT_TOO_LARGE
+                        : HttpStatus.UNPROCESSABLE_CONTENT;
+            } catch (IngestUnavailableException | PublishException | ObjectStoreException | UncheckedIOException e) {
+                throw e; // the store, the broker or the local disk: 503, the client tries again
+            } catch (RuntimeException e) {
+                // a failure nobody foresaw (a bug, not the scan's known fault): the upload is not retried here,
+                // so it ends now with its error event and REJECTED status, like a drop after its last attempt
+                result = ingestor.gaveUp(scan, 1, e);
+                status = HttpStatus.INTERNAL_SERVER_ERROR;
+            }
             return ResponseEntity.status(status).body(new Submitted(result.volumeId(), result.requestId(),
                     result.outcome(), result.reason(), result.detail()));
         } finally {
@@ -129,7 +144,8 @@ class VolumeController {
                         + " bytes in all (triplane.ingest.uploads)"));
     }
 
-    @ExceptionHandler({IngestUnavailableException.class, PublishException.class, ObjectStoreException.class})
+    @ExceptionHandler({IngestUnavailableException.class, PublishException.class, ObjectStoreException.class,
+            UncheckedIOException.class})
     ResponseEntity<Map<String, String>> unavailable(RuntimeException e) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("error", e.getMessage()));
     }

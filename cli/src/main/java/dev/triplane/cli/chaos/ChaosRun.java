@@ -67,9 +67,11 @@ public final class ChaosRun {
      * @param s3Outage  how long the S3 server stays down
      * @param pause     how long a SIGSTOP lasts
      * @param timeout   how long the run waits for every scan to end after the schedule
+     * @param gap       the least wait before each fault (up to four times it, by the seed), and a fifth of the
+     *                  wait for late duplicates after every scan ended
      */
     public record Settings(Path repoRoot, Path dataDir, ModelChoice model, int goodScans, long seed, int rounds,
-                           Duration s3Outage, Duration pause, Duration timeout) {
+                           Duration s3Outage, Duration pause, Duration timeout, Duration gap) {
     }
 
     /** A scan of the run: its inbox keys, its content and whether the pipeline must accept it. */
@@ -100,25 +102,67 @@ public final class ChaosRun {
 
     /** Runs the whole thing and stops the pipeline; prints progress lines to {@code out}. */
     public static ChaosReport run(Settings settings, PrintStream out) throws IOException, InterruptedException {
-        return new ChaosRun(settings, out).run();
+        LocalPipeline pipeline = start(settings, Map.of(), out);
+        ChaosReport report;
+        try {
+            report = run(settings, pipeline, out);
+        } finally {
+            pipeline.close();
+        }
+        return report.withAliveAfterStop(aliveAfterStop(pipeline));
     }
 
-    private ChaosReport run() throws IOException, InterruptedException {
-        Path faultDir = Files.createDirectories(settings.dataDir().toAbsolutePath().resolve("fault-points"));
-        List<Scan> scans = scans();
-        Map<String, String> properties = Map.of("triplane.fault-points.dir", faultDir.toString(),
+    /**
+     * Starts the pipeline a run needs: two axis-workers, every service watching the run's fault-point folder
+     * ({@code <dataDir>/fault-points}). A test may use it for other work before {@link #run(Settings, LocalPipeline,
+     * PrintStream)}, as long as that work drops nothing into the run's own inbox folder.
+     *
+     * @param more properties given to every service on top of the run's (a test's shorter timeouts)
+     */
+    public static LocalPipeline start(Settings settings, Map<String, String> more, PrintStream out)
+            throws IOException {
+        Path faultDir = Files.createDirectories(faultDir(settings));
+        Map<String, String> properties = new HashMap<>(Map.of("triplane.fault-points.dir", faultDir.toString(),
                 "triplane.fault-points.pause", "120s",
                 // two workers on the cores the machine has
                 "triplane.worker.threads", Integer.toString(Math.max(1,
-                        Runtime.getRuntime().availableProcessors() / 2)));
-        out.printf(Locale.ROOT, "chaos: %d good + %d bad scans, seed %d, data %s; starting the pipeline ...%n",
-                settings.goodScans(), scans.size() - settings.goodScans(), settings.seed(), settings.dataDir());
+                        Runtime.getRuntime().availableProcessors() / 2))));
+        properties.putAll(more);
+        out.printf(Locale.ROOT, "chaos: data %s; starting the pipeline ...%n", settings.dataDir());
         long started = System.nanoTime();
         LocalPipeline pipeline = LocalPipeline.start(new LaunchSettings(settings.repoRoot(), settings.dataDir(),
-                settings.model(), tag), Service.pipeline(2), properties);
-        ChaosReport report;
+                settings.model(), "chaos-" + settings.seed()), Service.pipeline(2), properties);
+        out.printf(Locale.ROOT, "chaos: pipeline up in %.0f s%n", (System.nanoTime() - started) / 1e9);
+        return pipeline;
+    }
+
+    /** The chaos run on a pipeline from {@link #start}; the pipeline is left running (its restarts in the report). */
+    public static ChaosReport run(Settings settings, LocalPipeline pipeline, PrintStream out) throws IOException,
+            InterruptedException {
+        return new ChaosRun(settings, out).run(pipeline);
+    }
+
+    /**
+     * After {@link LocalPipeline#close}: how many of its services and broker still run (a clean stop restarts
+     * nothing: longer than the first backoff later, no current process runs).
+     */
+    public static long aliveAfterStop(LocalPipeline pipeline) throws InterruptedException {
+        Thread.sleep(2000);
+        List<Long> pids = new ArrayList<>(pipeline.services().stream().map(RunningService::pid).toList());
+        pids.add(pipeline.stack().brokerPid());
+        return pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).count();
+    }
+
+    private static Path faultDir(Settings settings) {
+        return settings.dataDir().toAbsolutePath().resolve("fault-points");
+    }
+
+    private ChaosReport run(LocalPipeline pipeline) throws IOException, InterruptedException {
+        Path faultDir = faultDir(settings);
+        List<Scan> scans = scans();
+        out.printf(Locale.ROOT, "chaos: %d good + %d bad scans, seed %d%n", settings.goodScans(),
+                scans.size() - settings.goodScans(), settings.seed());
         try (ObjectStore store = new MinioObjectStore(pipeline.stack().s3(), pipeline.stack().bucket())) {
-            out.printf(Locale.ROOT, "chaos: pipeline up in %.0f s%n", (System.nanoTime() - started) / 1e9);
             Watcher watcher = new Watcher(pipeline.stack().bootstrapServers());
             watcher.start();
             try {
@@ -139,7 +183,7 @@ public final class ChaosRun {
                     for (int k = 0; k < share; k++) {
                         drop(store, queue.poll());
                     }
-                    Thread.sleep(1000 + random.nextInt(3000));
+                    Thread.sleep(settings.gap().toMillis() + random.nextInt((int) settings.gap().toMillis() * 3 + 1));
                     if (fault.point() != null) {
                         Files.writeString(faultDir.resolve(fault.point()), "armed by the chaos run");
                         if (!kept.isEmpty()) {
@@ -153,22 +197,13 @@ public final class ChaosRun {
                     drop(store, queue.poll());
                 }
                 awaitEnd(pipeline, scans);
-                Thread.sleep(5000); // late duplicates, if any, arrive now
+                Thread.sleep(settings.gap().toMillis() * 5); // late duplicates, if any, arrive now
             } finally {
                 watcher.interrupt();
                 watcher.join();
             }
-            report = report(pipeline, store, scans);
-        } finally {
-            pipeline.close();
+            return report(pipeline, store, scans);
         }
-        // a clean stop restarts nothing: longer than the first backoff later, no current process runs
-        Thread.sleep(2000);
-        List<Long> pids = new ArrayList<>(pipeline.services().stream().map(RunningService::pid).toList());
-        pids.add(pipeline.stack().brokerPid());
-        long alive = pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-                .count();
-        return report.withAliveAfterStop(alive);
     }
 
     /** Each fault kind {@code rounds} times, in the seed's order. */
@@ -194,7 +229,17 @@ public final class ChaosRun {
                 while (pipeline.stack().brokerPid() == pid && System.nanoTime() < deadline) {
                     Thread.sleep(POLL_MS);
                 }
-                pipeline.stack().awaitBroker();
+                // one readiness wait is a minute; a loaded machine may need longer to load the broker's logs
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        pipeline.stack().awaitBroker();
+                        break;
+                    } catch (IOException e) {
+                        if (attempt == 3) {
+                            throw e;
+                        }
+                    }
+                }
             }
             case S3_OUTAGE -> {
                 pipeline.stack().stopS3();
@@ -207,6 +252,11 @@ public final class ChaosRun {
             case PAUSE -> {
                 List<RunningService> services = pipeline.services();
                 RunningService target = services.get(random.nextInt(services.size()));
+                // a service killed by the fault before may not be back yet: its new process is the one to pause
+                long deadline = System.nanoTime() + POINT_TIMEOUT.toNanos();
+                while (!target.process().isAlive() && System.nanoTime() < deadline) {
+                    Thread.sleep(POLL_MS);
+                }
                 long pid = target.pid();
                 signal("-STOP", pid);
                 Thread.sleep(settings.pause().toMillis());
@@ -360,7 +410,7 @@ public final class ChaosRun {
 
     /**
      * Objects no request accounts for: under {@code volumes/} of no accepted volume, under {@code logits/} or
-     * {@code results/} of no accepted request, inbox objects the run did not drop, anything else outside
+     * {@code results/} of no accepted request, objects in the run's inbox folder it did not drop, anything else outside
      * {@code models/}; and files in the bucket's folder on disk that are no object (a temporary upload left over).
      */
     private List<String> orphans(LocalPipeline pipeline, ObjectStore store, List<Scan> scans, Set<String> volumes,
@@ -380,7 +430,8 @@ public final class ChaosRun {
             String[] parts = key.split("/");
             boolean accounted = switch (parts[0]) {
                 case "models", "inbox-rejected" -> true; // a rejected drop's marker (ObjectKeys.rejectedScan)
-                case "inbox" -> dropped.contains(key);
+                // other drops into the same pipeline (a test's before the run) are not the run's to account for
+                case "inbox" -> dropped.contains(key) || !key.startsWith(inbox());
                 case "volumes" -> parts.length > 2 && volumes.contains(parts[1]);
                 case "logits", "results" -> parts.length > 3 && requests.contains(parts[1] + "/" + parts[2]);
                 default -> false;
@@ -397,13 +448,18 @@ public final class ChaosRun {
         return orphans;
     }
 
+    /** The run's inbox folder: every scan it drops is under it. */
+    private String inbox() {
+        return ObjectKeys.load().inboxPrefix() + tag + "/";
+    }
+
     /** The good scans (the synthetic scan with voxel i raised, distinct files) and three bad ones. */
     private List<Scan> scans() {
         SyntheticScan synthetic = SyntheticScan.create();
         ImageVolume image = synthetic.image();
         NiftiHeader header = NiftiHeader.forGrid(image.grid());
         byte[] labels = synthetic.labelsNifti();
-        String inbox = ObjectKeys.load().inboxPrefix() + tag + "/";
+        String inbox = inbox();
         List<Scan> scans = new ArrayList<>();
         for (int i = 1; i <= settings.goodScans(); i++) {
             float[] voxels = image.voxels().clone();

@@ -35,6 +35,12 @@ public final class PromptFile {
 
     /** The newest format version this reader understands; version 1 files keep their meaning. */
     public static final int VERSION = 2;
+    /**
+     * Most clicks one slice may carry. Each point is a token of SAM2's mask decoder, whose attention grows with the
+     * square of the token count: a file with 100 000 points on one slice (a fuzz case) made the axis-worker take
+     * 20 GB of native memory. Interactive use places a few clicks.
+     */
+    public static final int MAX_POINTS = 64;
 
     /**
      * Strict about what readers disagree on: a duplicate key (which value counts?) and anything after the
@@ -206,6 +212,9 @@ public final class PromptFile {
         if (pointsNode != null) {
             if (!pointsNode.isArray()) {
                 throw json.error(at + ".points", "expected an array of {\"x\", \"y\", \"label\"}");
+            }
+            if (pointsNode.size() > MAX_POINTS) {
+                throw error(at + ".points", pointsNode.size() + " points; a slice takes at most " + MAX_POINTS);
             }
             for (int p = 0; p < pointsNode.size(); p++) {
                 points.add(point(pointsNode.get(p), at + ".points[" + p + "]", axis, width, height));

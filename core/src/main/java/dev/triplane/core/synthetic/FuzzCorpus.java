@@ -713,7 +713,7 @@ public final class FuzzCorpus {
                     BAD_PROMPTS); // the same slice prompted n times
             case 1 -> prompts(d, file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"points\": ["
                     + String.join(", ", Collections.nCopies(n, "{\"x\": 4, \"y\": 5.5, \"label\": 1}"))
-                    + "]}]"), Reason.UNPROMPTED_AXIS.name()); // read whole, then refused: one axis only
+                    + "]}]"), BAD_PROMPTS); // past PromptFile.MAX_POINTS: each point costs the worker's decoder
             case 2 -> prompts(d, file("[{\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"box\": ["
                     + String.join(", ", Collections.nCopies(n, "7")) + "]}]"), BAD_PROMPTS);
             default -> prompts(d, file("[{\"structure\": 5, \"axis\": \"coronal\", \"slice\": 3, \"mask\": ["

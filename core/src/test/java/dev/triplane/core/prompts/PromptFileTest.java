@@ -11,6 +11,7 @@ import dev.triplane.core.volume.Grid;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +125,13 @@ class PromptFileTest {
                 "prompts[0].box[0]", "expected a finite number");
         expect(one("\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"box\": [1, 1e999, 2, 2]"),
                 "prompts[0].box[1]", "expected a finite number");
+        // every point is a token of the worker's decoder: a slice takes a bounded number
+        String click = "{\"x\": 1, \"y\": 1, \"label\": 1}";
+        String slice = "\"structure\": 5, \"axis\": \"axial\", \"slice\": 3, \"points\": [";
+        assertThat(parse(one(slice + String.join(", ", Collections.nCopies(PromptFile.MAX_POINTS, click)) + "]"))
+                .get(0).prompts().get(0).points()).hasSize(PromptFile.MAX_POINTS);
+        expect(one(slice + String.join(", ", Collections.nCopies(PromptFile.MAX_POINTS + 1, click)) + "]"),
+                "prompts[0].points", "65 points; a slice takes at most 64");
     }
 
     private static void expect(String json, String field, String message) {

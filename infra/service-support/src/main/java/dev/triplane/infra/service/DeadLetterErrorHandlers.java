@@ -6,6 +6,7 @@ import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.storage.ObjectStoreException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
@@ -44,18 +45,22 @@ public class DeadLetterErrorHandlers {
     private final KafkaTemplate<String, String> template;
     private final Topics topics;
     private final EventPublisher events;
+    private final Duration outageBudget;
 
-    public DeadLetterErrorHandlers(KafkaTemplate<String, String> template, Topics topics, EventPublisher events) {
+    /** @param outageBudget how long an outage is retried ({@code triplane.outage-budget}) */
+    public DeadLetterErrorHandlers(KafkaTemplate<String, String> template, Topics topics, EventPublisher events,
+            Duration outageBudget) {
         this.template = template;
         this.topics = topics;
         this.events = events;
+        this.outageBudget = outageBudget;
     }
 
-    /** Retries for a store or broker that is briefly down: from 1 s doubling up to 30 s, for at most 2 min. */
-    public static ExponentialBackOff outageBackOff() {
+    /** Retries for a store or broker that is briefly down: from 1 s doubling up to 30 s, for the outage budget. */
+    private ExponentialBackOff outageBackOff() {
         ExponentialBackOff backOff = new ExponentialBackOff(1000, 2);
         backOff.setMaxInterval(30_000);
-        backOff.setMaxElapsedTime(120_000);
+        backOff.setMaxElapsedTime(outageBudget.toMillis());
         return backOff;
     }
 
@@ -148,7 +153,7 @@ public class DeadLetterErrorHandlers {
      * {@link BadInputException}, {@code notRetryable}, a record that is not JSON), which ends at once.
      */
     @SafeVarargs
-    public static BackOff retryBackOff(Exception e, int maxAttempts, Class<? extends Exception>... notRetryable) {
+    public final BackOff retryBackOff(Exception e, int maxAttempts, Class<? extends Exception>... notRetryable) {
         if (causedBy(e, BadInputException.class) || poison(e, notRetryable)) {
             return null;
         }
@@ -168,7 +173,7 @@ public class DeadLetterErrorHandlers {
         recoverer(source).accept(record, e);
     }
 
-    private static DefaultErrorHandler forRequests(int maxAttempts, ConsumerAwareRecordRecoverer recoverer,
+    private DefaultErrorHandler forRequests(int maxAttempts, ConsumerAwareRecordRecoverer recoverer,
             Class<? extends Exception>[] notRetryable) {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("max attempts must be >= 1: " + maxAttempts);
@@ -184,7 +189,7 @@ public class DeadLetterErrorHandlers {
     }
 
     /** The events that end the request of a record the error handler gives up on. */
-    private static RequestEnd end(ConsumerRecord<?, ?> record, Exception e, Stage stage, int maxAttempts,
+    private RequestEnd end(ConsumerRecord<?, ?> record, Exception e, Stage stage, int maxAttempts,
             RequestFailure failure, Class<? extends Exception>[] notRetryable) {
         Throwable cause = cause(e);
         LOG.warn("{}: request ended, record dead-lettered: {}",
@@ -204,7 +209,7 @@ public class DeadLetterErrorHandlers {
             }
             if (isOutage(e)) {
                 return failure.end(value, Reason.UNAVAILABLE, null,
-                        "store or broker still failing after the outage backoff: " + cause);
+                        "store or broker still failing after the outage backoff (" + outageBudget + "): " + cause);
             }
             return failure.end(value, Reason.RETRIES_EXHAUSTED, null, "failed " + maxAttempts + " times: " + cause);
         } catch (RuntimeException unreadable) {

@@ -19,11 +19,13 @@ import org.springframework.util.unit.DataSize;
  * @param warmupRounds  times a service runs its steps on a synthetic scan at startup ({@link Warmup}); 0 skips it
  * @param privacy       what of a scan's own text the pipeline keeps
  * @param faultPoints   the fault-injection hook of the chaos harness ({@link FaultPoints}), off by default
+ * @param outageBudget  how long a job failing because the store or the broker is down is retried (backoff from 1 s
+ *                      doubling up to 30 s) before its request ends {@code UNAVAILABLE}
  */
 @ConfigurationProperties("triplane")
 public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limits,
         @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds, @DefaultValue Privacy privacy,
-        @DefaultValue FaultPoints faultPoints) {
+        @DefaultValue FaultPoints faultPoints, @DefaultValue("2m") Duration outageBudget) {
 
     /**
      * Free text in scans. Events never carry it (nor a file name other than an object key), whatever this says.

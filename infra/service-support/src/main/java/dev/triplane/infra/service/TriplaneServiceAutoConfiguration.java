@@ -119,7 +119,7 @@ public class TriplaneServiceAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     DeadLetterErrorHandlers deadLetterErrorHandlers(KafkaTemplate<String, String> kafka, Topics topics,
-            EventPublisher events) {
-        return new DeadLetterErrorHandlers(kafka, topics, events);
+            EventPublisher events, TriplaneProperties properties) {
+        return new DeadLetterErrorHandlers(kafka, topics, events, properties.outageBudget());
     }
 }

@@ -74,7 +74,8 @@ class DeadLetterErrorHandlersTest {
             return CompletableFuture.completedFuture(null);
         });
         handlers = new DeadLetterErrorHandlers(template, Topics.load(), new EventPublisher(template, Topics.load(),
-                JSON, new CloudEventHeaders("axis-worker", Topics.load()), new JobMeters(new SimpleMeterRegistry())));
+                JSON, new CloudEventHeaders("axis-worker", Topics.load()), new JobMeters(new SimpleMeterRegistry())),
+                Duration.ofMinutes(2));
         handler = handlers.createForRequests(Topic.AXIS_JOBS, Stage.AXIS_WORKER, 3,
                 (value, reason, object, detail) -> {
                     if (!value.contains(VOLUME)) {
