@@ -213,9 +213,6 @@ public final class PromptFile {
             if (!pointsNode.isArray()) {
                 throw json.error(at + ".points", "expected an array of {\"x\", \"y\", \"label\"}");
             }
-            if (pointsNode.size() > MAX_POINTS) {
-                throw error(at + ".points", pointsNode.size() + " points; a slice takes at most " + MAX_POINTS);
-            }
             for (int p = 0; p < pointsNode.size(); p++) {
                 points.add(point(pointsNode.get(p), at + ".points[" + p + "]", axis, width, height));
             }

@@ -73,6 +73,10 @@ final class PromptSlices {
             s.mask = mask;
         }
         s.points.addAll(points);
+        if (s.points.size() > PromptFile.MAX_POINTS) {
+            throw json.error(at, s.points.size() + " clicks on " + where + "; a slice takes at most "
+                    + PromptFile.MAX_POINTS);
+        }
         if (s.mask != null && (!s.points.isEmpty() || s.box != null)) {
             throw json.error(at, "a mask with clicks or a box for " + where + " (first: " + s.firstAt
                     + "): a mask prompt stands alone on its slice; put clicks and boxes on other slices");

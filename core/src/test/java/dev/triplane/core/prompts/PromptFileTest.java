@@ -131,7 +131,7 @@ class PromptFileTest {
         assertThat(parse(one(slice + String.join(", ", Collections.nCopies(PromptFile.MAX_POINTS, click)) + "]"))
                 .get(0).prompts().get(0).points()).hasSize(PromptFile.MAX_POINTS);
         expect(one(slice + String.join(", ", Collections.nCopies(PromptFile.MAX_POINTS + 1, click)) + "]"),
-                "prompts[0].points", "65 points; a slice takes at most 64");
+                "prompts[0]", "65 clicks on structure 5 on axial slice 3; a slice takes at most 64");
     }
 
     private static void expect(String json, String field, String message) {
