@@ -25,11 +25,12 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars from propagate_in
 import torch
 import torch.nn.functional as F
 
+from sam2_parts import PARTS, timed_parts
+
 # SAM2's normalisation and the CT window TriPlane uses (docs/method.md, frame preprocessing)
 IMAGE_MEAN = (0.485, 0.456, 0.406)
 IMAGE_STD = (0.229, 0.224, 0.225)
 WINDOW = (-1000.0, 1000.0)
-PARTS = ("image_encoder", "memory_attention", "sam_heads", "memory_encoder")
 
 
 def synthetic_ct(shape, seed):
@@ -65,32 +66,6 @@ def frames_along(volume, axis, size, device):
 def synchronize(device):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-
-
-def timed_parts(model, device):
-    """Wraps the four exported parts; each call is timed between synchronisations so GPU work is counted where
-    it is launched. Returns the running totals in ms."""
-    spent = dict.fromkeys(PARTS, 0.0)
-
-    def wrap(owner, attr, part):
-        inner = getattr(owner, attr)
-
-        def timed(*args, **kwargs):
-            synchronize(device)
-            start = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                synchronize(device)
-                spent[part] += (time.perf_counter() - start) * 1000
-
-        setattr(owner, attr, timed)
-
-    wrap(model, "forward_image", "image_encoder")
-    wrap(model.memory_attention, "forward", "memory_attention")
-    wrap(model, "_forward_sam_heads", "sam_heads")
-    wrap(model, "_encode_new_memory", "memory_encoder")
-    return spent
 
 
 def propagate(model, predictor_module, frames, height, width, structures, device, deadline):
@@ -136,7 +111,7 @@ def main(argv):
     # no checkpoint: the architecture's own initialisation, seeded; no hole filling (TriPlane's micro-model
     # fixtures are made without SAM2's CUDA extension too)
     model = build_sam2_video_predictor(args.config, None, device=str(device), apply_postprocessing=False)
-    spent = timed_parts(model, device)
+    spent = timed_parts(model, lambda: synchronize(device))
     volume = synthetic_ct(shape, args.seed)
     context = (torch.autocast(device.type, dtype=torch.bfloat16) if args.autocast == "bfloat16"
                else torch.autocast(device.type, enabled=False))

@@ -36,6 +36,7 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tools" / "sam2_export"))
 import export  # noqa: E402  (the exporter's model builders and frame preprocessing)
+from sam2_parts import PARTS, timed_parts  # noqa: E402
 
 MICRO_MODEL = "sam2.1-micro-random"
 WINDOW = (-1000.0, 1000.0)
@@ -82,32 +83,6 @@ def load_model(model_dir):
             if written.read_bytes() != (model_dir / written.name).read_bytes():
                 raise SystemExit(f"{model_dir / written.name} differs from the PyTorch model's weights")
     return model
-
-
-PARTS = ("image_encoder", "memory_attention", "sam_heads", "memory_encoder")
-
-
-def timed_parts(model):
-    """Wraps the four parts the ONNX graphs export (as the Java side splits its time); returns their ms so far."""
-    spent = dict.fromkeys(PARTS, 0.0)
-
-    def wrap(owner, attr, part):
-        inner = getattr(owner, attr)
-
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                spent[part] += (time.perf_counter() - start) * 1000
-
-        setattr(owner, attr, timed)
-
-    wrap(model, "forward_image", "image_encoder")
-    wrap(model.memory_attention, "forward", "memory_attention")
-    wrap(model, "_forward_sam_heads", "sam_heads")
-    wrap(model, "_encode_new_memory", "memory_encoder")
-    return spent
 
 
 def propagate(model, predictor_module, images, height, width, structures, checkpoints, spent):

@@ -39,24 +39,14 @@ from pydicom.uid import (
     JPEGLossless,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from nifti_cases import rotation  # noqa: E402  (one rotation for both fixture scripts)
+
 OUT = Path("core/src/test/resources/fixtures/dicom")
 SHAPE = (16, 12, 8)  # columns (i), rows (j), slices (k)
 RNG = np.random.default_rng(20261207)
 ROOT = "1.2.826.0.1.3680043.10.1561"  # UID root for these fixtures only
 DCM2NIIX = str(Path(sys.executable).with_name("dcm2niix"))
-
-
-def rotation(axis, angle):
-    axis = np.asarray(axis, dtype=float) / np.linalg.norm(axis)
-    x, y, z = axis
-    c, s = math.cos(angle), math.sin(angle)
-    return np.array(
-        [
-            [c + x * x * (1 - c), x * y * (1 - c) - z * s, x * z * (1 - c) + y * s],
-            [y * x * (1 - c) + z * s, c + y * y * (1 - c), y * z * (1 - c) - x * s],
-            [z * x * (1 - c) - y * s, z * y * (1 - c) + x * s, c + z * z * (1 - c)],
-        ]
-    )
 
 
 def ras_affine(directions, spacing, origin_lps):
