@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * One local stack (real KRaft broker and s3proxy in child JVMs) per test JVM, shared by the services' tests. It is never stopped by the tests:
  * Spring caches application contexts past the test classes, and a broker stopped in {@code @AfterAll} dies
- * before them (STACK.md); the children exit with this JVM ({@code ParentWatch}).
+ * before them (its clients then log reconnect warnings); the children exit with this JVM ({@code ParentWatch}).
  */
 public final class SharedLocalStack {
 
