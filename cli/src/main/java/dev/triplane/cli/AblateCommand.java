@@ -39,6 +39,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -103,9 +104,8 @@ final class AblateCommand implements Callable<Integer> {
             description = "ONNX Runtime intra-op threads, 0 = all cores; default ${DEFAULT-VALUE}")
     private int threads;
 
-    @Option(names = "--label-table", paramLabel = "FILE",
-            description = "JSON id -> name table of the reference labels (default: TotalSegmentator v2)")
-    private Path labelTable;
+    @Mixin
+    private LabelTableOption labelTable;
 
     @Option(names = "--through-pipeline",
             description = "submit every case x preset to the running pipeline (./triplane up) through ingest, Kafka "
@@ -127,7 +127,7 @@ final class AblateCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            LabelTable table = labelTable == null ? LabelTable.totalSegmentatorV2() : LabelTable.read(labelTable);
+            LabelTable table = labelTable.table();
             boolean inBucket = ObjectStoreDataset.Location.isUri(data);
             StackInfo stack = throughPipeline || inBucket
                     ? StackOptions.running(stackDir != null ? stackDir : Home.root().resolve(".triplane")) : null;

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.json.JsonMapper;
@@ -51,9 +52,8 @@ final class MetricsCommand implements Callable<Integer> {
             description = "NSD tolerance in mm; default ${DEFAULT-VALUE}")
     private double nsdToleranceMm;
 
-    @Option(names = "--label-table", paramLabel = "FILE",
-            description = "JSON id -> name table (default: TotalSegmentator v2)")
-    private Path labelTable;
+    @Mixin
+    private LabelTableOption labelTable;
 
     @Option(names = "--json", description = "print JSON instead of a table")
     private boolean json;
@@ -62,7 +62,7 @@ final class MetricsCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try {
-            LabelTable table = labelTable == null ? LabelTable.totalSegmentatorV2() : LabelTable.read(labelTable);
+            LabelTable table = labelTable.table();
             NiftiReader reader = new NiftiReader(ReadLimits.defaults());
             NiftiImage predImage = reader.read(pred);
             NiftiImage refImage = reader.read(ref);

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -54,15 +55,14 @@ final class PromptsCommand {
                 description = "the axes the request will run (default: all three)")
         private List<String> axes = List.of();
 
-        @Option(names = "--label-table", paramLabel = "FILE",
-                description = "JSON id -> name table (default: TotalSegmentator v2)")
-        private Path labelTable;
+        @Mixin
+        private LabelTableOption labelTable;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            LabelTable table = labelTable == null ? LabelTable.totalSegmentatorV2() : LabelTable.read(labelTable);
+            LabelTable table = labelTable.table();
             List<Axis> requested = axes.isEmpty() ? List.of(Axis.values()) : axes.stream().map(Axis::parse).toList();
             Grid grid;
             try {

@@ -90,13 +90,7 @@ class IngestBucketFuzzTest {
         for (int index : indices.subList(0, DROPS)) {
             FuzzCorpus.Sample sample = corpus.sample(index);
             Drop drop = new Drop(sample, "inbox/fuzz/" + index + "/", expected(dir, reader, table, sample));
-            if (sample.labels() != null) {
-                store.put(drop.folder() + "ct_seg.nii.gz", sample.labels(), null);
-            }
-            if (sample.prompts() != null) {
-                store.put(drop.folder() + "ct.prompts.json", sample.prompts(), null);
-            }
-            store.put(drop.imageKey(), sample.image(), null);
+            sample.dropObjects().forEach((name, bytes) -> store.put(drop.folder() + name, bytes, null));
             drops.add(drop);
         }
 

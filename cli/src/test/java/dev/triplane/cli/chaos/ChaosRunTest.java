@@ -142,13 +142,7 @@ class ChaosRunTest {
         for (int index : indices.subList(0, FUZZ_DROPS)) {
             FuzzCorpus.Sample sample = corpus.sample(index);
             FuzzDrop drop = new FuzzDrop(sample, ObjectKeys.load().inboxPrefix() + "fuzz/" + index + "/");
-            if (sample.labels() != null) {
-                store.put(drop.folder() + "ct_seg.nii.gz", sample.labels(), null);
-            }
-            if (sample.prompts() != null) {
-                store.put(drop.folder() + "ct.prompts.json", sample.prompts(), null);
-            }
-            store.put(drop.imageKey(), sample.image(), null);
+            sample.dropObjects().forEach((name, bytes) -> store.put(drop.folder() + name, bytes, null));
             drops.add(drop);
         }
         return drops;

@@ -58,9 +58,6 @@ final class OrtGraph implements AutoCloseable {
 
     static OrtGraph load(Path dir, String graph, String file, Sam2Options options) throws IOException {
         String stem = file.endsWith(".onnx") ? file.substring(0, file.length() - 5) : file;
-        if (options.cuda()) {
-            CudaRuntime.require(options.deviceId());
-        }
         OrtSession.SessionOptions session = new OrtSession.SessionOptions();
         Model model = Model.newInstance(stem, options.cuda() ? Device.gpu(options.deviceId()) : Device.cpu(),
                 "OnnxRuntime");

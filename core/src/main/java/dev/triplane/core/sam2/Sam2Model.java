@@ -56,6 +56,10 @@ public final class Sam2Model implements AutoCloseable {
      *     (the message names the file)
      */
     public static Sam2Model load(Path dir, Sam2Options options) throws IOException {
+        if (options.cuda()) {
+            // once per model, before its files are hashed: what is missing, not a failure inside a session
+            CudaRuntime.require(options.deviceId());
+        }
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }

@@ -12,7 +12,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -62,6 +64,22 @@ public final class FuzzCorpus {
         /** {@code ct.nii.gz} or {@code ct.nii}. */
         public String imageName() {
             return gzip ? "ct.nii.gz" : "ct.nii";
+        }
+
+        /**
+         * The objects of this sample's bucket drop by name inside the drop's folder, the image last: the labels
+         * and the prompt file must be there when the image's arrival starts its ingest.
+         */
+        public Map<String, byte[]> dropObjects() {
+            Map<String, byte[]> objects = new LinkedHashMap<>();
+            if (labels != null) {
+                objects.put("ct_seg.nii.gz", labels);
+            }
+            if (prompts != null) {
+                objects.put("ct.prompts.json", prompts);
+            }
+            objects.put(imageName(), image);
+            return objects;
         }
     }
 

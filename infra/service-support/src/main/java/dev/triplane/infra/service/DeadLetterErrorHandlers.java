@@ -157,6 +157,11 @@ public class DeadLetterErrorHandlers {
         if (causedBy(e, BadInputException.class) || poison(e, notRetryable)) {
             return null;
         }
+        return attemptBackOff(e, maxAttempts);
+    }
+
+    /** The outage backoff for an outage, else {@code maxAttempts} attempts {@value #REPEAT_INTERVAL_MS} ms apart. */
+    private BackOff attemptBackOff(Exception e, int maxAttempts) {
         return isOutage(e) ? outageBackOff() : new FixedBackOff(REPEAT_INTERVAL_MS, maxAttempts - 1L);
     }
 
@@ -179,8 +184,7 @@ public class DeadLetterErrorHandlers {
             throw new IllegalArgumentException("max attempts must be >= 1: " + maxAttempts);
         }
         DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, outageBackOff());
-        handler.setBackOffFunction((record, e) -> isOutage(e) ? outageBackOff()
-                : new FixedBackOff(REPEAT_INTERVAL_MS, maxAttempts - 1L));
+        handler.setBackOffFunction((record, e) -> attemptBackOff(e, maxAttempts));
         // an outage alternating with another failure would otherwise restart the count at every change
         handler.setResetStateOnExceptionChange(false);
         handler.addNotRetryableExceptions(JacksonException.class, BadInputException.class);
