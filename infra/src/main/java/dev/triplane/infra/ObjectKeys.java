@@ -40,10 +40,12 @@ public final class ObjectKeys {
     private final String rejectedScan;
     private final String image;
     private final String labels;
+    private final String dicomSource;
     private final String request;
     private final String prompts;
     private final String logits;
     private final String segmentation;
+    private final String dicomSegmentation;
     private final String uncertainty;
     private final String fusionDone;
     private final String metrics;
@@ -58,10 +60,12 @@ public final class ObjectKeys {
         }
         image = template(keys, "image", VOLUME);
         labels = template(keys, "labels", VOLUME);
+        dicomSource = template(keys, "dicomSource", VOLUME);
         request = template(keys, "request", REQUEST);
         prompts = template(keys, "prompts", REQUEST);
         logits = template(keys, "logits", AXIS);
         segmentation = template(keys, "segmentation", REQUEST);
+        dicomSegmentation = template(keys, "dicomSegmentation", REQUEST);
         uncertainty = template(keys, "uncertainty", REQUEST);
         fusionDone = template(keys, "fusionDone", REQUEST);
         metrics = template(keys, "metrics", REQUEST);
@@ -125,6 +129,14 @@ public final class ObjectKeys {
     }
 
     /**
+     * What a DICOM SEG of a volume needs from its DICOM source series ({@code DicomSource} as JSON); present only
+     * when the volume was ingested from DICOM.
+     */
+    public String dicomSource(String volumeId) {
+        return fill(dicomSource, checkVolumeId(volumeId), null, null);
+    }
+
+    /**
      * Marker of a request whose events ingest has published (the {@code VolumeAccepted} as JSON): while it
      * exists, the same scan dropped again emits nothing.
      */
@@ -150,6 +162,11 @@ public final class ObjectKeys {
     /** Fused label volume of a request. */
     public String segmentation(String volumeId, String requestId) {
         return fill(segmentation, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** The fused labels of a request as a DICOM SEG, written when the volume came from DICOM. */
+    public String dicomSegmentation(String volumeId, String requestId) {
+        return fill(dicomSegmentation, checkVolumeId(volumeId), checkRequestId(requestId), null);
     }
 
     /** Axis-disagreement uncertainty map of a request. */

@@ -58,6 +58,8 @@ class ObjectKeysTest {
         assertThat(keys.prompts(ABC, "r1")).isEqualTo("volumes/" + ABC + "/prompts/r1.json");
         assertThat(keys.logits(ABC, "r1", Axis.CORONAL)).isEqualTo("logits/" + ABC + "/r1/coronal.bin");
         assertThat(keys.segmentation(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/segmentation.nii.gz");
+        assertThat(keys.dicomSource(ABC)).isEqualTo("volumes/" + ABC + "/dicom-source.json");
+        assertThat(keys.dicomSegmentation(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/segmentation.dcm");
         assertThat(keys.uncertainty(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/uncertainty.nii.gz");
         assertThat(keys.fusionDone(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/fusion-done.json");
         assertThat(keys.metrics(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/metrics.json");
