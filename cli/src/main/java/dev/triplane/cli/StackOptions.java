@@ -5,10 +5,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** {@code --data DIR}, shared by the commands that start or talk to a local pipeline. */
+/**
+ * {@code --stack-dir DIR}, shared by the commands that start or talk to a local pipeline; named apart from
+ * {@code ablate --data}, which is a dataset.
+ */
 final class StackOptions {
 
-    @Option(names = "--data", paramLabel = "DIR",
+    @Option(names = "--stack-dir", paramLabel = "DIR",
             description = "data folder of the local pipeline (broker, S3 objects, logs, stack.json); "
                     + "default .triplane/ in the repository")
     private Path data;

@@ -17,7 +17,7 @@ class DemoCommandTest {
     @Test
     void demoPrintsTheMetricsTableResultsAndTimings() throws Exception {
         Path data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo");
-        CliRun run = CliRun.of("demo", "--data", data.toString(), "--timeout", "PT15M");
+        CliRun run = CliRun.of("demo", "--stack-dir", data.toString(), "--timeout", "PT15M");
 
         assertThat(run.exitCode()).as(run.out() + "\n" + run.err()).isZero();
         assertThat(run.out())

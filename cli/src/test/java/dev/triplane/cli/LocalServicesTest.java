@@ -133,14 +133,14 @@ class LocalServicesTest {
     @Test
     @Order(3)
     void statusPrintsTheTableAndOneVolumeByPrefix() {
-        CliRun all = CliRun.of("status", "--data", dataDir.toString());
+        CliRun all = CliRun.of("status", "--stack-dir", dataDir.toString());
         assertThat(all.exitCode()).isZero();
         assertThat(all.out()).contains("volume", "axial", "coronal", "sagittal")
                 .contains(submitted.volumeId().substring(0, 12) + "  " + submitted.requestId())
                 .contains("ACCEPTED").contains("0/")
                 .containsPattern("restarts after a crash: .*ingest-service 2");
 
-        CliRun one = CliRun.of("status", submitted.volumeId().substring(0, 10), "--data", dataDir.toString());
+        CliRun one = CliRun.of("status", submitted.volumeId().substring(0, 10), "--stack-dir", dataDir.toString());
         assertThat(one.exitCode()).isZero();
         assertThat(one.out()).contains("volumeId " + submitted.volumeId()).contains(submitted.requestId());
     }
@@ -149,7 +149,7 @@ class LocalServicesTest {
     @Order(4)
     void aBadFileIsRejectedWithItsReason() throws IOException {
         Path bad = Files.writeString(dataDir.resolve("not-a-volume.nii.gz"), "this is not a NIfTI file");
-        CliRun run = CliRun.of("submit", bad.toString(), "--dataset-tag", datasetTag, "--data", dataDir.toString());
+        CliRun run = CliRun.of("submit", bad.toString(), "--dataset-tag", datasetTag, "--stack-dir", dataDir.toString());
         assertThat(run.exitCode()).isEqualTo(3);
         assertThat(run.out()).containsPattern("volumeId  [0-9a-f]{64}");
         assertThat(run.err()).containsPattern("REJECTED: [A-Z_]+: .+");

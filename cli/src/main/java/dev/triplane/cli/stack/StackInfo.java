@@ -67,7 +67,7 @@ public record StackInfo(KafkaSettings kafka, S3Endpoint s3, String bucket, Strin
             return JSON.readValue(Files.readAllBytes(file), StackInfo.class);
         } catch (NoSuchFileException e) {
             throw new IOException("no running pipeline: " + file + " is missing (start one with ./triplane up"
-                    + (dataDir.endsWith(".triplane") ? "" : " --data " + dataDir) + ")");
+                    + (dataDir.endsWith(".triplane") ? "" : " --stack-dir " + dataDir) + ")");
         }
     }
 }
