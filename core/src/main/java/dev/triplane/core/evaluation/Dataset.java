@@ -46,10 +46,10 @@ public interface Dataset {
         if (Files.isRegularFile(folder.resolve(PairedDataset.MANIFEST))) {
             return PairedDataset.fromManifest(folder, table);
         }
-        if (Files.isDirectory(folder.resolve(PairedDataset.IMAGES))
-                && Files.isDirectory(folder.resolve(PairedDataset.LABELS))) {
-            return PairedDataset.fromFolders(folder, table);
-        }
-        return TotalSegmentatorDataset.open(folder, table);
+        DatasetLayout layout = DatasetLayout.of(folder);
+        List<DatasetCase> cases = layout.cases().stream()
+                .map(c -> new DatasetCase(c.id(), folder.resolve(c.image()), folder.resolve(c.labels()))).toList();
+        return layout.pairs() ? new PairedDataset(folder.toString(), cases, table)
+                : new TotalSegmentatorDataset(folder, cases, table);
     }
 }

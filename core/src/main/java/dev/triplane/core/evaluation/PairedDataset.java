@@ -11,10 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,21 +19,19 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A dataset of CT + label-map pairs, described either by a manifest {@code dataset.json}
  * ({@code {"cases":[{"id":"s0001","image":"ct.nii.gz","labels":"seg.nii.gz"}]}}, paths relative to the folder)
- * or by the naming rule {@code images/<id>.nii.gz} with {@code labels/<id>.nii.gz} (or {@code .nii}): every image
- * needs a label map of the same name. The manifest wins when both exist.
+ * or by the naming rule {@code images/<id>.nii.gz} with {@code labels/<id>.nii.gz} (or {@code .nii}, see
+ * {@link DatasetLayout}): every image needs a label map of the same name. The manifest wins when both exist.
  */
 public final class PairedDataset implements Dataset {
 
     public static final String MANIFEST = "dataset.json";
-    public static final String IMAGES = "images";
-    public static final String LABELS = "labels";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String source;
     private final List<DatasetCase> cases;
     private final LabelTable table;
 
-    private PairedDataset(String source, List<DatasetCase> cases, LabelTable table) {
+    PairedDataset(String source, List<DatasetCase> cases, LabelTable table) {
         Set<String> ids = new HashSet<>();
         for (DatasetCase c : cases) {
             if (!ids.add(c.id())) {
@@ -83,32 +78,6 @@ public final class PairedDataset implements Dataset {
         return new PairedDataset(manifest.toString(), cases, table);
     }
 
-    /**
-     * Pairs {@code folder/images/<id>.nii[.gz]} with {@code folder/labels/<id>.nii[.gz]}.
-     *
-     * @throws IllegalArgumentException naming an image without a label map, or a label map without an image
-     */
-    public static PairedDataset fromFolders(Path folder, LabelTable table) {
-        Map<String, Path> images = byStem(folder.resolve(IMAGES));
-        Map<String, Path> labels = byStem(folder.resolve(LABELS));
-        List<DatasetCase> cases = new ArrayList<>();
-        for (Map.Entry<String, Path> image : images.entrySet()) {
-            Path label = labels.get(image.getKey());
-            if (label == null) {
-                throw new IllegalArgumentException("image " + image.getValue() + " has no label map "
-                        + folder.resolve(LABELS).resolve(image.getValue().getFileName()));
-            }
-            cases.add(new DatasetCase(image.getKey(), image.getValue(), label));
-        }
-        for (Map.Entry<String, Path> label : labels.entrySet()) {
-            if (!images.containsKey(label.getKey())) {
-                throw new IllegalArgumentException("label map " + label.getValue() + " has no image "
-                        + folder.resolve(IMAGES).resolve(label.getValue().getFileName()));
-            }
-        }
-        return new PairedDataset(folder.toString(), cases, table);
-    }
-
     @Override
     public String source() {
         return source;
@@ -149,22 +118,5 @@ public final class PairedDataset implements Dataset {
             throw new IllegalArgumentException(manifest + ": case " + n + " needs a string \"" + field + "\"");
         }
         return v.asString();
-    }
-
-    /** NIfTI files of {@code dir} by name without extension. */
-    private static Map<String, Path> byStem(Path dir) {
-        Map<String, Path> files = new TreeMap<>();
-        try (Stream<Path> list = Files.list(dir)) {
-            for (Path p : list.filter(CaseFiles::isNifti).toList()) {
-                Path previous = files.put(CaseFiles.stem(p), p);
-                if (previous != null) {
-                    throw new IllegalArgumentException(dir + " holds both " + previous.getFileName() + " and "
-                            + p.getFileName());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
-        return files;
     }
 }

@@ -4,18 +4,15 @@ import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.core.volume.ParallelRanges;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The TotalSegmentator release layout: one folder per case, {@code <case>/ct.nii.gz} and
  * {@code <case>/segmentations/<structure>.nii.gz}, one binary mask per structure named as in the label table
- * ({@link LabelTable#totalSegmentatorV2()}). Subfolders without {@code ct.nii.gz} are not cases.
+ * ({@link LabelTable#totalSegmentatorV2()}); {@link DatasetLayout} finds the cases. Subfolders without
+ * {@code ct.nii.gz} are not cases.
  *
  * <p>The reference label map of a case is built from the requested masks only (any non-zero voxel is inside).
  * Overlap rule: a voxel inside several requested masks keeps the structure requested FIRST (the order of
@@ -24,48 +21,14 @@ import java.util.stream.Stream;
  */
 public final class TotalSegmentatorDataset implements Dataset {
 
-    public static final String CT = "ct.nii.gz";
-    public static final String SEGMENTATIONS = "segmentations";
-
     private final Path folder;
     private final List<DatasetCase> cases;
     private final LabelTable table;
 
-    private TotalSegmentatorDataset(Path folder, List<DatasetCase> cases, LabelTable table) {
+    TotalSegmentatorDataset(Path folder, List<DatasetCase> cases, LabelTable table) {
         this.folder = folder;
-        this.cases = cases;
+        this.cases = List.copyOf(cases);
         this.table = table;
-    }
-
-    /**
-     * Lists the case folders of {@code folder}.
-     *
-     * @throws IllegalArgumentException when no subfolder holds a {@code ct.nii.gz}, or a case folder has no
-     *     {@code segmentations} folder (both name the path)
-     */
-    public static TotalSegmentatorDataset open(Path folder, LabelTable table) {
-        List<DatasetCase> cases = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(folder)) {
-            for (Path dir : entries.filter(Files::isDirectory).sorted().toList()) {
-                Path ct = dir.resolve(CT);
-                if (!Files.isRegularFile(ct)) {
-                    continue;
-                }
-                Path segmentations = dir.resolve(SEGMENTATIONS);
-                if (!Files.isDirectory(segmentations)) {
-                    throw new IllegalArgumentException("case '" + dir.getFileName() + "': folder " + segmentations
-                            + " is missing");
-                }
-                cases.add(new DatasetCase(dir.getFileName().toString(), ct, segmentations));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + folder, e);
-        }
-        if (cases.isEmpty()) {
-            throw new IllegalArgumentException(folder + " is not a dataset: no " + PairedDataset.MANIFEST + ", no "
-                    + PairedDataset.IMAGES + "/ + " + PairedDataset.LABELS + "/ folders, and no <case>/" + CT);
-        }
-        return new TotalSegmentatorDataset(folder, List.copyOf(cases), table);
     }
 
     @Override

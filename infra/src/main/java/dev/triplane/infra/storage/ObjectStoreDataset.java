@@ -1,9 +1,9 @@
 package dev.triplane.infra.storage;
 
-import dev.triplane.core.evaluation.CaseFiles;
 import dev.triplane.core.evaluation.CaseVolumes;
 import dev.triplane.core.evaluation.Dataset;
 import dev.triplane.core.evaluation.DatasetCase;
+import dev.triplane.core.evaluation.DatasetLayout;
 import dev.triplane.core.evaluation.PairedDataset;
 import dev.triplane.core.evaluation.TotalSegmentatorDataset;
 import dev.triplane.core.labels.LabelTable;
@@ -14,19 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
- * A {@link Dataset} kept in an object store under a key prefix, in the layouts of the folder datasets: image +
- * label-map pairs ({@code <prefix>images/<id>.nii.gz} with {@code <prefix>labels/<id>.nii.gz}, as
- * {@link PairedDataset#fromFolders}) or the TotalSegmentator layout ({@code <prefix><case>/ct.nii.gz} with
+ * A {@link Dataset} kept in an object store under a key prefix, in the layouts of the folder datasets, found by the
+ * same {@link DatasetLayout}: image + label-map pairs ({@code <prefix>images/<id>.nii.gz} with
+ * {@code <prefix>labels/<id>.nii.gz}) or the TotalSegmentator layout ({@code <prefix><case>/ct.nii.gz} with
  * {@code <prefix><case>/segmentations/<structure>.nii.gz}). A {@code dataset.json} manifest is not read here.
  *
  * <p>The objects are listed once, when the dataset is opened. {@link #load} downloads only what the case needs
@@ -122,19 +117,10 @@ public final class ObjectStoreDataset implements Dataset {
         for (ObjectInfo o : store.list(location.prefix())) {
             objects.put(o.key().substring(location.prefix().length()), o);
         }
-        Map<String, String> images = byStem(objects, PairedDataset.IMAGES, location);
-        Map<String, String> labels = byStem(objects, PairedDataset.LABELS, location);
-        boolean pairs = !images.isEmpty() && !labels.isEmpty();
-        List<DatasetCase> cases = pairs ? pairs(images, labels, location, cacheDir)
-                : caseFolders(objects, location, cacheDir);
-        if (cases.isEmpty()) {
-            throw new IllegalArgumentException(location + " is not a dataset: no " + PairedDataset.IMAGES + "/ + "
-                    + PairedDataset.LABELS + "/ objects and no <case>/" + TotalSegmentatorDataset.CT
-                    + (objects.containsKey(PairedDataset.MANIFEST) ? " (a " + PairedDataset.MANIFEST
-                            + " manifest is read from folders only)" : ""));
-        }
-        return new ObjectStoreDataset(store, location, table, cacheDir, pairs, Map.copyOf(objects),
-                List.copyOf(cases));
+        DatasetLayout layout = DatasetLayout.parse(objects.keySet(), location.toString());
+        List<DatasetCase> cases = layout.cases().stream()
+                .map(c -> new DatasetCase(c.id(), cacheDir.resolve(c.image()), cacheDir.resolve(c.labels()))).toList();
+        return new ObjectStoreDataset(store, location, table, cacheDir, layout.pairs(), Map.copyOf(objects), cases);
     }
 
     @Override
@@ -216,76 +202,5 @@ public final class ObjectStoreDataset implements Dataset {
             p = p.substring(1);
         }
         return p.isEmpty() || p.endsWith("/") ? p : p + "/";
-    }
-
-    /** NIfTI objects directly in {@code folder/}, by name without extension, to their key below the prefix. */
-    private static Map<String, String> byStem(Map<String, ObjectInfo> objects, String folder, Location location) {
-        Map<String, String> files = new TreeMap<>();
-        for (String key : objects.keySet()) {
-            String name = key.startsWith(folder + "/") ? key.substring(folder.length() + 1) : "";
-            if (name.isEmpty() || name.contains("/") || !CaseFiles.isNifti(Path.of(name))) {
-                continue;
-            }
-            String previous = files.put(CaseFiles.stem(Path.of(name)), key);
-            if (previous != null) {
-                throw new IllegalArgumentException(location + folder + "/ holds both " + previous + " and " + key);
-            }
-        }
-        return files;
-    }
-
-    private static List<DatasetCase> pairs(Map<String, String> images, Map<String, String> labels, Location location,
-            Path cacheDir) {
-        for (String id : labels.keySet()) {
-            if (!images.containsKey(id)) {
-                throw new IllegalArgumentException("label map " + location + labels.get(id) + " has no image in "
-                        + location + PairedDataset.IMAGES + "/");
-            }
-        }
-        List<DatasetCase> cases = new ArrayList<>();
-        for (Map.Entry<String, String> image : images.entrySet()) {
-            String label = labels.get(image.getKey());
-            if (label == null) {
-                throw new IllegalArgumentException("image " + location + image.getValue() + " has no label map in "
-                        + location + PairedDataset.LABELS + "/");
-            }
-            cases.add(new DatasetCase(caseId(image.getKey(), location), cacheDir.resolve(image.getValue()),
-                    cacheDir.resolve(label)));
-        }
-        return cases;
-    }
-
-    private static List<DatasetCase> caseFolders(Map<String, ObjectInfo> objects, Location location, Path cacheDir) {
-        String ct = "/" + TotalSegmentatorDataset.CT;
-        String segmentations = "/" + TotalSegmentatorDataset.SEGMENTATIONS + "/";
-        Set<String> withMasks = new HashSet<>();
-        for (String key : objects.keySet()) {
-            int slash = key.indexOf('/');
-            if (slash > 0 && key.startsWith(segmentations, slash)) {
-                withMasks.add(key.substring(0, slash));
-            }
-        }
-        List<DatasetCase> cases = new ArrayList<>();
-        for (String key : objects.keySet()) {
-            String id = key.endsWith(ct) ? key.substring(0, key.length() - ct.length()) : "";
-            if (id.isEmpty() || id.contains("/")) {
-                continue;
-            }
-            String masks = id + segmentations;
-            if (!withMasks.contains(id)) {
-                throw new IllegalArgumentException("case '" + id + "': no objects under " + location + masks);
-            }
-            cases.add(new DatasetCase(caseId(id, location), cacheDir.resolve(key), cacheDir.resolve(masks)));
-        }
-        cases.sort(Comparator.comparing(DatasetCase::id));
-        return cases;
-    }
-
-    /** A case id that is also a safe folder name in the cache. */
-    private static String caseId(String id, Location location) {
-        if (id.equals(".") || id.equals("..")) {
-            throw new IllegalArgumentException(location + ": '" + id + "' is not a case name");
-        }
-        return id;
     }
 }
