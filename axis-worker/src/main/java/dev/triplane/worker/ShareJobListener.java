@@ -36,9 +36,15 @@ import tools.jackson.databind.json.JsonMapper;
  * worker, while a worker that dies loses its lock within the lock duration and the job goes to another worker.
  *
  * <p>Spring Kafka's container sends the acknowledgements of other threads from its poll loop, which takes no new
- * record while one is unacknowledged: the worker takes one job at a time. The Kafka client (4.2) hands a renewed
- * record back on a later poll and refuses any acknowledgement of it until then: the listener swaps in the new
- * acknowledgement handle, and the next renewal, or the job's end, waits for it.
+ * record while one is unacknowledged: the worker takes one job at a time. The Kafka client (4.2) takes a renewed
+ * record out of its in-flight records when the poll sends the {@code RENEW}, and puts it back only when the broker
+ * has confirmed the renewal, on a later poll, which hands the record to the listener again with a new handle;
+ * until then it refuses any acknowledgement of the record, and when the broker refuses the renewal (the lock was
+ * already lost) it drops the record for good. So the next renewal, and the job's end, wait for that hand-back and
+ * go on its handle, however long it takes: a finished job whose record never comes back is answered when the
+ * broker delivers the record again (here it is accepted at once, on another worker re-published from the stored
+ * logits). Each poll that carries a renewal also fetches, and may acquire a waiting job the client then holds
+ * unrenewed behind the running one: renewals are kept rare (the group's lock covers most jobs, see the README).
  *
  * <p>The end of a job: {@code ACCEPT} once its result is published; bad input, and a failure that outlasts its
  * retries, end the request (error event, FAILED status, failed {@code AxisResult}, the record on the DLT) and are
@@ -55,11 +61,6 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
     static final String GROUP = "triplane-axis-workers";
 
     private static final Logger LOG = LoggerFactory.getLogger(ShareJobListener.class);
-    /**
-     * Wait for the record a renewal hands back (on the poll after the renewal's) before a terminal acknowledgement
-     * goes on the old handle anyway.
-     */
-    private static final long HANDBACK_WAIT_MS = 5000;
 
     private final AxisJobHandler handler;
     private final DeadLetterErrorHandlers deadLetters;
@@ -93,8 +94,8 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
         String where = RequestEnd.where(record.topic(), record.partition(), record.offset());
         Job job = running.get(where);
         if (job != null) {
-            // the running job's record: handed back by a renewal, or delivered again after its lock was lost (the
-            // group moved its partition away mid-job); either way the running job acknowledges it when it ends
+            // the job's record again: handed back by a renewal, or delivered anew after its lock was lost (a refused
+            // renewal); a running job acknowledges it when it ends, a finished one at once
             job.handedBack(ack);
             return;
         }
@@ -201,7 +202,6 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
         private boolean handBackDue;
         private AcknowledgeType result;
         private boolean finished;
-        private boolean acknowledged;
         private volatile ScheduledFuture<?> renewal;
 
         Job(String where, ConsumerRecord<String, String> record, ShareAcknowledgment ack) {
@@ -236,27 +236,22 @@ final class ShareJobListener implements AcknowledgingShareConsumerAwareMessageLi
             }
         }
 
-        /** The job ended: acknowledge now, or on the handle of the record a pending renewal hands back. */
+        /**
+         * The job ended: acknowledge now, or, while a renewal is pending, on the handle of the record it hands back
+         * (an acknowledgement before that is refused by the client).
+         */
         synchronized void finish(AcknowledgeType type) {
             renewal.cancel(false);
             finished = true;
             result = type;
-            if (!handBackDue) {
-                acknowledge();
+            if (handBackDue) {
+                LOG.debug("{}: ended; acknowledged when the pending renewal hands the record back", where);
             } else {
-                timer.schedule(this::acknowledgeLate, HANDBACK_WAIT_MS, TimeUnit.MILLISECONDS);
+                acknowledge();
             }
-        }
-
-        private synchronized void acknowledgeLate() {
-            acknowledge();
         }
 
         private void acknowledge() {
-            if (acknowledged) {
-                return;
-            }
-            acknowledged = true;
             running.remove(where);
             switch (result) {
                 case ACCEPT -> ack.acknowledge();

@@ -8,15 +8,16 @@ import dev.triplane.infra.storage.ModelStore;
 import dev.triplane.infra.storage.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigResource;
@@ -38,6 +39,8 @@ class WorkerConfiguration {
 
     /** The broker setting that bounds the deliveries of a share group's record (Kafka 4.2: broker-wide). */
     static final String DELIVERY_LIMIT = "group.share.delivery.count.limit";
+    /** The share group's acquisition lock duration (a group setting, from the layout). */
+    static final String GROUP_LOCK = "share.record.lock.duration.ms";
     /** Kafka's default of {@value #DELIVERY_LIMIT}, assumed when the broker does not say. */
     static final int DEFAULT_DELIVERY_LIMIT = 5;
     /** Consumer-group settings a share consumer refuses. */
@@ -70,6 +73,9 @@ class WorkerConfiguration {
     @Bean
     ShareJobListener shareJobListener(AxisJobHandler handler, DeadLetterErrorHandlers deadLetters, JsonMapper json,
             WorkerProperties properties, KafkaAdmin admin, ObservationRegistry observations) {
+        described(admin, a -> new ConfigResource(ConfigResource.Type.GROUP, ShareJobListener.GROUP), GROUP_LOCK)
+                .map(ms -> Duration.ofMillis(Long.parseLong(ms))).flatMap(properties::renewalProblem)
+                .ifPresent(problem -> LOG.warn("{}", problem));
         return new ShareJobListener(handler, deadLetters, json, properties, deliveryLimit(admin), observations);
     }
 
@@ -99,21 +105,31 @@ class WorkerConfiguration {
 
     /** The broker's {@value #DELIVERY_LIMIT}; Kafka's default when it cannot be read (no describe permission). */
     static int deliveryLimit(KafkaAdmin kafkaAdmin) {
+        return described(kafkaAdmin, admin -> new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(
+                admin.describeCluster().controller().get(15, TimeUnit.SECONDS).id())), DELIVERY_LIMIT)
+                .map(Integer::parseInt).orElse(DEFAULT_DELIVERY_LIMIT);
+    }
+
+    /** A setting of a broker or group as the cluster describes it; empty when it cannot be read (logged). */
+    private static Optional<String> described(KafkaAdmin kafkaAdmin, Resource resource, String name) {
         try (Admin admin = Admin.create(adminConfig(kafkaAdmin))) {
-            String node = String.valueOf(admin.describeCluster().controller().get(15, TimeUnit.SECONDS).id());
-            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
-            Config described = admin.describeConfigs(List.of(broker)).all().get(15, TimeUnit.SECONDS).get(broker);
-            ConfigEntry entry = described.get(DELIVERY_LIMIT);
+            ConfigResource of = resource.of(admin);
+            ConfigEntry entry = admin.describeConfigs(List.of(of)).all().get(15, TimeUnit.SECONDS).get(of).get(name);
             if (entry != null && entry.value() != null) {
-                return Integer.parseInt(entry.value());
+                return Optional.of(entry.value());
             }
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            LOG.warn("cannot read the broker's {} ({}); assuming Kafka's default {}", DELIVERY_LIMIT, e.toString(),
-                    DEFAULT_DELIVERY_LIMIT);
+            LOG.warn("cannot read the cluster's {} ({}); {}", name, e.toString(), name.equals(DELIVERY_LIMIT)
+                    ? "assuming Kafka's default " + DEFAULT_DELIVERY_LIMIT : "not checked");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return DEFAULT_DELIVERY_LIMIT;
+        return Optional.empty();
+    }
+
+    /** Which config resource to describe, found with the admin client. */
+    private interface Resource {
+        ConfigResource of(Admin admin) throws ExecutionException, TimeoutException, InterruptedException;
     }
 
     /** Boot's admin settings (servers, security) with timeouts short enough for a scrape or a start. */

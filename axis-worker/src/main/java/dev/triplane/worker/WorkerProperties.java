@@ -5,6 +5,7 @@ import dev.triplane.core.sam2.Sam2Options;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -30,8 +31,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxAttempts      attempts of a job failing for another reason than a store or broker outage before it
  *                         ends FAILED; an outage is retried with backoff for at most 2 min
  * @param renewInterval    how often a running job's acquisition lock is renewed: under the share group's
- *                         {@code share.record.lock.duration.ms} (layout.json) with room for a late renewal, and no
- *                         more often than needed, as each renewal's poll may acquire a waiting job
+ *                         {@code share.record.lock.duration.ms} (layout.json: 30 min) with room for a late renewal.
+ *                         Renewals are for the rare job longer than that: each renewal's poll may acquire a waiting
+ *                         job, which the client holds unrenewed until the running one ends (see {@link
+ *                         #renewalProblem})
  */
 @ConfigurationProperties("triplane.worker")
 public record WorkerProperties(@DefaultValue("models") String modelsDir, String modelCacheDir,
@@ -39,7 +42,7 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
         @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
         @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize,
         @DefaultValue List<String> preload, String workDir, @DefaultValue("3") int maxAttempts,
-        @DefaultValue("20s") Duration renewInterval) {
+        @DefaultValue("20m") Duration renewInterval) {
 
     public WorkerProperties {
         modelCacheDir = modelCacheDir != null && !modelCacheDir.isBlank() ? modelCacheDir
@@ -59,6 +62,25 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
         }
         LogitVolumeCodec.Encoding.parse(logitEncoding);
         sam2Options(device, threads);
+    }
+
+    /**
+     * What is wrong with these renewal settings against the share group's lock, or empty. A renewal must come before
+     * the lock lapses; and a job acquired by a renewal's poll waits, unrenewed, for the running job's end, so the
+     * longest job must end within the lock after its first renewal ({@code max-job-duration <= renew-interval +
+     * lock}), or that job's lock lapses before it runs and it is delivered again.
+     */
+    public Optional<String> renewalProblem(Duration lock) {
+        if (renewInterval.compareTo(lock) >= 0) {
+            return Optional.of("triplane.worker.renew-interval " + renewInterval + " is not under the share group's"
+                    + " lock " + lock + ": a running job's lock lapses");
+        }
+        if (maxJobDuration.compareTo(renewInterval.plus(lock)) > 0) {
+            return Optional.of("triplane.worker.max-job-duration " + maxJobDuration + " exceeds renew-interval + the"
+                    + " share group's lock (" + renewInterval.plus(lock) + "): a job acquired while a long one"
+                    + " renews can lapse before it runs, and is delivered again");
+        }
+        return Optional.empty();
     }
 
     // Strings, not Paths: Spring converts a String to a Path as a resource location, which refuses "../models".

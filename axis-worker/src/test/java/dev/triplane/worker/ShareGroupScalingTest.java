@@ -19,6 +19,7 @@ import dev.triplane.infra.Topics;
 import dev.triplane.infra.local.LocalStack;
 import dev.triplane.infra.local.ParentWatch;
 import dev.triplane.infra.local.TopicReader;
+import dev.triplane.infra.service.RequestEnd;
 import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
 import java.io.IOException;
@@ -35,6 +36,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,6 +44,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -68,7 +71,17 @@ class ShareGroupScalingTest {
     private static final Path SAMPLE_IMAGE = Path.of("..", "samples", "example_ct_sm.nii.gz");
     private static final Path SAMPLE_LABELS = Path.of("..", "samples", "example_seg.nii.gz");
     private static final String MID_JOB = "axis-worker.mid-job";
-    private static final int LOCK_MS = 6000;
+    private static final int LOCK_MS = 120_000;
+    /**
+     * The workers' renewal interval: under the lock, and with it longer than any job here, even on a loaded
+     * machine (WorkerProperties.renewalProblem).
+     */
+    private static final Duration RENEW = Duration.ofSeconds(6);
+    /**
+     * How long a worker pauses at the armed mid-job point: time to kill it there, and for a job that goes on it
+     * spans two renewals more.
+     */
+    private static final Duration PAUSE = Duration.ofSeconds(13);
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -187,6 +200,53 @@ class ShareGroupScalingTest {
                 .satisfies(r -> assertThat(r.worker()).doesNotEndWith(":" + killed)));
     }
 
+    @Test
+    @Order(4)
+    void aJobSpanningRenewalsWithAJobWaitingBehindItIsEachComputedAndAcknowledgedOnce() throws Exception {
+        // one worker, whose job spans two renewals at its mid-job pause while the next job waits
+        List<Process> alive = workers.stream().filter(Process::isAlive).toList();
+        alive.subList(1, alive.size()).forEach(Process::destroyForcibly);
+        Process worker = alive.get(0);
+        AxisJob running = job('1');
+        AxisJob waiting = job('2');
+        arm();
+        String first = send(running);
+        Path claimed = dir.resolve("faults").resolve(MID_JOB + "." + worker.pid());
+        await().atMost(WAIT).until(() -> Files.exists(claimed));
+        Files.delete(claimed);
+        String second = send(waiting);
+
+        List<AxisJob> both = List.of(running, waiting);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(segmented(both)).hasSize(2));
+        // every record of the queue acknowledged: no delivery of either job is left to come
+        await().atMost(WAIT).untilAsserted(() -> assertThat(queueLag()).isZero());
+        List<String> ids = both.stream().map(AxisJob::volumeId).toList();
+        List<AxisResult> published = results.poll().stream().filter(r -> ids.contains(r.volumeId())).toList();
+        assertThat(published).as("one result per job, none failed or re-published").hasSize(2)
+                .allSatisfy(r -> {
+                    assertThat(r.failed()).isFalse();
+                    assertThat(r.timings().computeMs()).as("computed, not re-published").isPositive();
+                });
+        assertThat(published).filteredOn(r -> r.volumeId().equals(running.volumeId())).singleElement()
+                .satisfies(r -> assertThat(r.timings().totalMs()).as("two renewals")
+                        .isGreaterThan(RENEW.multipliedBy(2).toMillis()));
+        String log = Files.readString(dir.resolve("worker-" + workers.indexOf(worker) + ".log"));
+        assertThat(log).doesNotContain("cannot be acknowledged");
+        for (String job : List.of(first, second)) {
+            assertThat(log.lines().filter(line -> line.contains(job + ": job acquired"))).as(job + " delivered")
+                    .singleElement().asString().contains("delivery 1 of");
+        }
+    }
+
+    /** The records of {@code triplane.axis-jobs} the share group has not acknowledged. */
+    private static long queueLag() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            return admin.listShareGroupOffsets(Map.of(ShareJobListener.GROUP, new ListShareGroupOffsetsSpec()))
+                    .partitionsToOffsetInfo(ShareJobListener.GROUP).get().values().stream()
+                    .mapToLong(info -> info.lag().orElse(Long.MAX_VALUE)).sum();
+        }
+    }
+
     /** Stores the sample under a fresh volume id and returns its axial job. */
     private static AxisJob job(char c) throws IOException {
         String volumeId = String.valueOf(c).repeat(64);
@@ -198,9 +258,11 @@ class ShareGroupScalingTest {
                 "sam2-micro", "share-test");
     }
 
-    private static void send(AxisJob job) throws Exception {
-        producer.send(new ProducerRecord<>(topics.name(Topic.AXIS_JOBS), job.volumeId() + "/axial",
-                JSON.writeValueAsString(job))).get();
+    /** Sends the job; returns its record's place as the worker's log names it. */
+    private static String send(AxisJob job) throws Exception {
+        RecordMetadata sent = producer.send(new ProducerRecord<>(topics.name(Topic.AXIS_JOBS),
+                job.volumeId() + "/axial", JSON.writeValueAsString(job))).get();
+        return RequestEnd.where(sent.topic(), sent.partition(), sent.offset());
     }
 
     private static List<AxisResult> segmented(Collection<AxisJob> jobs) {
@@ -276,8 +338,9 @@ class ShareGroupScalingTest {
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + dir,
                 ParentWatch.class.getName(), WorkerApplication.class.getName(), "--server.port=0",
                 "--triplane.worker.models-dir=../models", "--triplane.worker.threads=1",
-                "--triplane.worker.renew-interval=2s", "--triplane.worker.progress-interval=0s",
-                "--triplane.fault-points.dir=" + dir.resolve("faults"), "--triplane.fault-points.pause=120s",
+                "--triplane.worker.renew-interval=" + RENEW.toSeconds() + "s",
+                "--triplane.worker.max-job-duration=" + RENEW.plusMillis(LOCK_MS).toSeconds() + "s", "--triplane.worker.progress-interval=0s",
+                "--triplane.fault-points.dir=" + dir.resolve("faults"), "--triplane.fault-points.pause=" + PAUSE.toSeconds() + "s",
                 "--logging.level.org.apache.kafka=WARN",
                 // the test's one-partition queue stays so (Spring's admin would grow it to the layout's count)
                 "--spring.kafka.admin.auto-create=false"));

@@ -49,6 +49,20 @@ class WorkerPropertiesTest {
     }
 
     @Test
+    void renewalsComeBeforeTheLockLapsesAndAJobAcquiredDuringOneIsRunBeforeItsOwnLapses() {
+        WorkerProperties defaults = new WorkerProperties("models", null, "cpu", 0, "float16", Duration.ofMinutes(30),
+                Duration.ofSeconds(2), 2, List.of(), null, 3, Duration.ofMinutes(20));
+        // the defaults against the layout's lock of 30 min
+        assertThat(defaults.renewalProblem(Duration.ofMinutes(30))).isEmpty();
+        assertThat(defaults.renewalProblem(Duration.ofMinutes(20))).get().asString().contains("renew-interval");
+        // renewals every 10 s under a 12 s lock: a job acquired by the first renewal lapses at 22 s
+        assertThat(with("cpu", 0, "float16", Duration.ofSeconds(22)).renewalProblem(Duration.ofSeconds(12)))
+                .isEmpty();
+        assertThat(with("cpu", 0, "float16", Duration.ofSeconds(23)).renewalProblem(Duration.ofSeconds(12))).get()
+                .asString().contains("max-job-duration");
+    }
+
+    @Test
     void aJobIsTriedAtLeastOnce() {
         assertThat(with("cpu", 0, "float16", Duration.ofMinutes(30), 1).maxAttempts()).isEqualTo(1);
         assertThatThrownBy(() -> with("cpu", 0, "float16", Duration.ofMinutes(30), 0))

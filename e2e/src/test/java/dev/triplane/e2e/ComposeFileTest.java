@@ -181,6 +181,10 @@ class ComposeFileTest {
         assertThat(Provision.shareGroups()).containsOnlyKeys("triplane-axis-workers");
         assertThat(Provision.shareGroups().get("triplane-axis-workers"))
                 .containsEntry("share.auto.offset.reset", "earliest").containsKey("share.record.lock.duration.ms");
+        // the broker refuses a group lock above its maximum, and provisioning with it
+        assertThat(Long.parseLong(compose.environment("kafka").get("KAFKA_GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS")))
+                .isGreaterThanOrEqualTo(Long.parseLong(Provision.shareGroups().get("triplane-axis-workers")
+                        .get("share.record.lock.duration.ms")));
     }
 
     @Test

@@ -345,8 +345,9 @@ public final class ChaosRun {
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         try (TopicReader<VolumeStatus> statuses = new TopicReader<>(pipeline.stack().bootstrapServers(),
                 Topics.load().name(Topic.STATUS), VolumeStatus.class)) {
+            Map<String, VolumeStatus> last = new HashMap<>();
             while (System.nanoTime() < deadline) {
-                Map<String, VolumeStatus> last = lastStatus(statuses.poll(Duration.ofSeconds(1)));
+                statuses.next(Duration.ofSeconds(1)).forEach(s -> last.put(s.volumeId(), s));
                 if (scans.stream().allMatch(s -> isFinal(last.get(s.volumeId())))) {
                     return;
                 }
@@ -527,15 +528,13 @@ public final class ChaosRun {
                 for (Topic t : watched) {
                     readers.put(t, new TopicReader<>(bootstrap, topics.name(t), String.class));
                 }
-                Map<Topic, Integer> seen = new EnumMap<>(Topic.class);
                 while (!isInterrupted()) {
                     for (Topic t : watched) {
-                        int count = readers.get(t).poll(Duration.ofMillis(20)).size();
+                        int fresh = readers.get(t).next(Duration.ofMillis(20)).size();
                         long now = System.currentTimeMillis();
-                        for (int i = seen.getOrDefault(t, 0); i < count; i++) {
+                        for (int i = 0; i < fresh; i++) {
                             arrivals.computeIfAbsent(t, k -> new CopyOnWriteArrayList<>()).add(now);
                         }
-                        seen.put(t, count);
                     }
                     Thread.sleep(POLL_MS);
                 }

@@ -40,7 +40,10 @@ public final class PipelineClient {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration HTTP_TIMEOUT = Duration.ofMinutes(10);
-    /** How long {@link #await} waits on each followed topic per round. */
+    /**
+     * How long {@link #await} waits on each followed topic per round: short, as it polls five in turn and each wait
+     * adds to when the metrics are seen.
+     */
     private static final Duration FOLLOW_POLL = Duration.ofMillis(20);
 
     private final StackInfo stack;
@@ -152,13 +155,13 @@ public final class PipelineClient {
         List<ErrorEvent> errors = new ArrayList<>();
         SegmentationReady segmentation = null;
         MetricsReady metrics = null;
-        try (Follower<VolumeStatus> statuses = follow(Topic.STATUS, VolumeStatus.class);
-             Follower<AxisResult> results = follow(Topic.AXIS_RESULTS, AxisResult.class);
-             Follower<SegmentationReady> segmentations = follow(Topic.SEGMENTATIONS, SegmentationReady.class);
-             Follower<MetricsReady> metricsEvents = follow(Topic.METRICS, MetricsReady.class);
-             Follower<ErrorEvent> errorEvents = follow(Topic.ERRORS, ErrorEvent.class)) {
+        try (TopicReader<VolumeStatus> statuses = reader(Topic.STATUS, VolumeStatus.class);
+             TopicReader<AxisResult> results = reader(Topic.AXIS_RESULTS, AxisResult.class);
+             TopicReader<SegmentationReady> segmentations = reader(Topic.SEGMENTATIONS, SegmentationReady.class);
+             TopicReader<MetricsReady> metricsEvents = reader(Topic.METRICS, MetricsReady.class);
+             TopicReader<ErrorEvent> errorEvents = reader(Topic.ERRORS, ErrorEvent.class)) {
             while (true) {
-                for (VolumeStatus s : statuses.next(false)) {
+                for (VolumeStatus s : statuses.next(FOLLOW_POLL)) {
                     if (volumeId.equals(s.volumeId()) && requestId.equals(s.requestId())) {
                         VolumeStatus merged = VolumeStatus.merge(status, s);
                         if (!merged.equals(status)) {
@@ -167,7 +170,7 @@ public final class PipelineClient {
                         }
                     }
                 }
-                for (MetricsReady m : metricsEvents.next(false)) {
+                for (MetricsReady m : metricsEvents.next(FOLLOW_POLL)) {
                     if (m.volumeId().equals(volumeId) && m.requestId().equals(requestId)) {
                         metrics = m;
                     }
@@ -175,15 +178,15 @@ public final class PipelineClient {
                 // Each topic is read apart: once the metrics are in, read the others to their end, since what
                 // was published before the metrics may not have been polled yet.
                 boolean toEnd = metrics != null;
-                results.next(toEnd).stream()
+                (toEnd ? results.nextToEnd() : results.next(FOLLOW_POLL)).stream()
                         .filter(r -> r.volumeId().equals(volumeId) && r.requestId().equals(requestId))
                         .forEach(axisResults::add);
-                for (SegmentationReady s : segmentations.next(toEnd)) {
+                for (SegmentationReady s : toEnd ? segmentations.nextToEnd() : segmentations.next(FOLLOW_POLL)) {
                     if (s.volumeId().equals(volumeId) && s.requestId().equals(requestId)) {
                         segmentation = s;
                     }
                 }
-                errorEvents.next(false).stream()
+                errorEvents.next(FOLLOW_POLL).stream()
                         .filter(e -> volumeId.equals(e.volumeId()) && requestId.equals(e.requestId()))
                         .forEach(errors::add);
                 Outcome outcome = new Outcome(status, List.copyOf(axisResults), segmentation, metrics,
@@ -226,41 +229,12 @@ public final class PipelineClient {
         return new TopicReader<>(stack.kafka(), topics.name(topic), type);
     }
 
-    private <T> Follower<T> follow(Topic topic, Class<T> type) {
-        return new Follower<>(reader(topic, type));
-    }
-
     private static void sleep(long millis) throws IOException {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        }
-    }
-
-    /** The records of a topic not handed out before ({@link TopicReader#poll} returns all of them each time). */
-    private static final class Follower<T> implements AutoCloseable {
-
-        private final TopicReader<T> reader;
-        private int seen;
-
-        Follower(TopicReader<T> reader) {
-            this.reader = reader;
-        }
-
-        /** What arrived since the last call, or with {@code toEnd} everything up to the topic's current end. */
-        List<T> next(boolean toEnd) {
-            // a short wait per topic: await polls five in turn, so each wait adds to when the metrics are seen
-            List<T> all = toEnd ? reader.readToEnd() : reader.poll(FOLLOW_POLL);
-            List<T> fresh = all.subList(seen, all.size());
-            seen = all.size();
-            return fresh;
-        }
-
-        @Override
-        public void close() {
-            reader.close();
         }
     }
 

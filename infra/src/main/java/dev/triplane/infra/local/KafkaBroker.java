@@ -169,11 +169,13 @@ final class KafkaBroker {
         p.setProperty("share.coordinator.state.topic.min.isr", "1");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         // Share groups (the axis-workers' queue). The delivery limit is broker-wide in Kafka 4.2: a job that kills
-        // its worker ends after 3 deliveries here (Kafka's default is 5); the lower minimum lock duration lets a
-        // test give the workers' group a short lock, the group's own setting comes from the layout.
+        // its worker ends after 3 deliveries here (Kafka's default is 5). The group's own lock comes from the layout
+        // (30 min, so a job seldom needs a renewal): the bounds admit it (Kafka's maximum is 1 min by default, an
+        // hour at most) and a test's short lock.
         p.setProperty("group.share.enable", "true");
         p.setProperty("group.share.delivery.count.limit", String.valueOf(SHARE_DELIVERY_LIMIT));
         p.setProperty("group.share.min.record.lock.duration.ms", "1000");
+        p.setProperty("group.share.max.record.lock.duration.ms", "3600000");
         // Topics come from the layout file only; a typo in a service must fail, not create a topic.
         p.setProperty("auto.create.topics.enable", "false");
         try (OutputStream out = Files.newOutputStream(file)) {
