@@ -42,7 +42,9 @@ import org.springframework.stereotype.Service;
  * the series' order ({@link WorldGrid}); labels on another world grid are refused by the ingestor
  * ({@code GRID_MISMATCH}). A refused CT series ends with its own error event and {@code REJECTED} status (its
  * volumeId: the SHA-256 of {@code dicom-series:<SeriesInstanceUID>}) without stopping the others; series of other
- * modalities are named, by SeriesInstanceUID and modality only, in each accepted volume's status detail.
+ * modalities are named, by SeriesInstanceUID and modality only, in each accepted volume's status detail. A DICOM
+ * SEG is not read as labels ({@link #SEG_LABELS}): a labels file that is DICOM is refused ({@code BAD_MAGIC}), and
+ * so is a drop whose only labels would be a SEG series in it ({@code NO_PROMPTS}).
  *
  * <p>Memory: the study's stored pixels (2 bytes a voxel) are held while each CT series is written to its NIfTI
  * copy (4 bytes a voxel more, one series at a time); then they are dropped and each series is ingested from its
@@ -50,6 +52,10 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class DicomIngest {
+
+    /** Why a DICOM SEG does not serve as labels. */
+    static final String SEG_LABELS = "a DICOM SEG is not read as labels (not supported): give the labels as"
+            + " <name>_seg.nii.gz (dcmqi's segimage2itkimage converts a SEG) or prompts as <name>.prompts.json";
 
     private final Ingestor ingestor;
     private final NiftiReader niftiReader;
@@ -102,6 +108,10 @@ public class DicomIngest {
             return List.of(ingestor.reject(ObjectKeys.printable(scan.source()), scan.dropId(), Reason.BAD_OBJECT_KEY,
                     "the key " + unsafe.get()));
         }
+        if (scan.labels() != null && DicomSeriesReader.isPart10(scan.labels())) {
+            return List.of(ingestor.reject(scan.labelsSource(), scan.dropId(), Reason.BAD_MAGIC, SEG_LABELS
+                    + ": this labels file is DICOM"));
+        }
         List<Prepared> prepared = new ArrayList<>();
         try {
             Map<String, InvalidVolumeException> refused;
@@ -111,6 +121,12 @@ public class DicomIngest {
                 if (study.ct().isEmpty() && study.refused().isEmpty()) {
                     return List.of(ingestor.reject(scan.source(), scan.dropId(), Reason.DICOM_NOT_CT,
                             "no CT series; " + describe(study.others())));
+                }
+                List<String> segs = study.others().entrySet().stream().filter(e -> "SEG".equals(e.getValue()))
+                        .map(Map.Entry::getKey).toList();
+                if (scan.labels() == null && scan.prompts() == null && !segs.isEmpty()) {
+                    return List.of(ingestor.reject(scan.source(), scan.dropId(), Reason.NO_PROMPTS, SEG_LABELS
+                            + ": the drop's SEG series " + segs + " gives no prompts; nor do labels or a prompt file"));
                 }
                 refused = study.refused();
                 others = study.others().isEmpty() ? null : describe(study.others());

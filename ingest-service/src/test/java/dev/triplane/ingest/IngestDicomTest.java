@@ -36,10 +36,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -190,7 +192,7 @@ class IngestDicomTest {
         for (int r = 0; r < 3; r++) {
             ras[r] = a[4 * r] * 8 + a[4 * r + 1] * 6 + a[4 * r + 2] * 4 + a[4 * r + 3];
         }
-        String prompts = String.format(java.util.Locale.ROOT, "{\"version\": 2, \"space\": \"LPS\", \"prompts\": ["
+        String prompts = String.format(Locale.ROOT, "{\"version\": 2, \"space\": \"LPS\", \"prompts\": ["
                 + "{\"structure\": \"liver\", \"points\": [{\"x\": %s, \"y\": %s, \"z\": %s, \"label\": 1}]}]}",
                 -ras[0], -ras[1], ras[2]);
         store.put("inbox/zips/obl.prompts.json", prompts.getBytes(StandardCharsets.UTF_8), null);
@@ -263,20 +265,26 @@ class IngestDicomTest {
 
     @Test
     @Order(6)
-    void hostileZipsAreRefusedWithTheirReason() throws IOException {
+    void hostileZipsAndDicomLabelsAreRefusedWithTheirReason() throws IOException {
         Path one = series("axial_lps").resolve("IM0000");
         Map<String, byte[]> traversal = Map.of("../../etc/IM0000", Files.readAllBytes(one));
         Map<String, byte[]> bomb = Map.of("IM0000", new byte[16 << 20]); // 16 MiB of zeros: 16 KiB deflated
         store.put("inbox/hostile/traversal.zip", zipBytes(traversal), null);
         store.put("inbox/hostile/bomb.zip", zipBytes(bomb), null);
+        // a DICOM file (as a SEG would be) given as labels
+        store.put("inbox/hostile/seg_seg.nii.gz", one, null);
+        store.put("inbox/hostile/seg.zip", zip(Map.of("", series("int8"))), null);
 
         scanner.scan();
 
         await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
                 .filteredOn(e -> e.object().startsWith("inbox/hostile/"))
                 .extracting(ErrorEvent::object, ErrorEvent::reason).containsExactlyInAnyOrder(
-                        org.assertj.core.groups.Tuple.tuple("inbox/hostile/traversal.zip", Reason.BAD_OBJECT_KEY),
-                        org.assertj.core.groups.Tuple.tuple("inbox/hostile/bomb.zip", Reason.INFLATE_LIMIT)));
+                        Tuple.tuple("inbox/hostile/traversal.zip", Reason.BAD_OBJECT_KEY),
+                        Tuple.tuple("inbox/hostile/bomb.zip", Reason.INFLATE_LIMIT),
+                        Tuple.tuple("inbox/hostile/seg_seg.nii.gz", Reason.BAD_MAGIC)));
+        assertThat(errors.readToEnd()).filteredOn(e -> e.reason() == Reason.BAD_MAGIC).singleElement()
+                .satisfies(e -> assertThat(e.detail()).contains("DICOM SEG is not read as labels"));
     }
 
     @Test
