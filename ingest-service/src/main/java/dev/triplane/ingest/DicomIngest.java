@@ -133,6 +133,11 @@ public class DicomIngest {
                 for (DicomSeries series : study.ct()) {
                     prepared.add(prepare(series, scan.source()));
                 }
+            } catch (OutOfMemoryError e) {
+                // the pixels held so far are garbage now; the limit refuses this before the heap only when below it
+                return List.of(ingestor.reject(scan.source(), scan.dropId(), Reason.RESOURCE_LIMIT, "the drop's"
+                        + " images are more than this service's heap holds (triplane.limits.max-voxel-bytes is"
+                        + " above it)"));
             } catch (InvalidVolumeException e) {
                 if (e.reason().retry() == Reason.Retry.OUTAGE_BACKOFF) {
                     throw new IngestUnavailableException(e.getMessage(), e); // the store or the disk, not the drop

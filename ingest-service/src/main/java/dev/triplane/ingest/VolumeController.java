@@ -25,7 +25,8 @@ import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartFile;
 
 /**
- * {@code POST /volumes}: multipart upload of {@code image} (with {@code labels} and/or a {@code prompts} file, see
+ * {@code POST /volumes}: multipart upload of {@code image} (a NIfTI file, or a zip of a DICOM study, one volume per
+ * CT series: {@link DicomIngest}; told by its content), with {@code labels} and/or a {@code prompts} file (see
  * {@link Ingestor#ingest}), optional {@code structures},
  * {@code policy}, {@code model}, {@code datasetTag}, {@code axes} (comma-separated), {@code budget},
  * {@code selector} and {@code promptKinds} (comma-separated) overriding the configured request; answers 202 with the

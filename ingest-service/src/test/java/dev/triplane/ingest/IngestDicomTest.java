@@ -65,7 +65,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * DICOM series into the inbox of the service on a real broker and S3 server, with core's fixture series copied
  * into the bucket: a folder taken only once its marker is there, a zip dropped and uploaded, a study of a CT series,
- * an MR series and a CT series with a missing slice, labels in another voxel order, hostile zips, a re-drop. Runs in
+ * an MR series and a CT series with a missing slice, labels in another voxel order, hostile zips, a re-drop, the
+ * README's quick start (the sample series with the sample labels). Runs in
  * a surefire execution of its own (its own broker and bucket: the inbox scanners of other tests' contexts would
  * take its drops too), its scanner driven by the test.
  */
@@ -302,6 +303,27 @@ class IngestDicomTest {
         assertThat(volumes.readToEnd()).filteredOn(v -> v.volumeId().equals(volumeId)).hasSize(1);
         assertThat(jobsOf(volumeId)).hasSize(3);
         assertThat(errors.readToEnd()).hasSize(before);
+    }
+
+    @Test
+    @Order(8)
+    void theQuickStartsSampleSeriesIsAcceptedWithTheSampleLabels() throws IOException {
+        Path sample = Path.of("..", "samples", "dicom", "example_ct_sm");
+        Path sampleLabels = Path.of("..", "samples", "example_seg.nii.gz");
+        String volumeId = volumeId(READER.read(sample));
+        put(sample, "inbox/mine/ct_dicom/");
+        store.put("inbox/mine/ct_dicom_seg.nii.gz", sampleLabels, null);
+        store.put("inbox/mine/ct_dicom.ready", new byte[0], null);
+
+        scanner.scan();
+
+        VolumeAccepted accepted = accepted(volumeId);
+        assertThat(accepted.shape()).containsExactly(122, 101, 30);
+        assertThat(accepted.orientation()).isEqualTo("RAS");
+        assertThat(accepted.structures()).hasSize(41).contains(1, 5, 117);
+        // isEqualTo compares the arrays in one pass (containsExactly diffs them in quadratic time)
+        assertThat(stored(accepted.labelsKey()).toLabelVolume().labels())
+                .isEqualTo(NIFTI.read(sampleLabels).toLabelVolume().labels());
     }
 
     private static Path series(String name) {
