@@ -1,5 +1,7 @@
 package dev.triplane.ingest;
 
+import dev.triplane.core.events.Reason;
+import dev.triplane.core.volume.InvalidVolumeException;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.storage.ObjectInfo;
@@ -12,10 +14,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -53,10 +60,14 @@ public class InboxScanner {
     private static final String PROMPTS_SUFFIX = ".prompts.json";
     /** 3D Slicer markups, read as prompts when there is no prompt file. */
     private static final String MARKUPS_SUFFIX = ".mrk.json";
+    /** The marker that completes a DICOM series dropped as objects under {@code <name>/}. */
+    private static final String READY_SUFFIX = ".ready";
+    private static final String ZIP_SUFFIX = ".zip";
 
     private final ObjectStore store;
     private final ObjectKeys keys;
     private final Ingestor ingestor;
+    private final DicomIngest dicom;
     private final IngestProperties properties;
     private final RequestSpec defaults;
     private final TaskScheduler scheduler;
@@ -68,8 +79,9 @@ public class InboxScanner {
     /** Unforeseen failures per scan fingerprint, until it is rejected. */
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
-    public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, IngestProperties properties,
-            TaskScheduler scheduler, JsonMapper json) {
+    public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, DicomIngest dicom,
+            IngestProperties properties, TaskScheduler scheduler, JsonMapper json) {
+        this.dicom = dicom;
         this.store = store;
         this.keys = keys;
         this.ingestor = ingestor;
@@ -103,44 +115,83 @@ public class InboxScanner {
             if (stem == null || stem.endsWith(LABELS_SUFFIX)) {
                 continue;
             }
-            ObjectInfo labels = objects.get(stem + LABELS_SUFFIX + ".nii.gz");
-            if (labels == null) {
-                labels = objects.get(stem + LABELS_SUFFIX + ".nii");
-            }
-            ObjectInfo prompts = objects.get(stem + PROMPTS_SUFFIX);
-            if (prompts == null) {
-                prompts = objects.get(stem + MARKUPS_SUFFIX);
-            }
+            ObjectInfo labels = labelsOf(stem, objects);
+            ObjectInfo prompts = promptsOf(stem, objects);
             String fingerprint = fingerprint(image) + "+" + fingerprint(labels) + "+" + fingerprint(prompts);
-            if (seen.contains(fingerprint)) {
+            handled += attempt(fingerprint, image.key(), last -> ingest(image, labels, prompts, last));
+        }
+        for (ObjectInfo drop : objects.values()) {
+            String stem = dicomStem(drop.key());
+            if (stem == null) {
                 continue;
             }
-            String rejectedMarker = keys.rejectedScan(
-                    ObjectKeys.volumeId(fingerprint.getBytes(StandardCharsets.UTF_8)));
-            try {
-                if (store.exists(rejectedMarker)) {
-                    seen.add(fingerprint); // rejected before a restart: its error event is out already
-                    continue;
-                }
-                IngestResult result = ingest(image, labels, prompts,
-                        failures.getOrDefault(fingerprint, 0) + 1 >= MAX_ATTEMPTS);
-                if (result.outcome() == IngestResult.Outcome.REJECTED) {
-                    store.put(rejectedMarker, json.writeValueAsBytes(result), "application/json");
-                }
-                seen.add(fingerprint);
-                failures.remove(fingerprint);
-                handled++;
-            } catch (IngestUnavailableException | PublishException | ObjectStoreException | IOException
-                    | UncheckedIOException e) {
-                // the store, the broker or the local disk failed, not the scan: try it again next pass
-                LOG.warn("{}: will retry on the next pass: {}", ObjectKeys.printable(image.key()), e.toString());
-            } catch (RuntimeException e) {
-                int attempts = failures.merge(fingerprint, 1, Integer::sum);
-                LOG.warn("{}: failed ({} of {} attempts): {}", ObjectKeys.printable(image.key()), attempts,
-                        MAX_ATTEMPTS, e.toString());
+            boolean zip = drop.key().endsWith(ZIP_SUFFIX);
+            List<ObjectInfo> members = zip ? List.of(drop) : objects.values().stream()
+                    .filter(o -> o.key().startsWith(stem + "/")).sorted(Comparator.comparing(ObjectInfo::key))
+                    .toList();
+            ObjectInfo labels = labelsOf(stem, objects);
+            ObjectInfo prompts = promptsOf(stem, objects);
+            StringBuilder all = new StringBuilder(fingerprint(drop));
+            for (ObjectInfo member : members) {
+                all.append('+').append(fingerprint(member));
             }
+            all.append('+').append(fingerprint(labels)).append('+').append(fingerprint(prompts));
+            // a series of hundreds of objects is remembered by the hash of its fingerprint
+            String fingerprint = ObjectKeys.volumeId(all.toString().getBytes(StandardCharsets.UTF_8));
+            handled += attempt(fingerprint, drop.key(), last -> ingestDicom(zip ? drop.key() : stem + "/", zip,
+                    members, labels, prompts, fingerprint, last));
         }
         return handled;
+    }
+
+    /** One ingest of a scan or drop; {@code lastAttempt}: an unforeseen failure rejects it (see the class). */
+    @FunctionalInterface
+    private interface Attempt {
+        List<IngestResult> run(boolean lastAttempt) throws IOException;
+    }
+
+    /**
+     * Ingests a scan or drop not seen before; returns 1 when it was handled (ingested or rejected), 0 when it was
+     * seen before or is left to the next pass.
+     */
+    private int attempt(String fingerprint, String key, Attempt attempt) {
+        if (seen.contains(fingerprint)) {
+            return 0;
+        }
+        String rejectedMarker = keys.rejectedScan(ObjectKeys.volumeId(fingerprint.getBytes(StandardCharsets.UTF_8)));
+        try {
+            if (store.exists(rejectedMarker)) {
+                seen.add(fingerprint); // rejected before a restart: its error event is out already
+                return 0;
+            }
+            List<IngestResult> results = attempt.run(failures.getOrDefault(fingerprint, 0) + 1 >= MAX_ATTEMPTS);
+            if (results.stream().anyMatch(r -> r.outcome() == IngestResult.Outcome.REJECTED)) {
+                store.put(rejectedMarker, json.writeValueAsBytes(results.size() == 1 ? results.get(0) : results),
+                        "application/json");
+            }
+            seen.add(fingerprint);
+            failures.remove(fingerprint);
+            return 1;
+        } catch (IngestUnavailableException | PublishException | ObjectStoreException | IOException
+                | UncheckedIOException e) {
+            // the store, the broker or the local disk failed, not the scan: try it again next pass
+            LOG.warn("{}: will retry on the next pass: {}", ObjectKeys.printable(key), e.toString());
+        } catch (RuntimeException e) {
+            int attempts = failures.merge(fingerprint, 1, Integer::sum);
+            LOG.warn("{}: failed ({} of {} attempts): {}", ObjectKeys.printable(key), attempts, MAX_ATTEMPTS,
+                    e.toString());
+        }
+        return 0;
+    }
+
+    private static ObjectInfo labelsOf(String stem, Map<String, ObjectInfo> objects) {
+        ObjectInfo labels = objects.get(stem + LABELS_SUFFIX + ".nii.gz");
+        return labels != null ? labels : objects.get(stem + LABELS_SUFFIX + ".nii");
+    }
+
+    private static ObjectInfo promptsOf(String stem, Map<String, ObjectInfo> objects) {
+        ObjectInfo prompts = objects.get(stem + PROMPTS_SUFFIX);
+        return prompts != null ? prompts : objects.get(stem + MARKUPS_SUFFIX);
     }
 
     private void scanSafely() {
@@ -153,7 +204,7 @@ public class InboxScanner {
     }
 
     /** @param lastAttempt whether an unforeseen failure rejects the scan instead of leaving it to the next pass */
-    private IngestResult ingest(ObjectInfo image, ObjectInfo labels, ObjectInfo prompts, boolean lastAttempt)
+    private List<IngestResult> ingest(ObjectInfo image, ObjectInfo labels, ObjectInfo prompts, boolean lastAttempt)
             throws IOException {
         Path imageFile = null;
         Path labelsFile = null;
@@ -165,22 +216,72 @@ public class InboxScanner {
             promptsFile = download(prompts, properties.uploads().maxPromptFileSize().toBytes() + 1);
             Scan scan = new Scan(imageFile, image.key(), labelsFile, labels == null ? null : labels.key(),
                     promptsFile, prompts == null ? null : prompts.key());
-            try {
-                return ingestor.ingest(scan, defaults);
-            } catch (IngestUnavailableException | PublishException | ObjectStoreException | UncheckedIOException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                if (!lastAttempt) {
-                    throw e;
-                }
-                return ingestor.gaveUp(scan, MAX_ATTEMPTS, e);
-            }
+            return orGiveUp(lastAttempt, () -> List.of(ingestor.ingest(scan, defaults)),
+                    e -> ingestor.gaveUp(scan, MAX_ATTEMPTS, e));
         } finally {
             for (Path file : new Path[] {imageFile, labelsFile, promptsFile}) {
                 if (file != null) {
                     Files.deleteIfExists(file);
                 }
             }
+        }
+    }
+
+    /**
+     * Ingests a DICOM drop: the objects under a folder prefix whose marker arrived, or one zip archive, each
+     * streamed from the store (the labels and prompt file are copied first).
+     *
+     * @param source  the folder prefix ({@code inbox/t/name/}) or the zip's key
+     * @param members the zip, or the objects under the prefix in key order
+     * @param dropId  the volumeId a refusal of the whole drop is published under
+     */
+    private List<IngestResult> ingestDicom(String source, boolean zip, List<ObjectInfo> members, ObjectInfo labels,
+            ObjectInfo prompts, String dropId, boolean lastAttempt) throws IOException {
+        Path labelsFile = null;
+        Path promptsFile = null;
+        try {
+            labelsFile = download(labels, Long.MAX_VALUE);
+            promptsFile = download(prompts, properties.uploads().maxPromptFileSize().toBytes() + 1);
+            List<String> names = members.stream().map(ObjectInfo::key).toList();
+            DicomIngest.StudyRead study = zip ? reader -> reader.readStudyZip(store.get(source), source)
+                    : reader -> {
+                        for (String name : names) {
+                            Optional<String> unsafe = ObjectKeys.unsafeName(name);
+                            if (unsafe.isPresent()) {
+                                throw new InvalidVolumeException(ObjectKeys.printable(name), Reason.BAD_OBJECT_KEY,
+                                        "the key " + unsafe.get());
+                            }
+                        }
+                        return reader.readStudy(names, store::get, source);
+                    };
+            DicomIngest.DicomScan scan = new DicomIngest.DicomScan(source, dropId, study, labelsFile,
+                    labels == null ? null : labels.key(), promptsFile, prompts == null ? null : prompts.key());
+            return orGiveUp(lastAttempt, () -> dicom.ingest(scan, defaults),
+                    e -> ingestor.gaveUp(source, dropId, MAX_ATTEMPTS, e));
+        } finally {
+            for (Path file : new Path[] {labelsFile, promptsFile}) {
+                if (file != null) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs an ingest; an unforeseen failure (not of the store, the broker or the disk) on the last attempt rejects
+     * the input with {@code gaveUp}, on an earlier one it is thrown for the next pass.
+     */
+    private static List<IngestResult> orGiveUp(boolean lastAttempt, Supplier<List<IngestResult>> ingest,
+            Function<RuntimeException, IngestResult> gaveUp) {
+        try {
+            return ingest.get();
+        } catch (IngestUnavailableException | PublishException | ObjectStoreException | UncheckedIOException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (!lastAttempt) {
+                throw e;
+            }
+            return List.of(gaveUp.apply(e));
         }
     }
 
@@ -211,6 +312,21 @@ public class InboxScanner {
             return key.substring(0, key.length() - ".nii.gz".length());
         }
         return key.endsWith(".nii") ? key.substring(0, key.length() - ".nii".length()) : null;
+    }
+
+    /**
+     * The drop's name of a DICOM drop's completing object: {@code inbox/t/name} of the marker
+     * {@code inbox/t/name.ready} (for the objects under {@code inbox/t/name/}) or of {@code inbox/t/name.zip};
+     * null for any other object.
+     */
+    static String dicomStem(String key) {
+        for (String suffix : new String[] {READY_SUFFIX, ZIP_SUFFIX}) {
+            String stem = key.endsWith(suffix) ? key.substring(0, key.length() - suffix.length()) : "";
+            if (!stem.isEmpty() && !stem.endsWith("/")) {
+                return stem;
+            }
+        }
+        return null;
     }
 
     private static String fingerprint(ObjectInfo info) {

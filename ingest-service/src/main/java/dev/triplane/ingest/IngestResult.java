@@ -6,7 +6,7 @@ import dev.triplane.core.events.Reason;
  * What happened to one scan.
  *
  * @param outcome   accepted, already ingested, or rejected
- * @param volumeId  SHA-256 of the image file
+ * @param volumeId  SHA-256 of the image file (of a DICOM series, of its canonical NIfTI copy: {@link DicomIngest})
  * @param requestId the request emitted (or emitted before); null when rejected
  * @param reason    why it was rejected ({@link Reason});
  *                  null otherwise

@@ -1,5 +1,6 @@
 package dev.triplane.ingest;
 
+import dev.triplane.core.dicom.DicomSource;
 import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.PromptPolicy;
 import dev.triplane.core.events.Reason;
@@ -123,16 +124,28 @@ public class Ingestor {
      * every record of the request, the axis jobs and all that follows them, carries one trace id.
      */
     public IngestResult ingest(Scan scan, RequestSpec request) {
+        return ingest(scan, request, null, null);
+    }
+
+    /**
+     * {@link #ingest(Scan, RequestSpec)} of a volume read from a DICOM series ({@link DicomIngest}): its
+     * {@link DicomSource} is stored at {@link ObjectKeys#dicomSource} before anything is published (fusion writes a
+     * DICOM SEG for every volume that has one), and {@code statusDetail} goes with the {@code ACCEPTED} status.
+     *
+     * @param dicom        the source series, or null for a NIfTI scan
+     * @param statusDetail the accepted status' detail, or null
+     */
+    IngestResult ingest(Scan scan, RequestSpec request, DicomSource dicom, String statusDetail) {
         return Observation.createNotStarted(OBSERVATION, observations).observe(() -> {
             try (JobMeters.Job job = jobs.start(Stage.INGEST)) {
-                IngestResult result = validateAndPublish(scan, request);
+                IngestResult result = validateAndPublish(scan, request, dicom, statusDetail);
                 job.outcome(result.outcome().name());
                 return result;
             }
         });
     }
 
-    private IngestResult validateAndPublish(Scan scan, RequestSpec request) {
+    private IngestResult validateAndPublish(Scan scan, RequestSpec request, DicomSource dicom, String statusDetail) {
         String volumeId = digest(scan.image(), scan.imageSource());
         try {
             for (String name : new String[] {scan.imageSource(), scan.labelsSource(), scan.promptsSource()}) {
@@ -194,6 +207,9 @@ public class Ingestor {
                         + " structures: " + String.join("; ", over));
             }
             putCanonical(scan.image(), keys.image(volumeId));
+            if (dicom != null) {
+                store.put(keys.dicomSource(volumeId), json.writeValueAsBytes(dicom), "application/json");
+            }
             String labelsKey = null;
             if (scan.labels() != null) {
                 labelsKey = keys.labels(volumeId);
@@ -210,7 +226,7 @@ public class Ingestor {
                     Arrays.stream(grid.spacing()).boxed().toList(), Orientation.of(grid.affine()).axisCodes(),
                     request.datasetTag(), Arrays.stream(structures).boxed().toList());
             FaultPoints.reach("ingest.after-copies");
-            publish(event, request, prompts, grid);
+            publish(event, request, prompts, grid, statusDetail);
             store.put(keys.request(volumeId, requestId), json.writeValueAsBytes(event), "application/json");
             accepted.increment();
             LOG.info("{}: accepted volume {} request {} ({} structures, {} axes, prompts from {})", scan.imageSource(),
@@ -234,8 +250,12 @@ public class Ingestor {
      * ({@code RETRIES_EXHAUSTED}: an error event and a REJECTED status), so nothing waits on it.
      */
     public IngestResult gaveUp(Scan scan, int attempts, RuntimeException failure) {
-        String volumeId = digest(scan.image(), scan.imageSource());
-        return reject(scan.imageSource(), volumeId, Reason.RETRIES_EXHAUSTED,
+        return gaveUp(scan.imageSource(), digest(scan.image(), scan.imageSource()), attempts, failure);
+    }
+
+    /** {@link #gaveUp(Scan, int, RuntimeException)} of the input {@code object}, under {@code volumeId}. */
+    IngestResult gaveUp(String object, String volumeId, int attempts, RuntimeException failure) {
+        return reject(object, volumeId, Reason.RETRIES_EXHAUSTED,
                 (attempts == 1 ? "failed: " : "failed " + attempts + " times: ") + failure);
     }
 
@@ -280,7 +300,7 @@ public class Ingestor {
         }
     }
 
-    private void publish(VolumeAccepted event, RequestSpec request, PromptPolicy prompts, Grid grid) {
+    private void publish(VolumeAccepted event, RequestSpec request, PromptPolicy prompts, Grid grid, String detail) {
         Grid ras = Reorientation.toRas(grid).target();
         List<VolumeStatus.AxisProgress> progress = new ArrayList<>();
         List<CompletableFuture<?>> sends = new ArrayList<>();
@@ -294,7 +314,7 @@ public class Ingestor {
             progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
         }
         sends.add(events.publish(Topic.STATUS, event.volumeId(), new VolumeStatus(VolumeStatus.CURRENT_VERSION,
-                event.volumeId(), event.requestId(), VolumeStatus.State.ACCEPTED, Stage.INGEST, progress, null)));
+                event.volumeId(), event.requestId(), VolumeStatus.State.ACCEPTED, Stage.INGEST, progress, detail)));
         events.await(event.source(), sends);
     }
 
@@ -303,7 +323,7 @@ public class Ingestor {
      *
      * @param object the object at fault (the image, or its labels)
      */
-    private IngestResult reject(String object, String volumeId, Reason reason, String detail) {
+    IngestResult reject(String object, String volumeId, Reason reason, String detail) {
         RequestEnd end = RequestEnd.of(Stage.INGEST, reason, object, detail, volumeId, null, List.of());
         // a bad drop of a volume accepted before (e.g. without its labels) must not overwrite its status
         events.end(store.list(keys.requestMarkers(volumeId)).isEmpty() ? end : end.errorOnly());

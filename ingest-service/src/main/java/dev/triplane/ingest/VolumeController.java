@@ -7,9 +7,11 @@ import dev.triplane.infra.service.PublishException;
 import dev.triplane.infra.service.VolumeStatusView;
 import dev.triplane.infra.storage.ObjectStoreException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -23,7 +25,8 @@ import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartFile;
 
 /**
- * {@code POST /volumes}: multipart upload of {@code image} (with {@code labels} and/or a {@code prompts} file, see
+ * {@code POST /volumes}: multipart upload of {@code image} (a NIfTI file, or a zip of a DICOM study, one volume per
+ * CT series: {@link DicomIngest}; told by its content), with {@code labels} and/or a {@code prompts} file (see
  * {@link Ingestor#ingest}), optional {@code structures},
  * {@code policy}, {@code model}, {@code datasetTag}, {@code axes} (comma-separated), {@code budget},
  * {@code selector} and {@code promptKinds} (comma-separated) overriding the configured request; answers 202 with the
@@ -43,19 +46,32 @@ import org.springframework.web.multipart.MultipartFile;
 class VolumeController {
 
     private final Ingestor ingestor;
+    private final DicomIngest dicom;
     private final VolumeStatusView statuses;
     private final IngestProperties properties;
     private final RequestSpec defaults;
 
-    VolumeController(Ingestor ingestor, VolumeStatusView statuses, IngestProperties properties) {
+    VolumeController(Ingestor ingestor, DicomIngest dicom, VolumeStatusView statuses, IngestProperties properties) {
         this.ingestor = ingestor;
+        this.dicom = dicom;
         this.statuses = statuses;
         this.properties = properties;
         this.defaults = RequestSpec.of(properties.request());
     }
 
-    /** The answer to an upload. */
-    record Submitted(String volumeId, String requestId, IngestResult.Outcome outcome, Reason reason, String detail) {
+    /**
+     * The answer to an upload.
+     *
+     * @param series for a DICOM zip, the answer for each of its CT series (the first accepted one, or failing that
+     *               the first, is also the answer's own); null for a NIfTI image
+     */
+    record Submitted(String volumeId, String requestId, IngestResult.Outcome outcome, Reason reason, String detail,
+            List<Submitted> series) {
+
+        static Submitted of(IngestResult result) {
+            return new Submitted(result.volumeId(), result.requestId(), result.outcome(), result.reason(),
+                    result.detail(), null);
+        }
     }
 
     @PostMapping("/volumes")
@@ -75,7 +91,7 @@ class VolumeController {
             if (name != null && ObjectKeys.unsafeName(name).isPresent()) {
                 return ResponseEntity.badRequest().body(new Submitted(null, null, IngestResult.Outcome.REJECTED,
                         Reason.BAD_OBJECT_KEY, "the file name of '" + part.getName() + "' "
-                                + ObjectKeys.unsafeName(name).get()));
+                                + ObjectKeys.unsafeName(name).get(), null));
             }
         }
         RequestSpec request = defaults.with(structures, policy, model, datasetTag).withAxes(axes)
@@ -87,25 +103,33 @@ class VolumeController {
             imageFile = copy(image);
             labelsFile = copy(labels);
             promptsFile = copy(prompts);
-            Scan scan = new Scan(imageFile, source(image), labelsFile, source(labels), promptsFile,
-                    source(prompts));
-            IngestResult result;
-            HttpStatus status;
+            Scan scan = isZip(imageFile) ? null : new Scan(imageFile, source(image), labelsFile, source(labels),
+                    promptsFile, source(prompts));
+            DicomIngest.DicomScan dicomScan = scan != null ? null : dicomScan(imageFile, source(image), labelsFile,
+                    source(labels), promptsFile, source(prompts));
+            List<IngestResult> results;
             try {
-                result = ingestor.ingest(scan, request);
-                status = result.outcome() != IngestResult.Outcome.REJECTED ? HttpStatus.ACCEPTED
-                        : result.reason() == Reason.TOO_LARGE ? HttpStatus.CONTENT_TOO_LARGE
-                        : HttpStatus.UNPROCESSABLE_CONTENT;
+                results = scan != null ? List.of(ingestor.ingest(scan, request)) : dicom.ingest(dicomScan, request);
             } catch (IngestUnavailableException | PublishException | ObjectStoreException | UncheckedIOException e) {
                 throw e; // the store, the broker or the local disk: 503, the client tries again
             } catch (RuntimeException e) {
                 // a failure nobody foresaw (a bug, not the scan's known fault): the upload is not retried here,
                 // so it ends now with its error event and REJECTED status, like a drop after its last attempt
-                result = ingestor.gaveUp(scan, 1, e);
-                status = HttpStatus.INTERNAL_SERVER_ERROR;
+                IngestResult result = scan != null ? ingestor.gaveUp(scan, 1, e)
+                        : ingestor.gaveUp(dicomScan.source(), dicomScan.dropId(), 1, e);
+                return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body(Submitted.of(result));
             }
-            return ResponseEntity.status(status).body(new Submitted(result.volumeId(), result.requestId(),
-                    result.outcome(), result.reason(), result.detail()));
+            IngestResult result = results.stream().filter(r -> r.outcome() != IngestResult.Outcome.REJECTED)
+                    .findFirst().orElse(results.get(0));
+            HttpStatus status = result.outcome() != IngestResult.Outcome.REJECTED ? HttpStatus.ACCEPTED
+                    : result.reason() == Reason.TOO_LARGE ? HttpStatus.CONTENT_TOO_LARGE
+                    : HttpStatus.UNPROCESSABLE_CONTENT;
+            Submitted answer = Submitted.of(result);
+            if (scan == null) {
+                answer = new Submitted(answer.volumeId(), answer.requestId(), answer.outcome(), answer.reason(),
+                        answer.detail(), results.stream().map(Submitted::of).toList());
+            }
+            return ResponseEntity.status(status).body(answer);
         } finally {
             for (Path file : new Path[] {imageFile, labelsFile, promptsFile}) {
                 if (file != null) {
@@ -141,7 +165,7 @@ class VolumeController {
         return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(new Submitted(null, null,
                 IngestResult.Outcome.REJECTED, Reason.TOO_LARGE, "an upload may hold files of at most "
                         + uploads.maxFileSize().toBytes() + " bytes and " + uploads.maxRequestSize().toBytes()
-                        + " bytes in all (triplane.ingest.uploads)"));
+                        + " bytes in all (triplane.ingest.uploads)", null));
     }
 
     @ExceptionHandler({IngestUnavailableException.class, PublishException.class, ObjectStoreException.class,
@@ -158,6 +182,33 @@ class VolumeController {
         Path file = Files.createTempFile(properties.inbox().workDir(), "upload", ".part");
         part.transferTo(file);
         return file;
+    }
+
+    /**
+     * A zip uploaded as the image: a DICOM study, read from the local copy; a refusal of the whole archive is
+     * published under the SHA-256 of the archive.
+     */
+    private static DicomIngest.DicomScan dicomScan(Path zip, String source, Path labels, String labelsSource,
+            Path prompts, String promptsSource) throws IOException {
+        String dropId;
+        try (InputStream in = Files.newInputStream(zip)) {
+            dropId = ObjectKeys.volumeId(in);
+        }
+        return new DicomIngest.DicomScan(source, dropId, reader -> {
+            try {
+                return reader.readStudyZip(Files.newInputStream(zip), source);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open the local copy of " + source, e);
+            }
+        }, labels, labelsSource, prompts, promptsSource);
+    }
+
+    /** Whether a file starts as a zip archive does (a local file header). */
+    private static boolean isZip(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+        }
     }
 
     private static String source(MultipartFile part) {

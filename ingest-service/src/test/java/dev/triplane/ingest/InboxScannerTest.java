@@ -93,7 +93,7 @@ class InboxScannerTest {
         IngestProperties properties = new Binder(new MapConfigurationPropertySource(Map.of(
                 "triplane.ingest.inbox.work-dir", work.toString()))).bindOrCreate("triplane.ingest",
                 IngestProperties.class);
-        return new InboxScanner(store, KEYS, ingestor, properties, mock(TaskScheduler.class),
+        return new InboxScanner(store, KEYS, ingestor, mock(DicomIngest.class), properties, mock(TaskScheduler.class),
                 JsonMapper.builder().build());
     }
 

@@ -70,7 +70,7 @@ class VolumeControllerTest {
         IngestProperties properties = new Binder(new MapConfigurationPropertySource(Map.of(
                 "triplane.ingest.inbox.work-dir", work.toString()))).bindOrCreate("triplane.ingest",
                 IngestProperties.class);
-        return new VolumeController(ingestor, mock(VolumeStatusView.class), properties);
+        return new VolumeController(ingestor, mock(DicomIngest.class), mock(VolumeStatusView.class), properties);
     }
 
     private static MockMultipartFile image() {

@@ -115,6 +115,11 @@ public final class DicomSeriesReader {
                 if (entry.isDirectory()) {
                     continue;
                 }
+                if (unsafeEntryName(entry.getName())) {
+                    // nothing is extracted, but such a name only comes from a tool that means harm
+                    throw new InvalidVolumeException(object, Reason.BAD_OBJECT_KEY, "zip entry "
+                            + count + " has an absolute name, a '..' segment or a control character");
+                }
                 String name = object + "!" + entry.getName();
                 String base = entry.getName().substring(entry.getName().lastIndexOf('/') + 1);
                 if (base.startsWith(".") || entry.getName().startsWith("__MACOSX/")) {
@@ -147,6 +152,56 @@ public final class DicomSeriesReader {
             throw new InvalidVolumeException(object, Reason.IO_ERROR, e.toString(), e);
         }
         return study(found, object);
+    }
+
+    /** Opens one named input of {@link #readStudy(List, Opener, String)}. */
+    @FunctionalInterface
+    public interface Opener {
+        InputStream open(String name) throws IOException;
+    }
+
+    /**
+     * Reads every series of the named inputs (objects of a bucket prefix, any names; those that are not Part 10
+     * images skipped), each streamed once as {@code opener} opens it, within the voxel limit.
+     *
+     * @param object what errors about the whole input name
+     * @throws InvalidVolumeException {@link Reason#TOO_LARGE} for more than {@value #MAX_ZIP_ENTRIES} names, or what
+     *     reading one throws (naming it)
+     */
+    public DicomStudy readStudy(List<String> names, Opener opener, String object) {
+        if (names.size() > MAX_ZIP_ENTRIES) {
+            throw new InvalidVolumeException(object, Reason.TOO_LARGE, names.size() + " objects, more than "
+                    + MAX_ZIP_ENTRIES);
+        }
+        Collector found = new Collector(object);
+        for (String name : names) {
+            try (BufferedInputStream in = new BufferedInputStream(opener.open(name), 1 << 16)) {
+                in.mark(132);
+                boolean part10 = isPart10Prefix(in.readNBytes(132));
+                in.reset();
+                if (part10) {
+                    found.add(readInstance(in, name));
+                } else {
+                    found.ignored.add(name);
+                }
+            } catch (IOException e) {
+                throw new InvalidVolumeException(name, Reason.IO_ERROR, "cannot read: " + e, e);
+            }
+        }
+        return study(found, object);
+    }
+
+    /** An absolute entry name, a {@code ..} segment or a control character. */
+    static boolean unsafeEntryName(String name) {
+        if (name.startsWith("/") || name.startsWith("\\") || (name.length() > 1 && name.charAt(1) == ':')) {
+            return true;
+        }
+        for (String segment : name.split("[/\\\\]")) {
+            if (segment.equals("..")) {
+                return true;
+            }
+        }
+        return name.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
     }
 
     /** The image instances of a folder or file, and the inputs skipped. */

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -57,6 +58,46 @@ class DicomStudyTest {
         assertThat(study.refused().values().iterator().next().reason()).isEqualTo(Reason.DICOM_MISSING_SLICE);
         assertThat(study.ignored()).containsExactly("inbox/study.zip!README.txt",
                 "inbox/study.zip!__MACOSX/series/._IM0000");
+    }
+
+    @Test
+    void namedObjectsAreReadAsAStudyEachStreamedOnce() throws IOException {
+        List<String> names = new ArrayList<>();
+        for (String folder : List.of("series/axial_lps", "bad/not_ct")) {
+            try (var files = Files.list(DICOM.file(folder))) {
+                files.sorted().forEach(f -> names.add(f.toString()));
+            }
+        }
+        names.add("notes.txt");
+        List<String> opened = new ArrayList<>();
+
+        DicomStudy study = reader.readStudy(names, name -> {
+            opened.add(name);
+            return name.equals("notes.txt") ? new ByteArrayInputStream(new byte[300])
+                    : Files.newInputStream(Path.of(name));
+        }, "inbox/s/");
+
+        assertThat(opened).isEqualTo(names);
+        assertThat(study.ct()).singleElement().satisfies(s -> assertThat(s.toImageVolume().voxels())
+                .containsExactly(reader.read(DICOM.file("series/axial_lps")).toImageVolume().voxels()));
+        assertThat(study.others()).containsValue("MR");
+        assertThat(study.ignored()).containsExactly("notes.txt");
+    }
+
+    @Test
+    void zipEntryNamesThatClimbOutOrAreAbsoluteAreRefused() throws IOException {
+        for (String name : List.of("../IM0000", "a/../../IM0000", "/etc/IM0000", "C:\\IM0000", "a\\..\\IM0000",
+                "IM\n0000")) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+                zip.putNextEntry(new ZipEntry(name));
+                zip.write(Files.readAllBytes(DICOM.file("series/axial_lps/IM0000")));
+            }
+            assertThatThrownBy(() -> reader.readStudyZip(new ByteArrayInputStream(bytes.toByteArray()), "x.zip"))
+                    .as(name).isInstanceOfSatisfying(InvalidVolumeException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.BAD_OBJECT_KEY));
+        }
+        assertThat(DicomSeriesReader.unsafeEntryName("a/b..c/..IM0000")).isFalse();
     }
 
     @Test
