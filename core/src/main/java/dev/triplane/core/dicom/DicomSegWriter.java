@@ -55,7 +55,17 @@ public final class DicomSegWriter {
      * @param softwareVersion TriPlane's version
      * @param model the model that segmented (SegmentAlgorithmName and the equipment's model name)
      */
-    public record Equipment(String softwareVersion, String model) {}
+    public record Equipment(String softwareVersion, String model) {
+
+        /**
+         * This build of TriPlane (the version in the core jar's manifest; {@code development} when run from
+         * classes, as in tests) running {@code model} ({@code unknown} when null).
+         */
+        public static Equipment thisBuild(String model) {
+            String version = DicomSegWriter.class.getPackage().getImplementationVersion();
+            return new Equipment(version != null ? version : "development", model != null ? model : "unknown");
+        }
+    }
 
     /**
      * The frames of a label volume, from one pass over it.
@@ -413,10 +423,22 @@ public final class DicomSegWriter {
         int filled = 0;
         for (int b = frames.nextSetBit(0); b >= 0; b = frames.nextSetBit(b + 1)) {
             int id = layout.ids().get(b / nz);
-            for (int p = b % nz * slice, end = p + slice; p < end; p++) {
-                if (v[p] == id) {
-                    acc |= 1 << filled;
+            int p = b % nz * slice;
+            int end = p + slice;
+            if (filled == 0) {
+                // a frame that starts on a byte (every frame when Rows x Columns is a multiple of 8): whole bytes
+                for (int stop = end - 7; p < stop; p += 8) {
+                    chunk[at++] = (byte) (is(v[p], id) | is(v[p + 1], id) << 1 | is(v[p + 2], id) << 2
+                            | is(v[p + 3], id) << 3 | is(v[p + 4], id) << 4 | is(v[p + 5], id) << 5
+                            | is(v[p + 6], id) << 6 | is(v[p + 7], id) << 7);
+                    if (at == chunk.length) {
+                        out.write(chunk);
+                        at = 0;
+                    }
                 }
+            }
+            for (; p < end; p++) {
+                acc |= is(v[p], id) << filled;
                 if (++filled == 8) {
                     chunk[at++] = (byte) acc;
                     acc = 0;
@@ -433,6 +455,11 @@ public final class DicomSegWriter {
         }
         out.write(chunk, 0, at);
         e.pad(length);
+    }
+
+    /** 1 when {@code label == id}, else 0, without a branch (labels and ids are not negative). */
+    private static int is(int label, int id) {
+        return ((label ^ id) - 1) >>> 31;
     }
 
     /** The LPS plane geometry of a grid in a series' voxel order. */

@@ -160,6 +160,50 @@ class DicomSegWriterTest {
         assertThat(ByteBuffer.wrap(seg, header - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()).isEqualTo((int) bytes);
     }
 
+    /**
+     * Frames of 5 x 3 pixels (15 bits: frames after the first start inside a byte) are packed without gaps, the
+     * first pixel of the SEG in the lowest bit: read back bit by bit, each frame is its structure's mask.
+     */
+    @Test
+    void framesArePackedWithoutGapsWhenTheyDoNotFillBytes() throws IOException {
+        Grid g = Grid.ofSpacing(5, 3, 4, 1, 1, 2);
+        int[] v = new int[g.voxelCount()];
+        for (int p = 0; p < v.length; p++) {
+            v[p] = p % 3 == 0 ? 7 : p % 5 == 0 ? 2 : 0;
+        }
+        LabelVolume labels = new LabelVolume(g, v);
+        List<DicomSource.Instance> images = new java.util.ArrayList<>();
+        for (int k = 0; k < g.nz(); k++) {
+            images.add(new DicomSource.Instance("1.2.840.10008.5.1.4.1.1.2", "1.2.3.4." + k));
+        }
+        DicomSource source = new DicomSource(DicomSource.CURRENT_VERSION, "1.2.3.1", "1.2.3.2", null, 3, 5, images,
+                java.util.Map.of());
+        DicomSegWriter.Layout layout = DicomSegWriter.layout(labels);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        WRITER.write(out, labels, layout, source, "packing");
+        byte[] seg = out.toByteArray();
+
+        int slice = 15;
+        long bits = (long) layout.frames() * slice;
+        int start = seg.length - (int) ((bits + 7) / 8 + ((bits + 7) / 8 & 1));
+        int frame = 0;
+        for (int s = 0; s < layout.ids().size(); s++) {
+            for (int k = 0; k < g.nz(); k++) {
+                if (!layout.slices().get(s * g.nz() + k)) {
+                    continue;
+                }
+                for (int p = 0; p < slice; p++) {
+                    long bit = (long) frame * slice + p;
+                    boolean set = (seg[start + (int) (bit / 8)] >> (bit % 8) & 1) == 1;
+                    assertThat(set).as("frame %d pixel %d", frame, p)
+                            .isEqualTo(v[k * slice + p] == layout.ids().get(s));
+                }
+                frame++;
+            }
+        }
+        assertThat(frame).isEqualTo(2 * g.nz());
+    }
+
     @Test
     void sameInputsSameBytesAnotherSeedOtherUids() throws IOException {
         DicomSeries series = series("axial_lps");
