@@ -176,7 +176,7 @@ class AxisJobHandler {
         AxisResult failed = new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
                 job.requestAxes(), keys.logits(job.volumeId(), job.requestId(), job.axis()), job.imageKey(),
                 job.labelsKey(), job.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), worker, job.datasetTag(),
-                AxisResult.Outcome.FAILED);
+                AxisResult.Outcome.FAILED, job.model());
         return RequestEnd.of(Stage.AXIS_WORKER, reason, object != null ? object : job.imageKey(),
                 "axis " + job.axis().id() + ": " + detail, job.volumeId(), job.requestId(), List.of())
                 .with(new Outbound(Topic.AXIS_RESULTS, failed));
@@ -253,7 +253,7 @@ class AxisJobHandler {
     private AxisResult result(AxisJob job, String logitsKey, int frameCount, AxisResult.Timings timings) {
         return new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
                 job.requestAxes(), logitsKey, job.imageKey(), job.labelsKey(), job.structures(), frameCount, timings,
-                worker, job.datasetTag());
+                worker, job.datasetTag(), AxisResult.Outcome.SEGMENTED, job.model());
     }
 
     private void publish(AxisJob job, AxisResult result, String detail) {

@@ -141,6 +141,7 @@ class AxisWorkerTest {
         assertThat(result.frames()).isEqualTo(ras.nz());
         assertThat(result.requestAxes()).isEqualTo(job.requestAxes());
         assertThat(result.worker()).endsWith(":" + ProcessHandle.current().pid());
+        assertThat(result.model()).isEqualTo(job.model());
         AxisResult.Timings t = result.timings();
         assertThat(t.loadMs()).isPositive();
         assertThat(t.computeMs()).isPositive();

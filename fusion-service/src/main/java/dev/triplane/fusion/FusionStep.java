@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The fusion of one {@link FusionJob}, without Kafka: fuses with {@link RequestFusion}, stores the segmentation and
- * the uncertainty map under the request's keys and returns the events to publish (SegmentationReady and a
+ * The fusion of one {@link FusionJob}, without Kafka: fuses with {@link RequestFusion}, stores the segmentation, the
+ * uncertainty map and, for a volume read from DICOM, the segmentation as a DICOM SEG under the request's keys and returns the events to publish (SegmentationReady and a
  * SEGMENTED status, or an error event and a FAILED status for bad input or a fusion out of memory). The caller
  * publishes them with the job's offset in one transaction, then calls {@link #published}.
  *
@@ -142,6 +142,9 @@ final class FusionStep {
             store.put(event.segmentationKey(), fused.segmentation(), "application/gzip");
             FaultPoints.reach("fusion.mid-fusion");
             store.put(event.uncertaintyKey(), fused.uncertainty(), "application/gzip");
+            if (event.dicomSegmentationKey() != null) {
+                store.put(event.dicomSegmentationKey(), fused.dicomSegmentation(), "application/dicom");
+            }
         }
         String fusedWith = "fused " + FusionEvents.ids(event.axes()) + " with " + event.fusionRule() + ": "
                 + event.segmentationKey();

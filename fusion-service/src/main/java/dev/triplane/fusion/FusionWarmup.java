@@ -7,6 +7,7 @@ import dev.triplane.core.propagation.LogitVolumeCodec;
 import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.Warmup;
+import dev.triplane.infra.storage.NoSuchObjectException;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,7 +52,14 @@ final class FusionWarmup implements Warmup {
                     List.of(Axis.values()), key, imageKey, null, structures, logits.frames().frameCount(),
                     new AxisResult.Timings(0, 0, 0, 0), NAME, NAME));
         }
-        return fusion.fuse(results, key -> new ByteArrayInputStream(objects.get(key)));
+        // absent like any store's object: the synthetic scan has no DICOM source
+        return fusion.fuse(results, key -> {
+            byte[] object = objects.get(key);
+            if (object == null) {
+                throw new NoSuchObjectException(keys.bucket(), key, null);
+            }
+            return new ByteArrayInputStream(object);
+        });
     }
 
 }

@@ -15,6 +15,7 @@ import dev.triplane.core.propagation.AxisLogits;
 import dev.triplane.core.propagation.LogitVolumeCodec;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.InvalidVolumeException;
+import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.storage.NoSuchObjectException;
@@ -38,7 +39,8 @@ import java.util.function.Function;
  * The fusion step of one request, without Kafka: reads the input image's header (for its grid), copies the logits
  * object of every axis result to a local work file and opens it frame by frame, fuses each structure with
  * {@link TriAxisFusion} on the image's RAS+ grid, and writes the label volume and the uncertainty map as gzip
- * NIfTI files on the input grid with the input's header.
+ * NIfTI files on the input grid with the input's header, and, when the volume came from a DICOM series, the labels
+ * as a DICOM SEG of it ({@link DicomSegOutput}).
  *
  * <p>The output is a function of the inputs only (gzip streams carry no time stamp), so a fusion retried after a
  * crash writes the same bytes under the same keys. Memory: the fusion's label, score and uncertainty arrays, one
@@ -53,6 +55,7 @@ final class RequestFusion {
     private final long maxLogitBytes;
     private final Path workDir;
     private final boolean scrubHeaderText;
+    private final DicomSegOutput dicomSeg;
 
     /**
      * @param maxLogitBytes   most bytes the decoded logits of one axis may take when stored whole (format 1)
@@ -68,6 +71,7 @@ final class RequestFusion {
         this.maxLogitBytes = maxLogitBytes;
         this.workDir = workDir;
         this.scrubHeaderText = scrubHeaderText;
+        this.dicomSeg = new DicomSegOutput(keys);
     }
 
     FusionRule rule() {
@@ -81,13 +85,19 @@ final class RequestFusion {
      * @param event        the segmentation event
      * @param segmentation the label volume, {@code .nii.gz}, for {@code event.segmentationKey()}
      * @param uncertainty  the uncertainty map, {@code .nii.gz}, for {@code event.uncertaintyKey()}
+     * @param dicomSegmentation the labels as a DICOM SEG, for {@code event.dicomSegmentationKey()}; null when the
+     *                     event names none
      */
-    record Fused(SegmentationReady event, Path segmentation, Path uncertainty) implements AutoCloseable {
+    record Fused(SegmentationReady event, Path segmentation, Path uncertainty, Path dicomSegmentation)
+            implements AutoCloseable {
 
         @Override
         public void close() {
             deleteQuietly(segmentation);
             deleteQuietly(uncertainty);
+            if (dicomSegmentation != null) {
+                deleteQuietly(dicomSegmentation);
+            }
         }
     }
 
@@ -142,9 +152,14 @@ final class RequestFusion {
             String uncertaintyKey = keys.uncertainty(volumeId, requestId);
             Path segmentation = workFile("segmentation-", work);
             Path uncertainty = workFile("uncertainty-", work);
+            LabelVolume labels = fusion.labels();
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(segmentation), 1 << 16)) {
-                NiftiWriter.write(out, segmentationKey, fusion.labels(), image, true);
+                NiftiWriter.write(out, segmentationKey, labels, image, true);
             }
+            Path dicomSegmentation = workFile("segmentation-dcm-", work);
+            String model = byAxis.stream().map(AxisResult::model).filter(m -> m != null).findFirst().orElse(null);
+            String dicomSegmentationKey = dicomSeg.write(volumeId, requestId, labels, model, objects,
+                    dicomSegmentation) ? keys.dicomSegmentation(volumeId, requestId) : null;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(uncertainty), 1 << 16)) {
                 NiftiWriter.write(out, uncertaintyKey, fusion.uncertainty(), image, true);
             }
@@ -153,9 +168,13 @@ final class RequestFusion {
             boolean partial = !logits.keySet().containsAll(first.requestAxes());
             SegmentationReady event = new SegmentationReady(SegmentationReady.CURRENT_VERSION, volumeId, requestId,
                     segmentationKey, uncertaintyKey, first.imageKey(), first.labelsKey(), rule.id(), fused, partial,
-                    structures, first.datasetTag());
+                    structures, first.datasetTag(), dicomSegmentationKey);
             work.removeAll(List.of(segmentation, uncertainty));
-            return new Fused(event, segmentation, uncertainty);
+            if (dicomSegmentationKey == null) {
+                return new Fused(event, segmentation, uncertainty, null);
+            }
+            work.remove(dicomSegmentation);
+            return new Fused(event, segmentation, uncertainty, dicomSegmentation);
         } catch (IOException e) {
             throw new UncheckedIOException("fusing " + volumeId + "/" + requestId + ": " + e.getMessage(), e);
         } finally {

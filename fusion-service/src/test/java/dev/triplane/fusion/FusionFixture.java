@@ -1,5 +1,8 @@
 package dev.triplane.fusion;
 
+import dev.triplane.core.dicom.DicomSegWriter;
+import dev.triplane.core.dicom.DicomSource;
+import dev.triplane.core.dicom.SegmentCodes;
 import dev.triplane.core.events.AxisResult;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.Reorientation;
@@ -11,11 +14,13 @@ import dev.triplane.core.propagation.LogitVolume;
 import dev.triplane.core.propagation.LogitVolumeCodec;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
+import dev.triplane.core.volume.LabelVolume;
 import dev.triplane.infra.ObjectKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +39,8 @@ final class FusionFixture {
 
     static final int LIVER = 5;
     static final int SPLEEN = 1;
+    /** The patient of {@link #dicomSource}: in the SEG, never in an event. */
+    static final String PATIENT_NAME = "Fixture^Seg";
     static final Path TEMPLATE = Path.of("..", "core", "src", "test", "resources", "fixtures", "nifti",
             "qform_only.nii");
     static final NiftiImage TEMPLATE_IMAGE = new NiftiReader(ReadLimits.defaults()).read(TEMPLATE);
@@ -96,6 +103,29 @@ final class FusionFixture {
         }
         labels[SPLEEN_VOXEL] = SPLEEN;
         return labels;
+    }
+
+    /**
+     * The series a DICOM-read volume on {@link #GRID} would come from ({@code rows} x {@link #GRID}'s columns and
+     * slices), with a patient name and id no event may carry.
+     */
+    static DicomSource dicomSource(int rows) {
+        String root = "1.2.826.0.1.3680043.10.1561.99";
+        List<DicomSource.Instance> images = new ArrayList<>();
+        for (int k = 0; k < GRID.nz(); k++) {
+            images.add(new DicomSource.Instance("1.2.840.10008.5.1.4.1.1.2", root + ".4." + (k + 1)));
+        }
+        return new DicomSource(DicomSource.CURRENT_VERSION, root + ".1", root + ".2", root + ".3", rows, GRID.nx(),
+                images, Map.of("PATIENT_NAME", PATIENT_NAME, "PATIENT_ID", "SEG-FIXTURE-ID"));
+    }
+
+    /** The DICOM SEG of {@link #expectedLabels()} for this request, as fusion must write it. */
+    byte[] expectedSeg(String model) {
+        LabelVolume labels = new LabelVolume(GRID, expectedLabels());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        write(() -> new DicomSegWriter(SegmentCodes.totalSegmentatorV2(), DicomSegWriter.Equipment.thisBuild(model))
+                .write(out, labels, DicomSegWriter.layout(labels), dicomSource(GRID.ny()), volumeId + "/" + requestId));
+        return out.toByteArray();
     }
 
     /** The result of one axis, as a worker publishes it. */

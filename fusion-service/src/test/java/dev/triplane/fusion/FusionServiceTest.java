@@ -23,6 +23,7 @@ import dev.triplane.infra.local.TopicReader;
 import dev.triplane.infra.service.TriplaneProperties;
 import dev.triplane.infra.storage.MinioObjectStore;
 import dev.triplane.infra.storage.ObjectStore;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +154,8 @@ class FusionServiceTest {
         assertThat(segmentation.header().qformCode()).isEqualTo(FusionFixture.TEMPLATE_IMAGE.header().qformCode());
         assertThat(segmentation.toLabelVolume().labels()).containsExactly(FusionFixture.expectedLabels());
         assertThat(store.exists(ready.uncertaintyKey())).isTrue();
+        assertThat(ready.dicomSegmentationKey()).isNull();
+        assertThat(store.exists(keys.dicomSegmentation(request.volumeId, request.requestId))).isFalse();
         await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(request))
                 .anySatisfy(s -> assertThat(s.state()).isEqualTo(VolumeStatus.State.SEGMENTED)));
 
@@ -336,6 +339,32 @@ class FusionServiceTest {
     }
 
     /** A count of at least {@code n} (below 10): jobs of earlier runs on the shared stack may add to it. */
+    /**
+     * A volume ingest read from DICOM has its series' DicomSource in the bucket: fusion stores the fused labels as
+     * the SEG of that series beside the NIfTI and names its key in the event, which carries no patient data.
+     */
+    @Test
+    @Order(8)
+    void aVolumeReadFromDicomGetsADicomSegBesideTheNifti() throws Exception {
+        FusionFixture request = stored(new FusionFixture("r-dicom"));
+        store.put(keys.dicomSource(request.volumeId),
+                JSON.writeValueAsBytes(FusionFixture.dicomSource(FusionFixture.GRID.ny())), "application/json");
+        for (Axis axis : Axis.values()) {
+            publish(RequestFusionTest.withModel(request.result(axis), "sam2-micro"));
+        }
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(segmentationsOf(request)).hasSize(1));
+        SegmentationReady ready = segmentationsOf(request).get(0);
+        assertThat(ready.dicomSegmentationKey()).isEqualTo(keys.dicomSegmentation(request.volumeId,
+                request.requestId));
+        try (InputStream seg = store.get(ready.dicomSegmentationKey())) {
+            assertThat(seg.readAllBytes()).isEqualTo(request.expectedSeg("sam2-micro"));
+        }
+        assertThat(store.exists(ready.segmentationKey())).isTrue();
+        assertThat(JSON.writeValueAsString(ready)).doesNotContain(FusionFixture.PATIENT_NAME)
+                .doesNotContain("SEG-FIXTURE-ID");
+    }
+
     private static String atLeast(int n) {
         return " (?:[" + n + "-9]|[1-9][0-9]+)(?![0-9])";
     }

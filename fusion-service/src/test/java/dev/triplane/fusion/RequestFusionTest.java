@@ -19,12 +19,15 @@ import dev.triplane.infra.service.BadInputException;
 import dev.triplane.infra.storage.NoSuchObjectException;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The fusion step alone, on in-memory objects: no Kafka, no store. */
 class RequestFusionTest {
@@ -34,6 +37,7 @@ class RequestFusionTest {
 
     private static final NiftiReader READER = new NiftiReader(ReadLimits.defaults());
     private static final ObjectKeys KEYS = ObjectKeys.load();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final FusionFixture fixture = new FusionFixture("req-unit");
 
@@ -61,6 +65,9 @@ class RequestFusionTest {
         assertThat(segmentation.header().descrip()).isEmpty();
         assertThat(READER.read(fused.uncertainty()).header().descrip()).isEmpty();
         assertThat(segmentation.toLabelVolume().labels()).containsExactly(FusionFixture.expectedLabels());
+        // a NIfTI volume has no DicomSource: no SEG
+        assertThat(event.dicomSegmentationKey()).isNull();
+        assertThat(fused.dicomSegmentation()).isNull();
 
         float[] uncertainty = READER.read(fused.uncertainty())
                 .toImageVolume().voxels();
@@ -134,6 +141,30 @@ class RequestFusionTest {
 
         fixture.objects.remove(coronal);
         assertBad(coronal, Reason.NO_SUCH_OBJECT);
+    }
+
+    @Test
+    void aVolumeReadFromDicomAlsoGetsItsLabelsAsADicomSegAndABadSourceFailsTheRequest() throws Exception {
+        String sourceKey = KEYS.dicomSource(fixture.volumeId);
+        fixture.objects.put(sourceKey, JSON.writeValueAsBytes(FusionFixture.dicomSource(FusionFixture.GRID.ny())));
+        List<AxisResult> results = Arrays.stream(Axis.values()).map(a -> withModel(fixture.result(a), "sam2-micro"))
+                .toList();
+        try (RequestFusion.Fused fused = fusion(FusionRule.MEAN_LOGIT).fuse(results, objects())) {
+            assertThat(fused.event().dicomSegmentationKey()).isEqualTo(KEYS.dicomSegmentation(fixture.volumeId,
+                    "req-unit"));
+            assertThat(Files.readAllBytes(fused.dicomSegmentation())).isEqualTo(fixture.expectedSeg("sam2-micro"));
+        }
+
+        fixture.objects.put(sourceKey, JSON.writeValueAsBytes(FusionFixture.dicomSource(FusionFixture.GRID.ny() + 1)));
+        assertBad(sourceKey, Reason.GRID_MISMATCH);
+        fixture.objects.put(sourceKey, "{\"version\": 1}".getBytes(StandardCharsets.UTF_8));
+        assertBad(sourceKey, Reason.BAD_HEADER);
+    }
+
+    static AxisResult withModel(AxisResult r, String model) {
+        return new AxisResult(r.version(), r.volumeId(), r.requestId(), r.axis(), r.requestAxes(), r.logitsKey(),
+                r.imageKey(), r.labelsKey(), r.structures(), r.frames(), r.timings(), r.worker(), r.datasetTag(),
+                r.outcome(), model);
     }
 
     private void assertBad(String object, Reason reason) {

@@ -25,11 +25,13 @@ import java.util.List;
  * @param datasetTag tag under which metrics are aggregated
  * @param outcome    {@link Outcome#SEGMENTED}, or {@link Outcome#FAILED}; absent in version 1, which had only
  *                   segmented results
+ * @param model      the SAM2 model (export folder name) the job ran, named in the DICOM SEG fusion writes; null in
+ *                   results of producers older than the field (an added nullable field: the version stays 2)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String logitsKey,
         String imageKey, String labelsKey, List<Integer> structures, int frames, Timings timings, String worker,
-        String datasetTag, Outcome outcome) {
+        String datasetTag, Outcome outcome, String model) {
 
     /** Version 2 added {@code outcome}; a version 1 result reads as {@link Outcome#SEGMENTED}. */
     public static final int CURRENT_VERSION = 2;
@@ -47,7 +49,15 @@ public record AxisResult(int version, String volumeId, String requestId, Axis ax
             String logitsKey, String imageKey, String labelsKey, List<Integer> structures, int frames,
             Timings timings, String worker, String datasetTag) {
         this(version, volumeId, requestId, axis, requestAxes, logitsKey, imageKey, labelsKey, structures, frames,
-                timings, worker, datasetTag, Outcome.SEGMENTED);
+                timings, worker, datasetTag, Outcome.SEGMENTED, null);
+    }
+
+    /** A result that names no model. */
+    public AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes,
+            String logitsKey, String imageKey, String labelsKey, List<Integer> structures, int frames,
+            Timings timings, String worker, String datasetTag, Outcome outcome) {
+        this(version, volumeId, requestId, axis, requestAxes, logitsKey, imageKey, labelsKey, structures, frames,
+                timings, worker, datasetTag, outcome, null);
     }
 
     /**

@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * The fused label volume of a request is stored ({@code triplane.segmentations}, fusion -> metrics,
- * downstream). Both volumes are NIfTI on the input image's grid with its header.
+ * downstream). Both volumes are NIfTI on the input image's grid with its header; when the image came from a DICOM
+ * series, the labels are also stored as a DICOM SEG of that series. Keys only: the SEG's patient data stays in the
+ * bucket.
  *
  * @param version         {@link #CURRENT_VERSION} when written
  * @param volumeId        SHA-256 of the image file
@@ -21,13 +23,24 @@ import java.util.List;
  * @param partial         true when fewer than three axes arrived in time and the request fused what arrived
  * @param structures      voxels per requested structure in the label volume, by ascending id
  * @param datasetTag      tag under which metrics are aggregated
+ * @param dicomSegmentationKey object key of the labels as a DICOM SEG, or null when the image did not come from
+ *                        DICOM, no structure was found (a SEG needs a segment) or the producer is older than the
+ *                        field (an added nullable field: older readers ignore it and the version stays 1)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SegmentationReady(int version, String volumeId, String requestId, String segmentationKey,
         String uncertaintyKey, String imageKey, String labelsKey, String fusionRule, List<Axis> axes, boolean partial,
-        List<StructureVoxels> structures, String datasetTag) {
+        List<StructureVoxels> structures, String datasetTag, String dicomSegmentationKey) {
 
     public static final int CURRENT_VERSION = 1;
+
+    /** An event without a DICOM SEG. */
+    public SegmentationReady(int version, String volumeId, String requestId, String segmentationKey,
+            String uncertaintyKey, String imageKey, String labelsKey, String fusionRule, List<Axis> axes,
+            boolean partial, List<StructureVoxels> structures, String datasetTag) {
+        this(version, volumeId, requestId, segmentationKey, uncertaintyKey, imageKey, labelsKey, fusionRule, axes,
+                partial, structures, datasetTag, null);
+    }
 
     /**
      * Size of one structure in the fused label volume.
@@ -61,5 +74,8 @@ public record SegmentationReady(int version, String volumeId, String requestId, 
         }
         structures = EventChecks.list(e, "structures", structures);
         EventChecks.text(e, "datasetTag", datasetTag);
+        if (dicomSegmentationKey != null) {
+            EventChecks.text(e, "dicomSegmentationKey", dicomSegmentationKey);
+        }
     }
 }

@@ -59,7 +59,8 @@ class EventSchemasTest {
                         PromptPolicy.fromFile("inbox/ct.prompts.json"), "baseline", "sam2.1-tiny", "inbox")),
                 Arguments.of("axis-result", new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.SAGITTAL, List.of(Axis.CORONAL, Axis.SAGITTAL),
                         "logits/" + VOLUME + "/r1/sagittal.bin", "volumes/" + VOLUME + "/image.nii.gz", null,
-                        List.of(1, 5), 122, new AxisResult.Timings(40, 900, 12, 960), "host-1/4242", "inbox")),
+                        List.of(1, 5), 122, new AxisResult.Timings(40, 900, 12, 960), "host-1/4242", "inbox",
+                        AxisResult.Outcome.SEGMENTED, "sam2.1-tiny")),
                 Arguments.of("axis-result", new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL,
                         List.of(Axis.values()), "logits/" + VOLUME + "/r1/axial.bin",
                         "volumes/" + VOLUME + "/image.nii.gz", null, List.of(1, 5), 0,
@@ -75,6 +76,11 @@ class EventSchemasTest {
                         List.of(Axis.AXIAL, Axis.SAGITTAL), true,
                         List.of(new SegmentationReady.StructureVoxels(1, 900), new SegmentationReady.StructureVoxels(5, 0)),
                         "inbox")),
+                Arguments.of("segmentation-ready", new SegmentationReady(SegmentationReady.CURRENT_VERSION, VOLUME, "r2",
+                        "results/" + VOLUME + "/r2/segmentation.nii.gz", "results/" + VOLUME + "/r2/uncertainty.nii.gz",
+                        "volumes/" + VOLUME + "/image.nii.gz", null, "mean-logit", List.of(Axis.values()), false,
+                        List.of(new SegmentationReady.StructureVoxels(5, 12)), "inbox",
+                        "results/" + VOLUME + "/r2/segmentation.dcm")),
                 Arguments.of("metrics-ready", new MetricsReady(MetricsReady.CURRENT_VERSION, VOLUME, "r1",
                         "results/" + VOLUME + "/r1/metrics.json", "inbox", List.of(spleen, liver), aggregate, 2,
                         aggregate)),
@@ -153,6 +159,22 @@ class EventSchemasTest {
 
         assertThatThrownBy(() -> JSON.treeToValue(doc, ErrorEvent.class))
                 .hasStackTraceContaining("ErrorEvent: object is missing");
+    }
+
+    /** Events of producers older than an added nullable field read with the field null. */
+    @Test
+    void aSegmentationReadyWithoutASegAndAnAxisResultWithoutAModelStillRead() {
+        ObjectNode ready = (ObjectNode) JSON.valueToTree(new SegmentationReady(SegmentationReady.CURRENT_VERSION,
+                VOLUME, "r1", "results/" + VOLUME + "/r1/segmentation.nii.gz", "results/" + VOLUME + "/r1/uncertainty.nii.gz",
+                "volumes/" + VOLUME + "/image.nii.gz", null, "mean-logit", List.of(Axis.AXIAL), false, List.of(),
+                "inbox"));
+        ready.remove("dicomSegmentationKey");
+        assertThat(JSON.treeToValue(ready, SegmentationReady.class).dicomSegmentationKey()).isNull();
+        ObjectNode result = (ObjectNode) JSON.valueToTree(new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1",
+                Axis.AXIAL, List.of(Axis.AXIAL), "logits/" + VOLUME + "/r1/axial.bin", "volumes/" + VOLUME + "/image.nii.gz",
+                null, List.of(1), 3, new AxisResult.Timings(1, 1, 1, 3), "host-1/1", "inbox"));
+        result.remove("model");
+        assertThat(JSON.treeToValue(result, AxisResult.class).model()).isNull();
     }
 
     @Test
