@@ -20,6 +20,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                         empty for {@code java.io.tmpdir/triplane-models}
  * @param device           {@code cpu} or {@code cuda:N} (CUDA needs ONNX Runtime's GPU artifact on the class path)
  * @param threads          ONNX Runtime intra-op threads, 0 for one per core
+ * @param encoderBatch     frames per image-encoder run (frames of an axis are independent before memory
+ *                         attention, so the engine encodes this many ahead); above 1 the model needs a dynamic batch
+ *                         axis (tools/sam2_export's exports have one) and each frame ahead holds its features
+ *                         (about 20 MB at SAM2.1's 1024 px); outputs are the same for any batch
  * @param logitEncoding    how logit volumes are stored: {@code float16} or {@code int8}
  * @param maxJobDuration   longest a job may run: its record's lock is renewed up to then, after that a hung job's
  *                         record lapses back to the share group (and counts towards its delivery limit)
@@ -38,7 +42,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("triplane.worker")
 public record WorkerProperties(@DefaultValue("models") String modelsDir, String modelCacheDir,
-        @DefaultValue("cpu") String device, @DefaultValue("0") int threads,
+        @DefaultValue("cpu") String device, @DefaultValue("0") int threads, @DefaultValue("1") int encoderBatch,
         @DefaultValue("float16") String logitEncoding, @DefaultValue("30m") Duration maxJobDuration,
         @DefaultValue("2s") Duration progressInterval, @DefaultValue("2") int volumeCacheSize,
         @DefaultValue List<String> preload, String workDir, @DefaultValue("3") int maxAttempts,
@@ -51,6 +55,9 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
                 : Path.of(System.getProperty("java.io.tmpdir"), "triplane-worker").toString();
         if (threads < 0 || volumeCacheSize < 0) {
             throw new IllegalArgumentException("triplane.worker.threads and volume-cache-size must be >= 0");
+        }
+        if (encoderBatch < 1) {
+            throw new IllegalArgumentException("triplane.worker.encoder-batch must be >= 1");
         }
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("triplane.worker.max-attempts must be >= 1");
@@ -105,9 +112,9 @@ public record WorkerProperties(@DefaultValue("models") String modelsDir, String 
         return LogitVolumeCodec.Encoding.parse(logitEncoding);
     }
 
-    /** The engine's device and threads. */
+    /** The engine's device, threads and encoder batch. */
     public Sam2Options sam2Options() {
-        return sam2Options(device, threads);
+        return sam2Options(device, threads).withEncoderBatch(encoderBatch);
     }
 
     private static Sam2Options sam2Options(String device, int threads) {

@@ -18,8 +18,13 @@ class WorkerPropertiesTest {
 
     private static WorkerProperties with(String device, int threads, String encoding, Duration maxJob,
             int maxAttempts) {
-        return new WorkerProperties("models", null, device, threads, encoding, maxJob, Duration.ofSeconds(2), 2,
-                List.of(), null, maxAttempts, Duration.ofSeconds(10));
+        return with(device, threads, 1, encoding, maxJob, maxAttempts);
+    }
+
+    private static WorkerProperties with(String device, int threads, int encoderBatch, String encoding,
+            Duration maxJob, int maxAttempts) {
+        return new WorkerProperties("models", null, device, threads, encoderBatch, encoding, maxJob,
+                Duration.ofSeconds(2), 2, List.of(), null, maxAttempts, Duration.ofSeconds(10));
     }
 
     @Test
@@ -30,6 +35,15 @@ class WorkerPropertiesTest {
                 .isEqualTo(new Sam2Options(true, 1, 4, 0));
         assertThatThrownBy(() -> with("gpu", 0, "float16", Duration.ofMinutes(30)))
                 .hasMessageContaining("triplane.worker.device");
+    }
+
+    @Test
+    void theEncoderBatchReachesTheEngine() {
+        assertThat(with("cpu", 2, 4, "float16", Duration.ofMinutes(30), 3).sam2Options())
+                .isEqualTo(Sam2Options.cpu(2).withEncoderBatch(4));
+        assertThat(with("cpu", 0, "float16", Duration.ofMinutes(30)).sam2Options().encoderBatch()).isEqualTo(1);
+        assertThatThrownBy(() -> with("cpu", 0, 0, "float16", Duration.ofMinutes(30), 3))
+                .hasMessageContaining("encoder-batch");
     }
 
     @Test

@@ -82,11 +82,24 @@ public final class FramePreprocessor {
      * @param tensor output, {@code 3 * S * S}, overwritten
      */
     public void preprocess(float[] frame, int width, int height, float[] tensor) {
+        if (tensor.length != tensorLength()) {
+            throw new IllegalArgumentException("tensor needs " + tensorLength() + " floats, got " + tensor.length);
+        }
+        preprocess(frame, width, height, tensor, 0);
+    }
+
+    /**
+     * Writes into one frame's place of a batch tensor.
+     *
+     * @param tensor output, {@code 3 * S * S} floats from {@code offset} overwritten
+     */
+    public void preprocess(float[] frame, int width, int height, float[] tensor, int offset) {
         if (width <= 0 || height <= 0 || frame.length != width * height) {
             throw new IllegalArgumentException("frame of " + frame.length + " values is not " + width + "x" + height);
         }
-        if (tensor.length != tensorLength()) {
-            throw new IllegalArgumentException("tensor needs " + tensorLength() + " floats, got " + tensor.length);
+        if (offset < 0 || tensor.length - offset < tensorLength()) {
+            throw new IllegalArgumentException("tensor of " + tensor.length + " floats has no " + tensorLength()
+                    + " from " + offset);
         }
         plan(width, height);
         float range = hi - lo;
@@ -102,7 +115,7 @@ public final class FramePreprocessor {
             for (int x = 0; x < width; x++) {
                 blendedRow[x] = (1 - wy) * windowed[a + x] + wy * windowed[b + x];
             }
-            int out = y * size;
+            int out = offset + y * size;
             for (int x = 0; x < size; x++) {
                 float wx = colWeight[x];
                 float r = ((1 - wx) * blendedRow[col0[x]] + wx * blendedRow[col1[x]]) / 255f;

@@ -34,11 +34,11 @@ public final class Sam2Model implements AutoCloseable {
     private final SamHeads samHeads;
     private final MemoryEncoder memoryEncoder;
 
-    private Sam2Model(Sam2Config config, Sam2Constants constants, List<OrtGraph> graphs) {
+    private Sam2Model(Sam2Config config, Sam2Constants constants, List<OrtGraph> graphs, int encoderBatch) {
         this.config = config;
         this.constants = constants;
         this.graphs = graphs;
-        this.imageEncoder = new ImageEncoder(graphs.get(0), config);
+        this.imageEncoder = new ImageEncoder(graphs.get(0), config, encoderBatch);
         this.memoryAttention = new MemoryAttention(graphs.get(1), config);
         this.samHeads = new SamHeads(graphs.get(2), config);
         this.memoryEncoder = new MemoryEncoder(graphs.get(3), config);
@@ -65,6 +65,10 @@ public final class Sam2Model implements AutoCloseable {
         }
         JsonNode manifest = readJson(dir.resolve("manifest.json"));
         Sam2Config config = Sam2Config.fromManifest(manifest);
+        if (options.encoderBatch() > 1 && !batchedEncoder(manifest)) {
+            throw new IOException("SAM2 model " + dir + " takes one frame per image-encoder run (its export has a "
+                    + "fixed batch of 1): re-export it with tools/sam2_export or set the encoder batch to 1");
+        }
         for (Map.Entry<String, String> e : config.sha256().entrySet()) {
             verify(dir.resolve(e.getKey()), e.getValue());
         }
@@ -80,7 +84,13 @@ public final class Sam2Model implements AutoCloseable {
             graphs.forEach(OrtGraph::close);
             throw e;
         }
-        return new Sam2Model(config, constants, List.copyOf(graphs));
+        return new Sam2Model(config, constants, List.copyOf(graphs), options.encoderBatch());
+    }
+
+    /** Whether the image encoder's input has a named (dynamic) batch axis rather than a fixed 1. */
+    private static boolean batchedEncoder(JsonNode manifest) {
+        JsonNode image = manifest.path("graphs").path("image_encoder").path("inputs").path(0).path("shape").path(0);
+        return image.isString();
     }
 
     public Sam2Config config() {

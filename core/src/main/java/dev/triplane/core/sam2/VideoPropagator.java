@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * SAM2 video propagation of many structures over one axis' frames (SAM2VideoPredictor: add prompts,
@@ -21,7 +22,7 @@ import java.util.TreeMap;
  * most confident tracked frames of the run before as extra mask prompts ({@link RefinementFrames}).
  *
  * <p>Per frame step the image encoder runs once and its features serve every structure; only that frame's
- * features are held. Image-encoder runs = prompted frames + frames of each pass where some structure is
+ * features are held (with an encoder batch above 1, also the frames of the pass encoded ahead with it). Image-encoder runs = prompted frames + frames of each pass where some structure is
  * tracked (not prompted there). Memory held per structure: its conditioning frames plus the non-conditioning
  * entries the rules can still read ({@link MemoryBank#retain}), bounded by the window, not the video length.
  *
@@ -289,7 +290,7 @@ public final class VideoPropagator {
         }
         for (Map.Entry<Integer, List<int[]>> e : promptedFrames.entrySet()) {
             int t = e.getKey();
-            ImageEncoder.Features features = frame.encode(t);
+            ImageEncoder.Features features = frame.encode(t, IntStream.empty());
             for (int[] sp : e.getValue()) {
                 FramePrompt prompt = structures.get(sp[0]).prompts().get(sp[1]);
                 FrameOutput out = prompt.isMask() ? maskPrompt(prompt.mask(), w, h, features)
@@ -350,7 +351,7 @@ public final class VideoPropagator {
                 continue;
             } else {
                 if (features == null) {
-                    features = frame.encode(t);
+                    features = frame.encode(t, encodedAfter(t, reverse ? -1 : 1, n, tracked));
                     curr = tokens(features.visionFeatures(), config.hiddenDim());
                     currPos = tokens(features.visionPosEnc(), config.hiddenDim());
                 }
@@ -366,6 +367,18 @@ public final class VideoPropagator {
             maxHeldFeatures = Math.max(maxHeldFeatures, bank.heldFeatures());
             maxHeldPointers = Math.max(maxHeldPointers, bank.heldPointers());
         }
+    }
+
+    /** The frames after {@code t} in this pass that some structure is tracked on (where {@link #step} encodes). */
+    private IntStream encodedAfter(int t, int direction, int n, Tracked tracked) {
+        return IntStream.iterate(t + direction, u -> u >= 0 && u < n, u -> u + direction).filter(u -> {
+            for (int i = 0; i < tracked.banks().length; i++) {
+                if (u >= tracked.firsts()[i] && u <= tracked.lasts()[i] && !tracked.banks()[i].isCond(u)) {
+                    return true;
+                }
+            }
+            return false;
+        });
     }
 
     /** Hands one output to the sink under the merge rule, and to the refinement candidates. */
@@ -523,14 +536,17 @@ public final class VideoPropagator {
         return Float.intBitsToFloat(bits);
     }
 
-    /** The frame being processed: HU and tensor buffers reused frame after frame. */
+    /**
+     * The frame being processed: HU buffer reused frame after frame, the image encoder's lookahead (frames
+     * encoded {@link ImageEncoder#batch()} at a time) and the video-resolution output buffer.
+     */
     private final class Frame {
         final FrameSource video;
         final FramePreprocessor preprocessor;
         final int w;
         final int h;
         final float[] hu;
-        final float[] tensor;
+        final ImageEncoder.Lookahead encoder;
         final float[] videoRes;
 
         Frame(FrameSource video, FramePreprocessor preprocessor) {
@@ -539,14 +555,16 @@ public final class VideoPropagator {
             this.w = video.width();
             this.h = video.height();
             this.hu = new float[w * h];
-            this.tensor = preprocessor.newTensor();
+            this.encoder = model.imageEncoder().lookahead((t, into, offset) -> {
+                video.copyFrame(t, hu);
+                preprocessor.preprocess(hu, w, h, into, offset);
+            });
             this.videoRes = new float[w * h];
         }
 
-        ImageEncoder.Features encode(int t) {
-            video.copyFrame(t, hu);
-            preprocessor.preprocess(hu, w, h, tensor);
-            return model.imageEncoder().encode(tensor);
+        /** @param next the frames the caller will encode after {@code t}, in order */
+        ImageEncoder.Features encode(int t, IntStream next) {
+            return encoder.features(t, next);
         }
     }
 }

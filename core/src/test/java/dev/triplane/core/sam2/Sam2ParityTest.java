@@ -1,6 +1,7 @@
 package dev.triplane.core.sam2;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.geometry.Axis;
@@ -9,12 +10,15 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.propagation.MemoryPolicy;
 import dev.triplane.core.volume.ImageVolume;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -97,6 +101,34 @@ class Sam2ParityTest {
             byObject.get(p.get("obj_id").asInt() - 1).add(prompt);
         }
         return List.of(new StructurePrompts(1, byObject.get(0)), new StructurePrompts(2, byObject.get(1)));
+    }
+
+    @Test
+    void encodingFourFramesPerRunChangesNoOutput() throws Exception {
+        try (Sam2Model batched = Sam2Model.load(MODEL, Sam2Options.cpu(2).withEncoderBatch(4))) {
+            List<VideoPropagator.StructureResult> got = new VideoPropagator(batched, MemoryPolicy.parse("baseline"),
+                    false).propagate(ctFrames(), preprocessor(), fixturePrompts(), null);
+            for (int i = 0; i < results.size(); i++) {
+                assertThat(got.get(i).logits()).as("structure %d logits", i).isEqualTo(results.get(i).logits());
+                assertThat(got.get(i).objectScores()).isEqualTo(results.get(i).objectScores());
+            }
+            // the frames encoded ahead are exactly the ones the passes use
+            assertThat(batched.imageEncoder().runs()).isEqualTo(encoderRuns);
+        }
+    }
+
+    @Test
+    void aModelWithAFixedBatchRefusesAnEncoderBatch(@TempDir Path dir) throws Exception {
+        try (var files = Files.list(MODEL)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Path manifest = dir.resolve("manifest.json");
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"batch\"", "1"));
+        Sam2Model.load(dir, Sam2Options.cpu(1)).close();
+        assertThatThrownBy(() -> Sam2Model.load(dir, Sam2Options.cpu(1).withEncoderBatch(2)))
+                .isInstanceOf(IOException.class).hasMessageContaining("fixed batch of 1");
     }
 
     @Test
