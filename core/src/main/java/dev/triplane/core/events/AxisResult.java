@@ -25,14 +25,19 @@ import java.util.List;
  * @param datasetTag tag under which metrics are aggregated
  * @param outcome    {@link Outcome#SEGMENTED}, or {@link Outcome#FAILED}; absent in version 1, which had only
  *                   segmented results
+ * @param stage      the job's stage ({@link AxisJob#stage()}); absent before version 3, read as the only stage over
+ *                   {@code requestAxes}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String logitsKey,
         String imageKey, String labelsKey, List<Integer> structures, int frames, Timings timings, String worker,
-        String datasetTag, Outcome outcome) {
+        String datasetTag, Outcome outcome, CascadeStage stage) {
 
-    /** Version 2 added {@code outcome}; a version 1 result reads as {@link Outcome#SEGMENTED}. */
-    public static final int CURRENT_VERSION = 2;
+    /**
+     * Version 2 added {@code outcome}, a version 1 result reads as {@link Outcome#SEGMENTED}; version 3 added
+     * {@code stage}.
+     */
+    public static final int CURRENT_VERSION = 3;
 
     /** How the axis job ended. */
     public enum Outcome {
@@ -40,6 +45,14 @@ public record AxisResult(int version, String volumeId, String requestId, Axis ax
         SEGMENTED,
         /** The worker gave up on the job: the request is FAILED. */
         FAILED
+    }
+
+    /** A result of a request that runs in one stage. */
+    public AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes,
+            String logitsKey, String imageKey, String labelsKey, List<Integer> structures, int frames,
+            Timings timings, String worker, String datasetTag, Outcome outcome) {
+        this(version, volumeId, requestId, axis, requestAxes, logitsKey, imageKey, labelsKey, structures, frames,
+                timings, worker, datasetTag, outcome, null);
     }
 
     /** A segmented result. */
@@ -89,6 +102,7 @@ public record AxisResult(int version, String volumeId, String requestId, Axis ax
         EventChecks.present(e, "timings", timings);
         EventChecks.text(e, "worker", worker);
         EventChecks.text(e, "datasetTag", datasetTag);
+        stage = EventChecks.inRequest(e, stage, axis, requestAxes);
     }
 
     public boolean failed() {
