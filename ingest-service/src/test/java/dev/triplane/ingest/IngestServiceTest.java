@@ -479,7 +479,7 @@ class IngestServiceTest {
     @Order(15)
     void everyRecordItWroteIsACloudEventTheSdkReadsWithTheValueAsItsData() {
         Map<Topic, String> types = Map.of(Topic.VOLUMES, "dev.triplane.volume-accepted.v1",
-                Topic.AXIS_JOBS, "dev.triplane.axis-job.v1", Topic.STATUS, "dev.triplane.volume-status.v1");
+                Topic.AXIS_JOBS, "dev.triplane.axis-job.v2", Topic.STATUS, "dev.triplane.volume-status.v1");
         for (Map.Entry<Topic, String> topic : types.entrySet()) {
             List<ConsumerRecord<String, byte[]>> records = records(TOPICS.name(topic.getKey()));
             assertThat(records).as(topic.getKey().id()).isNotEmpty();
