@@ -358,7 +358,9 @@ class PipelineEndToEndTest {
         Outcome outcome = client.await(submitted.volumeId(), submitted.requestId(), RESULT_TIMEOUT, status -> { });
 
         assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
-        assertThat(outcome.axisResults()).extracting(r -> r.axis() + " " + r.stage().describe())
+        assertThat(TopicReader.readAll(stack.kafka(), topics.name(Topic.AXIS_RESULTS), AxisResult.class))
+                .filteredOn(r -> r.volumeId().equals(submitted.volumeId()))
+                .extracting(r -> r.axis() + " " + r.stage().describe())
                 .containsExactlyInAnyOrder("AXIAL stage 1: axial", "CORONAL stage 2: coronal, sagittal",
                         "SAGITTAL stage 2: coronal, sagittal");
         assertThat(outcome.segmentation().axes()).containsExactly(Axis.values());
@@ -367,8 +369,6 @@ class PipelineEndToEndTest {
                 .containsExactly(5, 52);
         assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId,
                 submitted.volumeId())).isEqualTo(1);
-        assertThat(countFor(Topic.AXIS_RESULTS, AxisResult.class, AxisResult::volumeId, submitted.volumeId()))
-                .isEqualTo(3);
         List<String> details = TopicReader.readAll(stack.kafka(), topics.name(Topic.STATUS), VolumeStatus.class)
                 .stream().filter(s -> s.volumeId().equals(submitted.volumeId()) && s.detail() != null)
                 .map(VolumeStatus::detail).toList();
