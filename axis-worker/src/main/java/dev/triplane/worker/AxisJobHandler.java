@@ -126,7 +126,7 @@ class AxisJobHandler {
      */
     AxisResult run(AxisJob job) {
         long start = System.nanoTime();
-        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis());
+        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis(), job.stage().number());
         try (JobMeters.Job meter = jobs.start(Stage.AXIS_WORKER)) {
             try {
                 ImageVolume ct = image(job.imageKey());
@@ -161,7 +161,7 @@ class AxisJobHandler {
      */
     boolean republishIfStored(AxisJob job) {
         long start = System.nanoTime();
-        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis());
+        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis(), job.stage().number());
         Optional<AxisResult> stored = storedResult(job, logitsKey, image(job.imageKey()).grid(), start);
         stored.ifPresent(result -> publish(job, result, "axis " + job.axis().id() + " already stored: " + logitsKey));
         return stored.isPresent();
@@ -174,9 +174,9 @@ class AxisJobHandler {
     RequestEnd failRecord(String value, Reason reason, String object, String detail) {
         AxisJob job = json.readValue(value, AxisJob.class);
         AxisResult failed = new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
-                job.requestAxes(), keys.logits(job.volumeId(), job.requestId(), job.axis()), job.imageKey(),
+                job.requestAxes(), keys.logits(job.volumeId(), job.requestId(), job.axis(), job.stage().number()), job.imageKey(),
                 job.labelsKey(), job.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), worker, job.datasetTag(),
-                AxisResult.Outcome.FAILED, job.model());
+                AxisResult.Outcome.FAILED, job.model(), job.stage());
         return RequestEnd.of(Stage.AXIS_WORKER, reason, object != null ? object : job.imageKey(),
                 "axis " + job.axis().id() + ": " + detail, job.volumeId(), job.requestId(), List.of())
                 .with(new Outbound(Topic.AXIS_RESULTS, failed));
@@ -253,7 +253,7 @@ class AxisJobHandler {
     private AxisResult result(AxisJob job, String logitsKey, int frameCount, AxisResult.Timings timings) {
         return new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
                 job.requestAxes(), logitsKey, job.imageKey(), job.labelsKey(), job.structures(), frameCount, timings,
-                worker, job.datasetTag(), AxisResult.Outcome.SEGMENTED, job.model());
+                worker, job.datasetTag(), AxisResult.Outcome.SEGMENTED, job.model(), job.stage());
     }
 
     private void publish(AxisJob job, AxisResult result, String detail) {
@@ -263,10 +263,13 @@ class AxisJobHandler {
                         detail))));
     }
 
+    /** The job's status; the detail of a cascade's job starts with its stage ({@code stage 2: sagittal}). */
     private static VolumeStatus status(AxisJob job, VolumeStatus.State state, List<VolumeStatus.AxisProgress> axes,
             String detail) {
+        String staged = !job.stage().cascades() ? detail
+                : detail == null ? job.stage().describe() : job.stage().describe() + "; " + detail;
         return new VolumeStatus(VolumeStatus.CURRENT_VERSION, job.volumeId(), job.requestId(), state,
-                Stage.AXIS_WORKER, axes, detail);
+                Stage.AXIS_WORKER, axes, staged);
     }
 
     /** The prompts of every job structure on the job's axis, in the job's structure order. */

@@ -7,6 +7,7 @@ import static org.mockito.Mockito.doThrow;
 
 import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.CascadeStage;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.PromptPolicy;
 import dev.triplane.core.events.Reason;
@@ -258,7 +259,11 @@ class AxisWorkerTest {
     @Test
     @Order(4)
     void aPromptFileJobSegmentsItsStructuresAndABadFileIsReported() throws Exception {
-        AxisJob fromFile = promptFileJob(id('e'), Files.readAllBytes(SAMPLE_PROMPTS), List.of(5, 52));
+        AxisJob file = promptFileJob(id('e'), Files.readAllBytes(SAMPLE_PROMPTS), List.of(5, 52));
+        // as a cascade's second stage publishes it: its stage goes into its result, key and status
+        AxisJob fromFile = new AxisJob(file.version(), file.volumeId(), file.requestId(), AXIS, List.of(Axis.values()),
+                file.imageKey(), null, file.structures(), file.prompts(), file.memoryPolicy(), file.model(),
+                file.datasetTag(), new CascadeStage(2, List.of(AXIS), List.of()));
         AxisJob badFile = promptFileJob(id('f'), "{\"version\": 1, \"prompts\": [".getBytes(), List.of(5));
         publish(badFile);
         publish(fromFile);
@@ -270,6 +275,11 @@ class AxisWorkerTest {
             logits = LogitVolumeCodec.read(in, result.logitsKey(), ras, Long.MAX_VALUE);
         }
         assertThat(logits.ids()).containsExactly(5, 52);
+        assertThat(result.stage()).isEqualTo(fromFile.stage());
+        assertThat(result.logitsKey()).isEqualTo(keys.logits(fromFile.volumeId(), "r1", AXIS, 2))
+                .isNotEqualTo(keys.logits(fromFile.volumeId(), "r1", AXIS));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(fromFile.volumeId())).last()
+                .extracting(VolumeStatus::detail).asString().startsWith("stage 2: " + AXIS.id() + "; axis "));
         for (int i = 0; i < 2; i++) {
             // a prompt file propagates over the whole axis
             assertThat(logits.first(i)).isZero();

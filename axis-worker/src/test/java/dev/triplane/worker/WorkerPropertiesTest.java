@@ -64,7 +64,7 @@ class WorkerPropertiesTest {
 
     @Test
     void renewalsComeBeforeTheLockLapsesAndAJobAcquiredDuringOneIsRunBeforeItsOwnLapses() {
-        WorkerProperties defaults = new WorkerProperties("models", null, "cpu", 0, "float16", Duration.ofMinutes(30),
+        WorkerProperties defaults = new WorkerProperties("models", null, "cpu", 0, 1, "float16", Duration.ofMinutes(30),
                 Duration.ofSeconds(2), 2, List.of(), null, 3, Duration.ofMinutes(20));
         // the defaults against the layout's lock of 30 min
         assertThat(defaults.renewalProblem(Duration.ofMinutes(30))).isEmpty();

@@ -92,10 +92,15 @@ final class PromptsCommand {
                         s.axis().id(), String.join(", ", slices), new AxisFrames(ras, s.axis()).frameCount() - 1);
             }
             int[] structures = prompts.stream().mapToInt(StructurePrompts::structureId).distinct().toArray();
+            Map<Integer, List<Axis>> nowhere = PromptCoverage.promptedNowhere(prompts, structures, requested);
+            if (!nowhere.isEmpty()) {
+                err.println(Reason.UNPROMPTED_AXIS + ": " + PromptCoverage.describe(nowhere, table));
+                return 3;
+            }
             Map<Integer, List<Axis>> unprompted = PromptCoverage.unprompted(prompts, structures, requested);
             if (!unprompted.isEmpty()) {
-                err.println(Reason.UNPROMPTED_AXIS + ": " + PromptCoverage.describe(unprompted, table));
-                return 3;
+                out.printf("two stages: %s; these are derived from the fusion of the prompted axes%n",
+                        PromptCoverage.describe(unprompted, table));
             }
             out.printf("OK: %d structures prompted on %s%n", structures.length,
                     String.join(", ", requested.stream().map(Axis::id).toList()));

@@ -18,6 +18,7 @@ import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.MetricsReady;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
+import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.metrics.StructureMetrics;
 import dev.triplane.core.nifti.NiftiImage;
@@ -59,6 +60,7 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -335,8 +337,50 @@ class PipelineEndToEndTest {
         assertThat(countFor(Topic.METRICS, MetricsReady.class, MetricsReady::volumeId, volumeId)).isEqualTo(1);
     }
 
+    /**
+     * No labels, and each structure outlined on one axial slice: the axial axis runs first, its fusion derives the
+     * coronal and sagittal prompts, and the request ends with three axis results and one segmentation. The outlines
+     * are masks, which SAM2 takes as its output on their frame, so the first stage is never empty even with the
+     * micro model's random weights.
+     */
     @Test
     @Order(5)
+    void promptsOnOneAxialSlicePerStructureRunAllThreeAxesInTwoStagesAndYieldOneSegmentation() throws Exception {
+        Path prompts = Files.writeString(work.resolve("axial-only.prompts.json"), "{\"version\": 1, \"prompts\": ["
+                + "{\"structure\": \"liver\", \"axis\": \"axial\", \"slice\": 15, \"mask\": ["
+                + IntStream.rangeClosed(40, 70).mapToObj(y -> "[" + y + ", 55, 95]").collect(Collectors.joining(", "))
+                + "]}, {\"structure\": \"aorta\", \"axis\": \"axial\", \"slice\": 15, \"mask\": ["
+                + "[47, 52, 56], [48, 52, 56], [49, 52, 56], [50, 52, 56]]}]}");
+        Submitted submitted = client.submit(new Submission(variant(), null, prompts, "liver,aorta", null, null, null,
+                null, null, null, null));
+        assertThat(submitted.rejected()).as(submitted.toString()).isFalse();
+
+        Outcome outcome = client.await(submitted.volumeId(), submitted.requestId(), RESULT_TIMEOUT, status -> { });
+
+        assertThat(outcome.succeeded()).as(outcome.toString()).isTrue();
+        assertThat(TopicReader.readAll(stack.kafka(), topics.name(Topic.AXIS_RESULTS), AxisResult.class))
+                .filteredOn(r -> r.volumeId().equals(submitted.volumeId()))
+                .extracting(r -> r.axis() + " " + r.stage().describe())
+                .containsExactlyInAnyOrder("AXIAL stage 1: axial", "CORONAL stage 2: coronal, sagittal",
+                        "SAGITTAL stage 2: coronal, sagittal");
+        assertThat(outcome.segmentation().axes()).containsExactly(Axis.values());
+        assertThat(outcome.segmentation().partial()).isFalse();
+        assertThat(outcome.segmentation().structures()).extracting(SegmentationReady.StructureVoxels::id)
+                .containsExactly(5, 52);
+        assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId,
+                submitted.volumeId())).isEqualTo(1);
+        List<String> details = TopicReader.readAll(stack.kafka(), topics.name(Topic.STATUS), VolumeStatus.class)
+                .stream().filter(s -> s.volumeId().equals(submitted.volumeId()) && s.detail() != null)
+                .map(VolumeStatus::detail).toList();
+        assertThat(details).anySatisfy(d -> assertThat(d).startsWith("stage 1: axial; then stage 2"))
+                .anySatisfy(d -> assertThat(d).startsWith("stage 2: coronal, sagittal on prompts derived from the"
+                        + " fusion of axial"));
+        assertThat(store.exists(ObjectKeys.load().cascadePrompts(submitted.volumeId(), submitted.requestId())))
+                .isTrue();
+    }
+
+    @Test
+    @Order(6)
     void ablateThroughThePipelineRunsEveryPresetOnABucketDataset() throws Exception {
         String prefix = "datasets/" + tag + "/";
         store.put(prefix + "images/example.nii.gz", SAMPLE_IMAGE, "application/gzip");
@@ -367,7 +411,7 @@ class PipelineEndToEndTest {
      * dashboard queries is exported by one of them.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void everyServiceAnswersItsProbesAndExportsWhatTheDashboardQueries() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         Set<String> exported = new java.util.TreeSet<>();
@@ -407,7 +451,7 @@ class PipelineEndToEndTest {
 
     /** Last: it kills a worker. */
     @Test
-    @Order(7)
+    @Order(8)
     void aWorkerKilledMidJobDoesNotLoseTheJob() throws Exception {
         Submitted submitted = client.submit(Submission.of(variant(), SAMPLE_LABELS));
         RunningService busy = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))

@@ -38,19 +38,24 @@ class PromptsCommandTest {
     }
 
     @Test
-    void aStructureSomeAxisLacksOrABadFileExitsWithIngestsReason() throws IOException {
+    void aStructureNoRequestedAxisPromptsOrABadFileExitsWithIngestsReason() throws IOException {
         Path half = Files.writeString(tmp.resolve("half.json"), "{\"prompts\": [{\"structure\": \"liver\","
                 + " \"axis\": \"axial\", \"slice\": 15, \"box\": [45, 26, 104, 84]}]}");
         Path bad = Files.writeString(tmp.resolve("bad.json"), "{\"version\": 2, \"space\": \"LPS\", \"prompts\":"
                 + " [{\"structure\": \"liver\", \"points\": [{\"x\": 900, \"y\": 0, \"z\": 0, \"label\": 1}]}]}");
 
         CliRun halfRun = CliRun.of("prompts", "check", half.toString(), "--image", SCAN);
+        CliRun nowhere = CliRun.of("prompts", "check", half.toString(), "--image", SCAN, "--axes", "coronal,sagittal");
         CliRun axialOnly = CliRun.of("prompts", "check", half.toString(), "--image", SCAN, "--axes", "axial");
         CliRun badRun = CliRun.of("prompts", "check", bad.toString(), "--image", SCAN);
 
-        assertThat(halfRun.exitCode()).isEqualTo(3);
-        assertThat(halfRun.err()).contains("UNPROMPTED_AXIS: liver (5) has no prompt on coronal, sagittal");
+        assertThat(halfRun.exitCode()).as("a cascade derives the other axes").isZero();
+        assertThat(halfRun.out()).contains("two stages: liver (5) has no prompt on coronal, sagittal; these are"
+                + " derived from the fusion of the prompted axes");
+        assertThat(nowhere.exitCode()).isEqualTo(3);
+        assertThat(nowhere.err()).contains("UNPROMPTED_AXIS: liver (5) has no prompt on coronal, sagittal");
         assertThat(axialOnly.exitCode()).isZero();
+        assertThat(axialOnly.out()).doesNotContain("two stages");
         assertThat(badRun.exitCode()).isEqualTo(3);
         assertThat(badRun.err()).contains("BAD_PROMPTS: ").contains("prompts[0].points[0]: the point lies outside");
     }

@@ -107,7 +107,8 @@ class FusionConfiguration {
     @Bean
     FusionStep fusionStep(RequestFusion fusion, ObjectStore store, ObjectKeys keys, FusionProperties properties,
             JobMeters jobs, JsonMapper json) {
-        return new FusionStep(fusion::fuse, store, keys, properties, jobs, json);
+        return new FusionStep(fusion::fuse, new CascadeStep(fusion::fuseRas, store, keys, json), store, keys,
+                properties, jobs, json);
     }
 
     /** The fusion step's transactional producer (its events with the job's offset). */

@@ -34,6 +34,10 @@ import tools.jackson.databind.json.JsonMapper;
  * before: a marker whose transaction then failed would swallow the request (no SegmentationReady, no FAILED),
  * while a crash between the commit and the marker only matters if a second job of the request follows. A failed
  * request gets no marker, so it may be fused again once its cause is fixed.
+ *
+ * <p>The job of a cascade's first stage goes to {@link CascadeStep}: its events are the second stage's jobs and a
+ * SEGMENTING status, no SegmentationReady, and it leaves no marker (its offset, committed with them, is the record
+ * that it ran).
  */
 final class FusionStep {
 
@@ -42,6 +46,8 @@ final class FusionStep {
     static final String PARTIAL = "PARTIAL";
     static final String BAD_INPUT = "BAD_INPUT";
     static final String ALREADY_DONE = "ALREADY_DONE";
+    /** Job outcome of a cascade's first stage: the second stage's jobs published. */
+    static final String STAGED = "STAGED";
     /** Job outcome of a fusion that ran out of memory. */
     static final String RESOURCE_LIMIT = Reason.RESOURCE_LIMIT.name();
 
@@ -63,15 +69,17 @@ final class FusionStep {
     }
 
     private final Fuser fusion;
+    private final CascadeStep cascade;
     private final ObjectStore store;
     private final ObjectKeys keys;
     private final FusionProperties properties;
     private final JobMeters jobs;
     private final JsonMapper json;
 
-    FusionStep(Fuser fusion, ObjectStore store, ObjectKeys keys, FusionProperties properties, JobMeters jobs,
-            JsonMapper json) {
+    FusionStep(Fuser fusion, CascadeStep cascade, ObjectStore store, ObjectKeys keys, FusionProperties properties,
+            JobMeters jobs, JsonMapper json) {
         this.fusion = fusion;
+        this.cascade = cascade;
         this.store = store;
         this.keys = keys;
         this.properties = properties;
@@ -80,8 +88,9 @@ final class FusionStep {
     }
 
     /**
-     * Fuses the job's results and stores the outputs; timed as a {@code FUSION} job with outcome {@value #FUSED},
-     * {@value #PARTIAL}, {@value #BAD_INPUT}, {@value #RESOURCE_LIMIT} or {@value #ALREADY_DONE}.
+     * Fuses the job's results and stores the outputs, or, for a cascade's first stage, publishes the second;
+     * timed as a {@code FUSION} job with outcome {@value #FUSED}, {@value #PARTIAL}, {@value #STAGED},
+     * {@value #BAD_INPUT}, {@value #RESOURCE_LIMIT} or {@value #ALREADY_DONE}.
      *
      * @throws RuntimeException when the store fails in a way a retry may cure (the caller's error handler retries)
      */
@@ -93,6 +102,11 @@ final class FusionStep {
                 return new Outcome(List.of(), null);
             }
             try {
+                if (!job.stage().last()) {
+                    Outcome outcome = new Outcome(cascade.secondStage(job), null);
+                    meter.outcome(STAGED);
+                    return outcome;
+                }
                 Outcome outcome = fuse(job);
                 meter.outcome(job.partial() ? PARTIAL : FUSED);
                 return outcome;

@@ -105,6 +105,12 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
             LOG.info("{}: {} result arrived after the request's job was emitted, ignored", key, result.axis().id());
             return;
         }
+        if (entry != null && entry.stage().number() != result.stage().number()) {
+            // a first-stage job delivered again while the second stage runs: its stage was fused already
+            LOG.info("{}: {} result of stage {} arrived while stage {} is collected, ignored", key,
+                    result.axis().id(), result.stage().number(), entry.stage().number());
+            return;
+        }
         if (result.failed()) {
             try (JobMeters.Job job = jobs.start(Stage.FUSION)) {
                 LOG.info("{}: axis {} failed at the worker, the request ends without fusion", key,
@@ -155,15 +161,21 @@ final class RequestCollector implements Processor<String, AxisResult, String, Ou
             try (JobMeters.Job job = jobs.start(Stage.FUSION)) {
                 String detail = "axes " + FusionEvents.ids(entry.missing()) + " did not arrive within "
                         + properties.axisTimeout() + " (arrived: " + FusionEvents.ids(entry.arrived()) + ")";
-                forward(first.volumeId(), FusionEvents.failed(entry.results(),
+                forward(first.volumeId(), FusionEvents.failed(entry.latest(),
                         keys.request(first.volumeId(), first.requestId()), Reason.AXIS_TIMEOUT, detail), traceparent);
                 job.outcome(TIMED_OUT);
             }
         } else {
             FusionJob job = entry.job();
-            LOG.info("{}: {}job emitted with {}", key, job.partial() ? "partial " : "",
-                    FusionEvents.ids(entry.arrived()));
+            LOG.info("{}: {}job emitted with {}{}", key, job.partial() ? "partial " : "",
+                    FusionEvents.ids(entry.arrived()), job.stage().cascades() ? " (" + job.stage().describe() + ")"
+                            : "");
             forward(first.volumeId(), List.of(new Outbound(Topic.FUSION_JOBS, job)), traceparent);
+            if (!job.stage().last()) {
+                // the fusion step publishes the next stage's jobs; their results are collected here
+                requests.put(key, entry.nextStage(context.currentSystemTimeMs()));
+                return;
+            }
         }
         requests.put(key, entry.finish(context.currentSystemTimeMs()));
     }

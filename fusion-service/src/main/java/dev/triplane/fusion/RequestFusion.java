@@ -119,30 +119,10 @@ final class RequestFusion {
         NiftiHeader input = readImageHeader(first.imageKey(), objects);
         NiftiHeader image = scrubHeaderText ? input.withoutText() : input;
         Reorientation reorientation = Reorientation.toRas(image.grid());
-        Map<Axis, AxisLogits> logits = new EnumMap<>(Axis.class);
+        TreeSet<Integer> requested = new TreeSet<>();
+        TriAxisFusion fusion = fuseAxes(byAxis, reorientation, objects, requested);
         List<Path> work = new ArrayList<>();
         try {
-            TreeSet<Integer> requested = new TreeSet<>();
-            for (AxisResult r : byAxis) {
-                AxisLogits volume = openLogits(r, reorientation.target(), objects, work);
-                logits.put(r.axis(), volume);
-                requested.addAll(r.structures());
-                for (int id : volume.ids()) {
-                    requested.add(id);
-                }
-            }
-            if (rule.kind() == FusionRule.Kind.SINGLE_AXIS && !logits.containsKey(rule.axis())) {
-                throw new BadInputException(keys.logits(volumeId, requestId, rule.axis()), Reason.RULE_AXIS_MISSING,
-                        "the rule '" + rule.id() + "' needs that axis, only " + logits.keySet() + " arrived", null);
-            }
-            TriAxisFusion fusion = new TriAxisFusion(reorientation, rule);
-            try {
-                for (int id : requested) {
-                    fusion.add(id, logits);
-                }
-            } catch (InvalidVolumeException e) {
-                throw BadInputException.of(e);
-            }
             Map<Integer, Integer> counts = fusion.voxelCounts();
             List<StructureVoxels> structures = new ArrayList<>();
             for (int id : requested) {
@@ -163,9 +143,9 @@ final class RequestFusion {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(uncertainty), 1 << 16)) {
                 NiftiWriter.write(out, uncertaintyKey, fusion.uncertainty(), image, true);
             }
-            List<Axis> fused = rule.kind() == FusionRule.Kind.SINGLE_AXIS ? List.of(rule.axis())
-                    : List.copyOf(logits.keySet());
-            boolean partial = !logits.keySet().containsAll(first.requestAxes());
+            List<Axis> arrived = byAxis.stream().map(AxisResult::axis).toList();
+            List<Axis> fused = rule.kind() == FusionRule.Kind.SINGLE_AXIS ? List.of(rule.axis()) : arrived;
+            boolean partial = !arrived.containsAll(first.requestAxes());
             SegmentationReady event = new SegmentationReady(SegmentationReady.CURRENT_VERSION, volumeId, requestId,
                     segmentationKey, uncertaintyKey, first.imageKey(), first.labelsKey(), rule.id(), fused, partial,
                     structures, first.datasetTag(), dicomSegmentationKey);
@@ -177,6 +157,61 @@ final class RequestFusion {
             return new Fused(event, segmentation, uncertainty, dicomSegmentation);
         } catch (IOException e) {
             throw new UncheckedIOException("fusing " + volumeId + "/" + requestId + ": " + e.getMessage(), e);
+        } finally {
+            work.forEach(RequestFusion::deleteQuietly);
+        }
+    }
+
+    /**
+     * The fused labels of a cascade's first stage on the image's RAS+ grid, where its second stage's prompts are
+     * derived; nothing is written.
+     *
+     * @throws BadInputException as {@link #fuse}
+     * @throws UncheckedIOException as {@link #fuse}
+     */
+    LabelVolume fuseRas(List<AxisResult> results, Function<String, InputStream> objects) {
+        AxisResult first = results.get(0);
+        Reorientation reorientation = Reorientation.toRas(readImageHeader(first.imageKey(), objects).grid());
+        return fuseAxes(results, reorientation, objects, new TreeSet<>()).rasLabels();
+    }
+
+    /**
+     * Opens every result's logits and fuses each structure they hold into a new fusion; the logits' work files are
+     * deleted before it returns.
+     *
+     * @param requested filled with the structures fused: those the results announce and those their logits hold
+     */
+    private TriAxisFusion fuseAxes(List<AxisResult> results, Reorientation reorientation,
+            Function<String, InputStream> objects, TreeSet<Integer> requested) {
+        AxisResult first = results.get(0);
+        Map<Axis, AxisLogits> logits = new EnumMap<>(Axis.class);
+        List<Path> work = new ArrayList<>();
+        try {
+            for (AxisResult r : results) {
+                AxisLogits volume = openLogits(r, reorientation.target(), objects, work);
+                logits.put(r.axis(), volume);
+                requested.addAll(r.structures());
+                for (int id : volume.ids()) {
+                    requested.add(id);
+                }
+            }
+            if (rule.kind() == FusionRule.Kind.SINGLE_AXIS && !logits.containsKey(rule.axis())) {
+                throw new BadInputException(keys.logits(first.volumeId(), first.requestId(), rule.axis()),
+                        Reason.RULE_AXIS_MISSING, "the rule '" + rule.id() + "' needs that axis, only "
+                        + logits.keySet() + " arrived", null);
+            }
+            TriAxisFusion fusion = new TriAxisFusion(reorientation, rule);
+            try {
+                for (int id : requested) {
+                    fusion.add(id, logits);
+                }
+            } catch (InvalidVolumeException e) {
+                throw BadInputException.of(e);
+            }
+            return fusion;
+        } catch (IOException e) {
+            throw new UncheckedIOException("fusing " + first.volumeId() + "/" + first.requestId() + ": "
+                    + e.getMessage(), e);
         } finally {
             logits.values().forEach(AxisLogits::close);
             work.forEach(RequestFusion::deleteQuietly);

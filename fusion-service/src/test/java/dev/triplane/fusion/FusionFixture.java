@@ -4,6 +4,7 @@ import dev.triplane.core.dicom.DicomSegWriter;
 import dev.triplane.core.dicom.DicomSource;
 import dev.triplane.core.dicom.SegmentCodes;
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.CascadeStage;
 import dev.triplane.core.geometry.Axis;
 import dev.triplane.core.geometry.Reorientation;
 import dev.triplane.core.nifti.NiftiImage;
@@ -130,9 +131,15 @@ final class FusionFixture {
 
     /** The result of one axis, as a worker publishes it. */
     AxisResult result(Axis axis) {
+        return result(axis, CascadeStage.single(List.of(Axis.values())));
+    }
+
+    /** The result of one axis in a stage of the request (a second stage's logits are the fixture's too). */
+    AxisResult result(Axis axis, CascadeStage stage) {
         return new AxisResult(AxisResult.CURRENT_VERSION, volumeId, requestId, axis, List.of(Axis.values()),
                 KEYS.logits(volumeId, requestId, axis), KEYS.image(volumeId), null, List.of(SPLEEN, LIVER),
-                RAS_GRID.shape()[axis.arrayAxis()], new AxisResult.Timings(1, 2, 3, 6), "test-worker", "fusion-test");
+                RAS_GRID.shape()[axis.arrayAxis()], new AxisResult.Timings(1, 2, 3, 6), "test-worker", "fusion-test",
+                AxisResult.Outcome.SEGMENTED, null, stage);
     }
 
     /** A logit volume holding every frame of each structure, stored as float16. */

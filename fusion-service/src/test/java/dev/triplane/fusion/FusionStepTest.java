@@ -3,17 +3,29 @@ package dev.triplane.fusion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.triplane.core.events.AxisJob;
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.CascadePlan;
+import dev.triplane.core.events.CascadeStage;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.FusionJob;
+import dev.triplane.core.events.PromptPolicy;
 import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.fusion.FusionRule;
 import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.prompts.BoxPrompt;
+import dev.triplane.core.prompts.FramePrompt;
+import dev.triplane.core.prompts.FrameRange;
+import dev.triplane.core.prompts.PromptFile;
+import dev.triplane.core.prompts.PromptKind;
+import dev.triplane.core.prompts.SliceSelector;
+import dev.triplane.core.prompts.StructurePrompts;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.service.JobMeters;
@@ -21,6 +33,7 @@ import dev.triplane.infra.service.Outbound;
 import dev.triplane.infra.service.RequestEnd;
 import dev.triplane.infra.storage.ObjectStoreException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -48,7 +61,7 @@ class FusionStepTest {
     @Test
     void aJobIsFusedStoredAndAnnouncedOnceItsMarkerIsThere() {
         FusionFixture request = stored(new FusionFixture("r-step"));
-        FusionStep step = step(real());
+        FusionStep step = step(real()::fuse);
 
         FusionStep.Outcome outcome = step.run(job(request, Axis.values()));
 
@@ -74,7 +87,7 @@ class FusionStepTest {
     void aPartialJobNamesTheMissingAxes() {
         FusionFixture request = stored(new FusionFixture("r-part"));
 
-        FusionStep.Outcome outcome = step(real()).run(job(request, Axis.AXIAL, Axis.SAGITTAL));
+        FusionStep.Outcome outcome = step(real()::fuse).run(job(request, Axis.AXIAL, Axis.SAGITTAL));
 
         assertThat(outcome.ready().partial()).isTrue();
         assertThat(((VolumeStatus) outcome.events().get(1).event()).detail()).contains("partial").contains("coronal");
@@ -87,7 +100,7 @@ class FusionStepTest {
         String corrupt = KEYS.logits(request.volumeId, "r-corrupt", Axis.AXIAL);
         request.objects.put(corrupt, "not a logit volume".getBytes());
         stored(request);
-        FusionStep step = step(real());
+        FusionStep step = step(real()::fuse);
 
         FusionStep.Outcome outcome = step.run(job(request, Axis.values()));
         step.published(outcome);
@@ -134,6 +147,78 @@ class FusionStepTest {
                 .isInstanceOf(RuntimeException.class);
     }
 
+    @Test
+    void aCascadesFirstStagePublishesThePlannedSecondStageOnPromptsDerivedFromItsFusionAndNoSegmentation() {
+        FusionFixture request = stored(new FusionFixture("r-cascade"));
+        FusionJob first = firstStage(request, FusionFixture.SPLEEN, FusionFixture.LIVER);
+
+        FusionStep.Outcome outcome = step(real()::fuse).run(first);
+
+        assertThat(outcome.ready()).isNull();
+        assertThat(outcome.events()).extracting(Outbound::topic).containsExactly(Topic.AXIS_JOBS, Topic.AXIS_JOBS,
+                Topic.STATUS);
+        CascadePlan plan = JSON.readValue(store.objects.get(KEYS.cascadePlan(request.volumeId, "r-cascade")),
+                CascadePlan.class);
+        assertThat(outcome.events().subList(0, 2)).extracting(Outbound::event).containsExactlyElementsOf(plan.jobs());
+        VolumeStatus status = (VolumeStatus) outcome.events().get(2).event();
+        assertThat(status.state()).isEqualTo(VolumeStatus.State.SEGMENTING);
+        assertThat(status.detail()).startsWith("stage 2: coronal, sagittal on prompts derived from the fusion of axial");
+        List<StructurePrompts> derived = PromptFile.read(new ByteArrayInputStream(store.objects.get(
+                plan.stagePrompts())), plan.stagePrompts(), FusionFixture.RAS_GRID, LabelTable.totalSegmentatorV2());
+        assertThat(derived).extracting(p -> p.structureId() + " " + p.axis().id()).containsExactlyInAnyOrder(
+                "1 axial", "5 axial", "1 coronal", "5 coronal", "1 sagittal", "5 sagittal");
+        assertThat(store.exists(KEYS.segmentation(request.volumeId, "r-cascade"))).isFalse();
+        step(real()::fuse).published(outcome);
+        assertThat(store.exists(KEYS.fusionDone(request.volumeId, "r-cascade"))).isFalse();
+
+        // delivered again: the stored prompts stand (nothing is fused again) and the same jobs are published
+        byte[] prompts = store.objects.get(plan.stagePrompts());
+        FusionStep again = step(real()::fuse, new CascadeStep((results, objects) -> {
+            throw new AssertionError("fused again");
+        }, store, KEYS, JSON));
+        assertThat(again.run(first).events()).isEqualTo(outcome.events());
+        assertThat(store.objects.get(plan.stagePrompts())).isEqualTo(prompts);
+        assertThat(count(FusionStep.STAGED)).isEqualTo(2);
+    }
+
+    @Test
+    void aStructureTheFirstStageFusedToNothingEndsTheRequestNamingIt() {
+        FusionFixture request = stored(new FusionFixture("r-empty"));
+        // the fixture's logits hold no structure 52: the first stage's fusion has no aorta voxel
+        FusionStep.Outcome outcome = step(real()::fuse).run(firstStage(request, FusionFixture.LIVER, 52));
+
+        String userPrompts = KEYS.prompts(request.volumeId, "r-empty");
+        assertFailed(outcome, userPrompts, Reason.CASCADE_EMPTY);
+        assertThat(((ErrorEvent) outcome.events().get(0).event()).detail()).contains(
+                "aorta (52) came out empty from stage 1 (fused from axial)").contains("coronal, sagittal");
+        assertThat(store.exists(KEYS.cascadePrompts(request.volumeId, "r-empty"))).isFalse();
+    }
+
+    /**
+     * The axial first stage of a cascade over {@code structures}, each prompted on one axial slice, with the user's
+     * prompt file and ingest's plan stored.
+     */
+    private FusionJob firstStage(FusionFixture request, int... structures) {
+        List<Integer> ids = Arrays.stream(structures).sorted().boxed().toList();
+        int slices = FusionFixture.RAS_GRID.shape()[Axis.AXIAL.arrayAxis()];
+        List<StructurePrompts> user = ids.stream().map(id -> new StructurePrompts(id, Axis.AXIAL,
+                new FrameRange(0, slices - 1), List.of(new FramePrompt(id, Axis.AXIAL, 2, List.of(),
+                        new BoxPrompt(1, 1, 3, 3), null)))).toList();
+        String userKey = KEYS.prompts(request.volumeId, request.requestId);
+        store.put(userKey, PromptFile.canonical(user), null);
+        CascadeStage stage = new CascadeStage(1, List.of(Axis.AXIAL), List.of(Axis.CORONAL, Axis.SAGITTAL));
+        List<AxisJob> jobs = stage.nextAxes().stream().map(axis -> new AxisJob(AxisJob.CURRENT_VERSION,
+                request.volumeId, request.requestId, axis, List.of(Axis.values()), KEYS.image(request.volumeId), null,
+                ids, PromptPolicy.fromFile(KEYS.cascadePrompts(request.volumeId, request.requestId)), "is+sps",
+                "sam2-micro", "fusion-test", stage.next())).toList();
+        store.put(KEYS.cascadePlan(request.volumeId, request.requestId), JSON.writeValueAsBytes(new CascadePlan(
+                CascadePlan.CURRENT_VERSION, userKey, PromptPolicy.fromLabels(2, SliceSelector.EXTENT_ENDS,
+                List.of(PromptKind.BOX)), jobs)), null);
+        AxisResult axial = request.result(Axis.AXIAL, stage);
+        return new FusionJob(FusionJob.CURRENT_VERSION, request.volumeId, request.requestId, List.of(axial), false,
+                List.of(), stage);
+    }
+
     private void assertFailed(FusionStep.Outcome outcome, String object, Reason reason) {
         assertThat(outcome.ready()).isNull();
         assertThat(outcome.events()).extracting(Outbound::topic).containsExactly(Topic.ERRORS, Topic.STATUS);
@@ -148,14 +233,18 @@ class FusionStepTest {
     }
 
     private FusionStep step(FusionStep.Fuser fuser) {
-        FusionProperties properties = new FusionProperties("mean-logit", Duration.ofMinutes(30),
-                FusionProperties.OnTimeout.FUSE_PARTIAL, work, work, 3, Duration.ofMinutes(15));
-        return new FusionStep(fuser, store, KEYS, properties, new JobMeters(registry), JSON);
+        return step(fuser, new CascadeStep(real()::fuseRas, store, KEYS, JSON));
     }
 
-    private FusionStep.Fuser real() {
+    private FusionStep step(FusionStep.Fuser fuser, CascadeStep cascade) {
+        FusionProperties properties = new FusionProperties("mean-logit", Duration.ofMinutes(30),
+                FusionProperties.OnTimeout.FUSE_PARTIAL, work, work, 3, Duration.ofMinutes(15));
+        return new FusionStep(fuser, cascade, store, KEYS, properties, new JobMeters(registry), JSON);
+    }
+
+    private RequestFusion real() {
         return new RequestFusion(new NiftiReader(ReadLimits.defaults()), KEYS, FusionRule.MEAN_LOGIT, 1 << 20,
-                work, true)::fuse;
+                work, true);
     }
 
     private FusionFixture stored(FusionFixture fixture) {

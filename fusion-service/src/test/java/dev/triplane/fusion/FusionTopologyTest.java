@@ -3,6 +3,7 @@ package dev.triplane.fusion;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.triplane.core.events.AxisResult;
+import dev.triplane.core.events.CascadeStage;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.FusionJob;
 import dev.triplane.core.events.Reason;
@@ -91,6 +92,61 @@ class FusionTopologyTest {
     }
 
     @Test
+    void aCascadeEmitsItsFirstStageThenCollectsTheSecondBesideItAndEmitsOneJobPerAxis() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        FusionFixture request = new FusionFixture("r-cascade");
+        // stage 1: coronal and sagittal prompted (the sagittal on some structures only, so it runs again)
+        CascadeStage first = new CascadeStage(1, List.of(Axis.CORONAL, Axis.SAGITTAL),
+                List.of(Axis.AXIAL, Axis.SAGITTAL));
+        CascadeStage second = first.next();
+        publish(request.result(Axis.CORONAL, first));
+        assertThat(jobs.isEmpty()).isTrue();
+        publish(request.result(Axis.SAGITTAL, first));
+
+        assertThat(read(jobs, FusionJob.class)).singleElement().satisfies(job -> {
+            assertThat(job.stage()).isEqualTo(first);
+            assertThat(job.results()).extracting(AxisResult::axis).containsExactly(Axis.CORONAL, Axis.SAGITTAL);
+            assertThat(job.partial()).isFalse();
+        });
+        // a first-stage job delivered again while the second runs is not collected again
+        publish(request.result(Axis.CORONAL, first));
+        publish(request.result(Axis.SAGITTAL, second));
+        assertThat(jobs.isEmpty()).isTrue();
+        publish(request.result(Axis.AXIAL, second));
+
+        assertThat(read(jobs, FusionJob.class)).singleElement().satisfies(job -> {
+            assertThat(job.stage()).isEqualTo(second);
+            assertThat(job.stage().last()).isTrue();
+            assertThat(job.results()).extracting(r -> r.axis() + " " + r.stage().number())
+                    .containsExactly("AXIAL 2", "CORONAL 1", "SAGITTAL 2");
+            assertThat(job.partial()).isFalse();
+        });
+        publish(request.result(Axis.AXIAL, second));
+        driver.advanceWallClockTime(TIMEOUT.plusMinutes(1));
+        assertThat(jobs.isEmpty()).isTrue();
+        assertThat(errors.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aSecondStageThatNeverAnswersIsFusedPartiallyFromWhatArrivedAfterTheTimeout() {
+        start(FusionProperties.OnTimeout.FUSE_PARTIAL);
+        FusionFixture request = new FusionFixture("r-cascade-late");
+        CascadeStage first = new CascadeStage(1, List.of(Axis.AXIAL), List.of(Axis.CORONAL, Axis.SAGITTAL));
+        publish(request.result(Axis.AXIAL, first));
+        assertThat(read(jobs, FusionJob.class)).singleElement().extracting(FusionJob::stage).isEqualTo(first);
+        publish(request.result(Axis.CORONAL, first.next()));
+
+        driver.advanceWallClockTime(TIMEOUT.plus(RequestCollector.punctuateInterval(TIMEOUT)).plusSeconds(1));
+
+        assertThat(read(jobs, FusionJob.class)).singleElement().satisfies(job -> {
+            assertThat(job.stage()).isEqualTo(first.next());
+            assertThat(job.partial()).isTrue();
+            assertThat(job.missingAxes()).containsExactly(Axis.SAGITTAL);
+            assertThat(job.results()).extracting(AxisResult::axis).containsExactly(Axis.AXIAL, Axis.CORONAL);
+        });
+    }
+
+    @Test
     void anEmittedJobCarriesItsCloudEventsHeadersAndAnUnchangedValue() {
         start(FusionProperties.OnTimeout.FUSE_PARTIAL);
         FusionFixture request = new FusionFixture("r-headers");
@@ -101,7 +157,7 @@ class FusionTopologyTest {
         TestRecord<String, String> job = jobs.readRecord();
         assertThat(JSON.readValue(job.value(), FusionJob.class).requestId()).isEqualTo("r-headers");
         assertThat(header(job, "ce_specversion")).isEqualTo("1.0");
-        assertThat(header(job, "ce_type")).isEqualTo("dev.triplane.fusion-job.v1");
+        assertThat(header(job, "ce_type")).isEqualTo("dev.triplane.fusion-job.v2");
         assertThat(header(job, "ce_source")).isEqualTo("/triplane/fusion-service");
         assertThat(header(job, "ce_subject")).isEqualTo(request.volumeId);
         assertThat(Instant.parse(header(job, "ce_time"))).isEqualTo(Instant.ofEpochMilli(job.timestamp()));

@@ -164,7 +164,7 @@ class RequestFusionTest {
     static AxisResult withModel(AxisResult r, String model) {
         return new AxisResult(r.version(), r.volumeId(), r.requestId(), r.axis(), r.requestAxes(), r.logitsKey(),
                 r.imageKey(), r.labelsKey(), r.structures(), r.frames(), r.timings(), r.worker(), r.datasetTag(),
-                r.outcome(), model);
+                r.outcome(), model, r.stage());
     }
 
     private void assertBad(String object, Reason reason) {

@@ -28,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
  *       id and consumers may drop the second copy;</li>
  *   <li>{@code ce_source}: {@code /triplane/<service>};</li>
  *   <li>{@code ce_type}: {@code dev.triplane.<record name in kebab case>.v<version>}, e.g.
- *       {@code dev.triplane.axis-job.v1}: the record name is the schema's file name;</li>
+ *       {@code dev.triplane.axis-job.v2}: the record name is the schema's file name;</li>
  *   <li>{@code ce_subject}: the record key (the volumeId; {@code volumeId/axis} on {@code triplane.axis-jobs});</li>
  *   <li>{@code ce_time}: when it was published, RFC 3339 in UTC.</li>
  * </ul>

@@ -43,7 +43,10 @@ public final class ObjectKeys {
     private final String dicomSource;
     private final String request;
     private final String prompts;
+    private final String cascadePlan;
+    private final String cascadePrompts;
     private final String logits;
+    private final String cascadeLogits;
     private final String segmentation;
     private final String dicomSegmentation;
     private final String uncertainty;
@@ -63,7 +66,10 @@ public final class ObjectKeys {
         dicomSource = template(keys, "dicomSource", VOLUME);
         request = template(keys, "request", REQUEST);
         prompts = template(keys, "prompts", REQUEST);
+        cascadePlan = template(keys, "cascadePlan", REQUEST);
+        cascadePrompts = template(keys, "cascadePrompts", REQUEST);
         logits = template(keys, "logits", AXIS);
+        cascadeLogits = template(keys, "cascadeLogits", AXIS);
         segmentation = template(keys, "segmentation", REQUEST);
         dicomSegmentation = template(keys, "dicomSegmentation", REQUEST);
         uncertainty = template(keys, "uncertainty", REQUEST);
@@ -154,9 +160,31 @@ public final class ObjectKeys {
         return fill(prompts, checkVolumeId(volumeId), checkRequestId(requestId), null);
     }
 
+    /**
+     * The second stage of a cascading request as ingest plans it ({@code CascadePlan} as JSON): fusion publishes its
+     * jobs once the first stage is fused.
+     */
+    public String cascadePlan(String volumeId, String requestId) {
+        return fill(cascadePlan, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** The prompt file of a cascade's second stage: the user's prompts and those derived from the first stage. */
+    public String cascadePrompts(String volumeId, String requestId) {
+        return fill(cascadePrompts, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
     /** Compact logit volume of one axis of a request. */
     public String logits(String volumeId, String requestId, Axis axis) {
         return fill(logits, checkVolumeId(volumeId), checkRequestId(requestId), axis.id());
+    }
+
+    /**
+     * Compact logit volume of one axis in one stage of a request: {@link #logits} in the first (or only) stage, a key
+     * of its own in a cascade's second, which may run an axis of the first again.
+     */
+    public String logits(String volumeId, String requestId, Axis axis, int stage) {
+        return stage == 1 ? logits(volumeId, requestId, axis)
+                : fill(cascadeLogits, checkVolumeId(volumeId), checkRequestId(requestId), axis.id());
     }
 
     /** Fused label volume of a request. */

@@ -2,6 +2,8 @@ package dev.triplane.ingest;
 
 import dev.triplane.core.dicom.DicomSource;
 import dev.triplane.core.events.AxisJob;
+import dev.triplane.core.events.CascadePlan;
+import dev.triplane.core.events.CascadeStage;
 import dev.triplane.core.events.PromptPolicy;
 import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
@@ -15,6 +17,7 @@ import dev.triplane.core.nifti.NiftiDatatype;
 import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
+import dev.triplane.core.prompts.Cascade;
 import dev.triplane.core.prompts.PromptCoverage;
 import dev.triplane.core.prompts.PromptFile;
 import dev.triplane.core.prompts.PromptFileException;
@@ -116,8 +119,10 @@ public class Ingestor {
 
     /**
      * Ingests one scan with the given request. Prompts come from the scan's prompt file or 3D Slicer markups when it
-     * has one (structures: those the file prompts, each on every requested axis or the scan is refused with
-     * {@code UNPROMPTED_AXIS}; stored in version 1 form), otherwise from its reference labels (structures: those holding
+     * has one (structures: those the file prompts, each on at least one requested axis or the scan is refused with
+     * {@code UNPROMPTED_AXIS}; stored in version 1 form; a structure prompted on some requested axes only makes the
+     * request a {@link Cascade}: the jobs of the prompted axes are published and the second stage's planned for
+     * fusion), otherwise from its reference labels (structures: those holding
      * voxels); reference labels, when present, are validated and stored for the metrics either way. Timed as an
      * {@code INGEST} job ({@link JobMeters}) with the {@link IngestResult.Outcome} as outcome, and observed as
      * {@value #OBSERVATION}: the request's trace starts here (within the HTTP request's trace for an upload), so
@@ -185,17 +190,21 @@ public class Ingestor {
             } catch (IllegalArgumentException e) {
                 return reject(scan.imageSource(), volumeId, Reason.BAD_REQUEST, e.getMessage());
             }
+            Cascade.Split split = null;
             if (filePrompts != null) {
-                // every structure runs on every requested axis: refuse now what an axis job would fail on later
-                Map<Integer, List<Axis>> unprompted = PromptCoverage.unprompted(filePrompts, structures, request.axes());
-                if (!unprompted.isEmpty()) {
+                // a structure prompted on some requested axes runs as a cascade; one prompted on none cannot run
+                Map<Integer, List<Axis>> nowhere = PromptCoverage.promptedNowhere(filePrompts, structures,
+                        request.axes());
+                if (!nowhere.isEmpty()) {
                     return reject(scan.promptsSource(), volumeId, Reason.UNPROMPTED_AXIS,
-                            scan.promptsSource() + ": " + PromptCoverage.describe(unprompted, table)
-                                    + "; prompt each structure on every requested"
-                                    + " axis (a 3D point or box prompts all three) or request fewer axes");
+                            scan.promptsSource() + ": " + PromptCoverage.describe(nowhere, table)
+                                    + "; prompt each structure on at least one requested axis (the others are"
+                                    + " derived from its first stage) or request other axes");
                 }
+                split = Cascade.split(filePrompts, structures, request.axes());
             }
-            String requestId = request.requestId(structures, promptsDigest);
+            boolean cascade = split != null && split.cascades();
+            String requestId = request.requestId(structures, promptsDigest, cascade);
             if (store.exists(keys.request(volumeId, requestId))) {
                 LOG.info("{}: volume {} request {} already ingested", scan.imageSource(), volumeId, requestId);
                 return new IngestResult(IngestResult.Outcome.ALREADY_INGESTED, volumeId, requestId, null, null);
@@ -225,8 +234,15 @@ public class Ingestor {
                     scan.imageSource(), keys.image(volumeId), labelsKey, List.of(grid.nx(), grid.ny(), grid.nz()),
                     Arrays.stream(grid.spacing()).boxed().toList(), Orientation.of(grid.affine()).axisCodes(),
                     request.datasetTag(), Arrays.stream(structures).boxed().toList());
+            List<AxisJob> firstJobs = firstStage(event, request, prompts, split);
+            if (cascade) {
+                // before the first stage's jobs: its fusion publishes the second stage from this plan
+                store.put(keys.cascadePlan(volumeId, requestId), json.writeValueAsBytes(new CascadePlan(
+                        CascadePlan.CURRENT_VERSION, prompts.promptFileKey(), request.prompts(),
+                        secondStage(firstJobs.get(0), split))), "application/json");
+            }
             FaultPoints.reach("ingest.after-copies");
-            publish(event, request, prompts, grid, statusDetail);
+            publish(event, firstJobs, grid, statusDetail);
             store.put(keys.request(volumeId, requestId), json.writeValueAsBytes(event), "application/json");
             accepted.increment();
             LOG.info("{}: accepted volume {} request {} ({} structures, {} axes, prompts from {})", scan.imageSource(),
@@ -300,21 +316,53 @@ public class Ingestor {
         }
     }
 
-    private void publish(VolumeAccepted event, RequestSpec request, PromptPolicy prompts, Grid grid, String detail) {
+    /**
+     * The jobs ingest publishes: one per requested axis on every structure, or, for a cascade, one per prompted axis
+     * on the structures prompted there.
+     */
+    private static List<AxisJob> firstStage(VolumeAccepted event, RequestSpec request, PromptPolicy prompts,
+            Cascade.Split split) {
+        boolean cascade = split != null && split.cascades();
+        CascadeStage stage = cascade ? new CascadeStage(1, split.firstAxes(), split.secondStage())
+                : CascadeStage.single(request.axes());
+        List<AxisJob> jobs = new ArrayList<>();
+        for (Axis axis : stage.axes()) {
+            jobs.add(new AxisJob(AxisJob.CURRENT_VERSION, event.volumeId(), event.requestId(), axis, request.axes(),
+                    event.imageKey(), event.labelsKey(), cascade ? split.firstStage().get(axis) : event.structures(),
+                    prompts, request.memoryPolicy(), request.model(), request.datasetTag(), stage));
+        }
+        return jobs;
+    }
+
+    /** A cascade's second-stage jobs: every structure, on prompts fusion stores under the stage's prompt file key. */
+    private List<AxisJob> secondStage(AxisJob first, Cascade.Split split) {
+        PromptPolicy prompts = PromptPolicy.fromFile(keys.cascadePrompts(first.volumeId(), first.requestId()));
+        List<Integer> structures = split.firstStage().values().stream().flatMap(List::stream).distinct().sorted()
+                .toList();
+        return split.secondStage().stream().map(axis -> new AxisJob(AxisJob.CURRENT_VERSION, first.volumeId(),
+                first.requestId(), axis, first.requestAxes(), first.imageKey(), first.labelsKey(), structures, prompts,
+                first.memoryPolicy(), first.model(), first.datasetTag(), first.stage().next())).toList();
+    }
+
+    /** @param detail what the status says besides the stage plan (the other series of a DICOM study), or null */
+    private void publish(VolumeAccepted event, List<AxisJob> jobs, Grid grid, String detail) {
         Grid ras = Reorientation.toRas(grid).target();
         List<VolumeStatus.AxisProgress> progress = new ArrayList<>();
         List<CompletableFuture<?>> sends = new ArrayList<>();
         sends.add(events.publish(Topic.VOLUMES, event.volumeId(), event));
-        for (Axis axis : request.axes()) {
+        for (AxisJob job : jobs) {
             // keyed per axis so the three jobs of a volume spread over partitions and run on workers side by side
-            sends.add(events.publish(Topic.AXIS_JOBS, event.volumeId() + "/" + axis.id(),
-                    new AxisJob(AxisJob.CURRENT_VERSION, event.volumeId(), event.requestId(), axis, request.axes(),
-                            event.imageKey(), event.labelsKey(), event.structures(), prompts, request.memoryPolicy(),
-                            request.model(), request.datasetTag())));
+            sends.add(events.publish(Topic.AXIS_JOBS, event.volumeId() + "/" + job.axis().id(), job));
+        }
+        CascadeStage stage = jobs.get(0).stage();
+        for (Axis axis : jobs.get(0).requestAxes()) {
             progress.add(new VolumeStatus.AxisProgress(axis, 0, ras.shape()[axis.arrayAxis()]));
         }
+        String plan = stage.cascades() ? stage.describe() + "; then stage 2 on prompts derived from its fusion: "
+                + String.join(", ", stage.nextAxes().stream().map(Axis::id).toList()) : null;
+        String said = plan == null ? detail : detail == null ? plan : plan + "; " + detail;
         sends.add(events.publish(Topic.STATUS, event.volumeId(), new VolumeStatus(VolumeStatus.CURRENT_VERSION,
-                event.volumeId(), event.requestId(), VolumeStatus.State.ACCEPTED, Stage.INGEST, progress, detail)));
+                event.volumeId(), event.requestId(), VolumeStatus.State.ACCEPTED, Stage.INGEST, progress, said)));
         events.await(event.source(), sends);
     }
 

@@ -116,8 +116,18 @@ record RequestSpec(String structures, List<Axis> axes, String memoryPolicy, Stri
      * @param promptsDigest SHA-256 of the prompt file, or empty when prompts come from the labels
      */
     String requestId(int[] structureIds, String promptsDigest) {
+        return requestId(structureIds, promptsDigest, false);
+    }
+
+    /**
+     * {@link #requestId(int[], String)}; a prompt file that leaves axes to a cascade's second stage has its prompts
+     * there derived with this request's budget, selector and kinds, so they name the request too.
+     */
+    String requestId(int[] structureIds, String promptsDigest, boolean cascade) {
+        String source = promptsDigest.isEmpty() ? prompts.toString()
+                : "file:" + promptsDigest + (cascade ? ", then " + prompts : "");
         String canonical = Arrays.toString(structureIds) + "|" + axes + "|" + memoryPolicy + "|" + model + "|"
-                + (promptsDigest.isEmpty() ? prompts : "file:" + promptsDigest) + "|" + datasetTag;
+                + source + "|" + datasetTag;
         return "r-" + ObjectKeys.volumeId(canonical.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.triplane.core.events.AxisJob;
+import dev.triplane.core.events.CascadePlan;
+import dev.triplane.core.events.CascadeStage;
 import dev.triplane.core.events.ErrorEvent;
 import dev.triplane.core.events.PromptPolicy;
 import dev.triplane.core.events.Reason;
@@ -16,6 +18,8 @@ import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.prompts.PromptFile;
+import dev.triplane.core.prompts.PromptKind;
+import dev.triplane.core.prompts.SliceSelector;
 import dev.triplane.core.synthetic.SyntheticScan;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.infra.AsyncApiDocument;
@@ -76,6 +80,7 @@ import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The service against a real KRaft broker and a real S3 server (s3proxy), on real sockets: scans dropped into
@@ -99,6 +104,7 @@ class IngestServiceTest {
     private static final LocalStack STACK = SharedLocalStack.get();
     private static final Topics TOPICS = Topics.load();
     private static TopicReader<VolumeAccepted> volumes;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static TopicReader<AxisJob> jobs;
     private static TopicReader<ErrorEvent> errors;
     private static TopicReader<VolumeStatus> statuses;
@@ -479,7 +485,7 @@ class IngestServiceTest {
     @Order(15)
     void everyRecordItWroteIsACloudEventTheSdkReadsWithTheValueAsItsData() {
         Map<Topic, String> types = Map.of(Topic.VOLUMES, "dev.triplane.volume-accepted.v1",
-                Topic.AXIS_JOBS, "dev.triplane.axis-job.v1", Topic.STATUS, "dev.triplane.volume-status.v1");
+                Topic.AXIS_JOBS, "dev.triplane.axis-job.v2", Topic.STATUS, "dev.triplane.volume-status.v1");
         for (Map.Entry<Topic, String> topic : types.entrySet()) {
             List<ConsumerRecord<String, byte[]>> records = records(TOPICS.name(topic.getKey()));
             assertThat(records).as(topic.getKey().id()).isNotEmpty();
@@ -504,7 +510,8 @@ class IngestServiceTest {
 
     @Test
     @Order(16)
-    void aStructurePromptedOnSomeAxesOnlyIsRejectedAtTheDoorAndWorldPromptsAreAccepted() throws IOException {
+    void aStructurePromptedOnOneAxisRunsAsACascadeOneOnNoRequestedAxisIsRejectedAndWorldPromptsAreAccepted(
+            @TempDir Path tmp) throws IOException {
         // the sample compressed anew: other bytes, so a volume no test has accepted
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (OutputStream out = new GZIPOutputStream(gz)) {
@@ -512,24 +519,52 @@ class IngestServiceTest {
         }
         String volumeId = ObjectKeys.volumeId(gz.toByteArray());
         // 3D Slicer markups beside the scan: a closed curve outlines the liver on one axial slice (k 19, z 151.3 mm)
-        store.put("inbox/half/ct.mrk.json", ("{\"@schema\": \"https://raw.githubusercontent.com/slicer/slicer/master/"
+        byte[] markups = ("{\"@schema\": \"https://raw.githubusercontent.com/slicer/slicer/master/"
                 + "Modules/Loadable/Markups/Resources/Schema/markups-schema-v1.0.3.json#\", \"markups\": [{\"type\":"
                 + " \"ClosedCurve\", \"name\": \"liver\", \"coordinateSystem\": \"LPS\", \"controlPoints\": ["
                 + "{\"position\": [-32, -161, 151.3]}, {\"position\": [-92, -161, 151.3]},"
                 + " {\"position\": [-92, -206, 151.3]}, {\"position\": [-32, -206, 151.3]}]}]}")
-                .getBytes(StandardCharsets.UTF_8), null);
+                .getBytes(StandardCharsets.UTF_8);
+        store.put("inbox/half/ct.mrk.json", markups, null);
         store.put("inbox/half/ct.nii.gz", gz.toByteArray(), null);
 
-        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
-                .filteredOn(e -> e.object().equals("inbox/half/ct.mrk.json")).singleElement().satisfies(e -> {
-                    assertThat(e.reason()).isEqualTo(Reason.UNPROMPTED_AXIS);
-                    assertThat(e.detail()).contains("liver (5) has no prompt on coronal, sagittal");
-                }));
+        // one prompted axis is enough: stage 1 runs it, stage 2 (the other axes) is planned for fusion
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ofVolume(volumes.poll(), volumeId)).hasSize(1));
+        List<AxisJob> firstStage = jobsOf(volumeId);
+        assertThat(firstStage).singleElement().satisfies(j -> {
+            assertThat(j.axis()).isEqualTo(Axis.AXIAL);
+            assertThat(j.requestAxes()).containsExactly(Axis.values());
+            assertThat(j.structures()).containsExactly(5);
+            assertThat(j.stage()).isEqualTo(new CascadeStage(1, List.of(Axis.AXIAL),
+                    List.of(Axis.CORONAL, Axis.SAGITTAL)));
+            assertThat(j.prompts().promptFileKey()).isEqualTo(keys.prompts(volumeId, j.requestId()));
+        });
+        String cascadeId = firstStage.get(0).requestId();
+        CascadePlan plan;
+        try (InputStream in = store.get(keys.cascadePlan(volumeId, cascadeId))) {
+            plan = JSON.readValue(in, CascadePlan.class);
+        }
+        assertThat(plan.userPrompts()).isEqualTo(keys.prompts(volumeId, cascadeId));
+        assertThat(plan.derivation()).isEqualTo(PromptPolicy.fromLabels(2, SliceSelector.EXTENT_ENDS,
+                List.of(PromptKind.BOX)));
+        assertThat(plan.jobs()).extracting(AxisJob::axis).containsExactly(Axis.CORONAL, Axis.SAGITTAL);
+        assertThat(plan.jobs()).allSatisfy(j -> {
+            assertThat(j.stage()).isEqualTo(firstStage.get(0).stage().next());
+            assertThat(j.prompts()).isEqualTo(PromptPolicy.fromFile(keys.cascadePrompts(volumeId, cascadeId)));
+            assertThat(j.structures()).containsExactly(5);
+        });
         await().atMost(WAIT).untilAsserted(() -> assertThat(statuses.poll()).filteredOn(
-                s -> s.volumeId().equals(volumeId)).last().extracting(VolumeStatus::state)
-                .isEqualTo(VolumeStatus.State.REJECTED));
-        assertThat(ofVolume(volumes.readToEnd(), volumeId)).isEmpty();
-        assertThat(jobs.readToEnd()).filteredOn(j -> j.volumeId().equals(volumeId)).isEmpty();
+                s -> s.volumeId().equals(volumeId)).last().satisfies(s -> {
+                    assertThat(s.state()).isEqualTo(VolumeStatus.State.ACCEPTED);
+                    assertThat(s.detail()).isEqualTo("stage 1: axial; then stage 2 on prompts derived from its"
+                            + " fusion: coronal, sagittal");
+                }));
+
+        // on none of the requested axes it cannot run: refused at the door
+        Path half = Files.write(tmp.resolve("half.mrk.json"), markups);
+        JsonNode refused = upload(SAMPLE, null, half, null, Map.of("axes", "coronal,sagittal"), 422);
+        assertThat(refused.get("reason").asString()).isEqualTo(Reason.UNPROMPTED_AXIS.name());
+        assertThat(refused.get("detail").asString()).contains("liver (5) has no prompt on coronal, sagittal");
 
         // clicks in LPS millimetres prompt all three axes: accepted, and the worker gets them in version 1 form
         JsonNode accepted = upload(SAMPLE, null, Path.of("..", "samples", "prompts-example-v2.json"), null, 202);
@@ -585,7 +620,13 @@ class IngestServiceTest {
 
     private JsonNode upload(Path image, Path labels, Path prompts, String structures, int expectedStatus)
             throws IOException {
+        return upload(image, labels, prompts, structures, Map.of(), expectedStatus);
+    }
+
+    private JsonNode upload(Path image, Path labels, Path prompts, String structures, Map<String, String> fields,
+            int expectedStatus) throws IOException {
         MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
+        fields.forEach(parts::add);
         parts.add("image", named(image, image.getFileName().toString()));
         if (labels != null) {
             parts.add("labels", named(labels, labels.getFileName().toString()));

@@ -109,7 +109,8 @@ class IngestValidationFuzzTest {
 
     /**
      * Ingest's validation of one drop: image and labels, then the prompt file against the image's grid, and under
-     * the default request (every prompted structure, every axis) a prompt for each structure on each axis.
+     * the default request (every prompted structure, every axis) a prompt for each structure on some axis (the
+     * others come from a cascade's first stage).
      */
     static String validate(NiftiReader reader, LabelTable table, Scan scan) throws IOException {
         Ingestor.Checked checked = Ingestor.check(reader, scan);
@@ -117,7 +118,7 @@ class IngestValidationFuzzTest {
             try (InputStream in = Files.newInputStream(scan.prompts())) {
                 List<StructurePrompts> prompts = PromptFile.read(in, scan.promptsSource(), checked.grid(), table);
                 int[] structures = prompts.stream().mapToInt(StructurePrompts::structureId).distinct().toArray();
-                if (!PromptCoverage.unprompted(prompts, structures, List.of(Axis.values())).isEmpty()) {
+                if (!PromptCoverage.promptedNowhere(prompts, structures, List.of(Axis.values())).isEmpty()) {
                     return Reason.UNPROMPTED_AXIS.name();
                 }
             }

@@ -22,12 +22,24 @@ import java.util.List;
  *                     (e.g. {@code "is+sps"} or {@code "sps,tau=0.25"})
  * @param model        name of the SAM2 model (export folder) the worker runs
  * @param datasetTag   tag under which metrics are aggregated, passed along to the results
+ * @param stage        the request's stage this job runs in (its axes hold {@code axis}, {@code requestAxes} hold
+ *                     them); absent before version 2, read as the only stage over {@code requestAxes}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AxisJob(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String imageKey, String labelsKey,
-        List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model, String datasetTag) {
+        List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model, String datasetTag,
+        CascadeStage stage) {
 
-    public static final int CURRENT_VERSION = 1;
+    /** Version 2 added {@code stage}. */
+    public static final int CURRENT_VERSION = 2;
+
+    /** A job of a request that runs in one stage. */
+    public AxisJob(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String imageKey,
+            String labelsKey, List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model,
+            String datasetTag) {
+        this(version, volumeId, requestId, axis, requestAxes, imageKey, labelsKey, structures, prompts, memoryPolicy,
+                model, datasetTag, null);
+    }
 
     public AxisJob {
         String e = "AxisJob";
@@ -51,5 +63,6 @@ public record AxisJob(int version, String volumeId, String requestId, Axis axis,
         memoryPolicy = MemoryPolicy.parse(EventChecks.text(e, "memoryPolicy", memoryPolicy)).name();
         EventChecks.text(e, "model", model);
         EventChecks.text(e, "datasetTag", datasetTag);
+        stage = EventChecks.inRequest(e, stage, axis, requestAxes);
     }
 }

@@ -26,15 +26,20 @@ import java.util.List;
  * @param outcome    {@link Outcome#SEGMENTED}, or {@link Outcome#FAILED}; absent in version 1, which had only
  *                   segmented results
  * @param model      the SAM2 model (export folder name) the job ran, named in the DICOM SEG fusion writes; null in
- *                   results of producers older than the field (an added nullable field: the version stays 2)
+ *                   results of producers older than the field
+ * @param stage      the job's stage ({@link AxisJob#stage()}); absent before version 3, read as the only stage over
+ *                   {@code requestAxes}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String logitsKey,
         String imageKey, String labelsKey, List<Integer> structures, int frames, Timings timings, String worker,
-        String datasetTag, Outcome outcome, String model) {
+        String datasetTag, Outcome outcome, String model, CascadeStage stage) {
 
-    /** Version 2 added {@code outcome}; a version 1 result reads as {@link Outcome#SEGMENTED}. */
-    public static final int CURRENT_VERSION = 2;
+    /**
+     * Version 2 added {@code outcome}, a version 1 result reads as {@link Outcome#SEGMENTED}; version 3 added
+     * {@code stage}.
+     */
+    public static final int CURRENT_VERSION = 3;
 
     /** How the axis job ended. */
     public enum Outcome {
@@ -49,15 +54,15 @@ public record AxisResult(int version, String volumeId, String requestId, Axis ax
             String logitsKey, String imageKey, String labelsKey, List<Integer> structures, int frames,
             Timings timings, String worker, String datasetTag) {
         this(version, volumeId, requestId, axis, requestAxes, logitsKey, imageKey, labelsKey, structures, frames,
-                timings, worker, datasetTag, Outcome.SEGMENTED, null);
+                timings, worker, datasetTag, Outcome.SEGMENTED, null, null);
     }
 
-    /** A result that names no model. */
+    /** A result of a request that runs in one stage, naming no model. */
     public AxisResult(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes,
             String logitsKey, String imageKey, String labelsKey, List<Integer> structures, int frames,
             Timings timings, String worker, String datasetTag, Outcome outcome) {
         this(version, volumeId, requestId, axis, requestAxes, logitsKey, imageKey, labelsKey, structures, frames,
-                timings, worker, datasetTag, outcome, null);
+                timings, worker, datasetTag, outcome, null, null);
     }
 
     /**
@@ -99,6 +104,7 @@ public record AxisResult(int version, String volumeId, String requestId, Axis ax
         EventChecks.present(e, "timings", timings);
         EventChecks.text(e, "worker", worker);
         EventChecks.text(e, "datasetTag", datasetTag);
+        stage = EventChecks.inRequest(e, stage, axis, requestAxes);
     }
 
     public boolean failed() {

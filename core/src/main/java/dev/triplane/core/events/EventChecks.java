@@ -1,5 +1,6 @@
 package dev.triplane.core.events;
 
+import dev.triplane.core.geometry.Axis;
 import java.util.List;
 
 /** Argument checks shared by the event constructors; failures name the event and the field. */
@@ -39,5 +40,16 @@ final class EventChecks {
             }
         }
         return List.copyOf(values);
+    }
+
+    /** {@code stage}, or the only stage over {@code requestAxes} when null; its axes hold {@code axis}. */
+    static CascadeStage inRequest(String event, CascadeStage stage, Axis axis, List<Axis> requestAxes) {
+        CascadeStage checked = stage == null ? CascadeStage.single(requestAxes) : stage;
+        if (!checked.axes().contains(axis) || !requestAxes.containsAll(checked.axes())
+                || !requestAxes.containsAll(checked.nextAxes())) {
+            throw new IllegalArgumentException(event + ": " + checked.describe() + " (then " + checked.nextAxes()
+                    + ") must hold " + axis + " and lie within the request's axes " + requestAxes);
+        }
+        return checked;
     }
 }

@@ -14,13 +14,24 @@ import java.util.List;
  * @param requestId    the request
  * @param results      the axis results that arrived, one per axis, in {@link Axis} order
  * @param partial      true when axes of the request are missing (fused after the timeout)
- * @param missingAxes  the request's axes that did not arrive, in {@link Axis} order; empty unless partial
+ * @param missingAxes  the stage's axes that did not arrive, in {@link Axis} order; empty unless partial
+ * @param stage        the stage whose results completed: a stage that is not the {@link CascadeStage#last() last}
+ *                     derives the next stage's prompts from its fusion instead of publishing a segmentation (the
+ *                     results of the last stage of a cascade hold the earlier stage's results of the axes it did not
+ *                     run again); absent before version 2, read as the only stage of the results' request
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record FusionJob(int version, String volumeId, String requestId, List<AxisResult> results, boolean partial,
-        List<Axis> missingAxes) {
+        List<Axis> missingAxes, CascadeStage stage) {
 
-    public static final int CURRENT_VERSION = 1;
+    /** Version 2 added {@code stage}. */
+    public static final int CURRENT_VERSION = 2;
+
+    /** A job of a request that runs in one stage. */
+    public FusionJob(int version, String volumeId, String requestId, List<AxisResult> results, boolean partial,
+            List<Axis> missingAxes) {
+        this(version, volumeId, requestId, results, partial, missingAxes, null);
+    }
 
     public FusionJob {
         String e = "FusionJob";
@@ -41,5 +52,6 @@ public record FusionJob(int version, String volumeId, String requestId, List<Axi
         if (partial == missingAxes.isEmpty()) {
             throw new IllegalArgumentException(e + ": partial is " + partial + " with missing axes " + missingAxes);
         }
+        stage = stage == null ? CascadeStage.single(results.get(0).requestAxes()) : stage;
     }
 }

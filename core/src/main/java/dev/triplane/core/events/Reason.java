@@ -80,8 +80,13 @@ public enum Reason {
     NO_PROMPTS(Retry.NONE),
     /** A prompt file ingest refuses. */
     BAD_PROMPTS(Retry.NONE),
-    /** A structure of a prompt file with no prompt on one of the request's axes (ingest). */
+    /** A structure of a prompt file with no prompt on any of the request's axes (ingest). */
     UNPROMPTED_AXIS(Retry.NONE),
+    /**
+     * A structure that the first stage of a cascade fused to no voxel: no prompt for the remaining axes can be
+     * derived from it (fusion).
+     */
+    CASCADE_EMPTY(Retry.NONE),
     /** Request parameters that select nothing, or an unknown structure or group (ingest). */
     BAD_REQUEST(Retry.NONE),
     /** A dropped object's key with a {@code ..} segment, a control character or over 1024 bytes (ingest). */

@@ -4,7 +4,8 @@
  * ({@code triplane.axis-jobs}), {@link AxisResult} ({@code triplane.axis-results}), {@link FusionJob}
  * ({@code triplane.fusion-jobs}), {@link SegmentationReady}
  * ({@code triplane.segmentations}), {@link MetricsReady} ({@code triplane.metrics}), {@link VolumeStatus}
- * ({@code triplane.status}) and {@link ErrorEvent} ({@code triplane.errors}).
+ * ({@code triplane.status}) and {@link ErrorEvent} ({@code triplane.errors}); besides them the stored
+ * {@link CascadePlan} of a cascading request, and the {@link CascadeStage} its jobs, results and fusion jobs carry.
  *
  * <p>Values are JSON written by Jackson from the record components: enums by constant name ({@code "AXIAL"}),
  * absent optional values as {@code null}, non-finite metrics as the strings {@code "NaN"}/{@code "Infinity"}.

@@ -129,6 +129,12 @@ public final class TriAxisFusion {
         return reorientation.inverse(new LabelVolume(reorientation.target(), labels));
     }
 
+    /** The fused labels on the RAS+ grid of the logits (0 = background); a new array. */
+    public LabelVolume rasLabels() {
+        boxes = new short[0][];
+        return new LabelVolume(reorientation.target(), labels.clone());
+    }
+
     /** The uncertainty map on the input grid: largest per-structure variance of the axes' probabilities. */
     public ImageVolume uncertainty() {
         boxes = new short[0][];

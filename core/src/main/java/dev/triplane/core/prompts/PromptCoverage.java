@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Which requested axes a prompt set leaves without prompts: every structure of a request runs on every requested
- * axis, so ingest refuses a structure prompted on some of them only before any job is sent.
+ * Which requested axes a prompt set leaves without prompts. A structure prompted on some requested axes only runs as
+ * a {@link Cascade}; one prompted on none of them cannot run, and ingest refuses it before any job is sent.
  */
 public final class PromptCoverage {
 
@@ -39,6 +39,14 @@ public final class PromptCoverage {
             }
         }
         return missing;
+    }
+
+    /** The entries of {@link #unprompted} that lack every one of {@code axes}: structures that cannot run. */
+    public static Map<Integer, List<Axis>> promptedNowhere(List<StructurePrompts> prompts, int[] structures,
+            List<Axis> axes) {
+        Map<Integer, List<Axis>> nowhere = unprompted(prompts, structures, axes);
+        nowhere.values().removeIf(lacking -> lacking.size() < axes.size());
+        return nowhere;
     }
 
     /** {@code liver (5) has no prompt on coronal, sagittal; aorta (52) has none on sagittal}. */

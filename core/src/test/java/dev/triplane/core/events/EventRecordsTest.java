@@ -96,8 +96,8 @@ class EventRecordsTest {
     @Test
     void anAxisResultOfVersion1ReadsAsSegmentedAndOnlyAFailedOneMayHaveNoFrames() {
         JsonMapper json = JsonMapper.builder().build();
-        String v2 = json.writeValueAsString(result("r1", Axis.AXIAL));
-        String v1 = v2.replace("\"version\":2", "\"version\":1").replace(",\"outcome\":\"SEGMENTED\"", "");
+        String v3 = json.writeValueAsString(result("r1", Axis.AXIAL));
+        String v1 = v3.replace("\"version\":3", "\"version\":1").replaceAll(",\"outcome\":\"SEGMENTED\".*}$", "}");
 
         assertThat(v1).doesNotContain("outcome").contains("\"version\":1");
         AxisResult old = json.readValue(v1, AxisResult.class);
@@ -110,6 +110,36 @@ class EventRecordsTest {
         assertThatThrownBy(() -> new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL,
                 List.of(Axis.values()), "logits", "image", null, List.of(1), 0, new AxisResult.Timings(0, 0, 0, 0),
                 "w", "t")).hasMessageContaining("frames must be >= 1");
+    }
+
+    @Test
+    void recordsWithoutAStageReadAsTheOnlyStageOfTheirRequestAndACascadeStageRoundTrips() {
+        JsonMapper json = JsonMapper.builder().build();
+        String v3 = json.writeValueAsString(result("r1", Axis.AXIAL));
+        assertThat(v3).contains("\"stage\":{\"number\":1,\"axes\":[\"AXIAL\",\"CORONAL\",\"SAGITTAL\"],"
+                + "\"nextAxes\":[]}");
+        AxisResult v2 = json.readValue(v3.replace("\"version\":3", "\"version\":2").replaceAll(",\"stage\":.*}$", "}"),
+                AxisResult.class);
+        assertThat(v2.stage()).isEqualTo(CascadeStage.single(List.of(Axis.values())));
+        assertThat(v2.stage().last()).isTrue();
+        assertThat(v2.stage().cascades()).isFalse();
+        FusionJob job = json.readValue(json.writeValueAsString(new FusionJob(FusionJob.CURRENT_VERSION, VOLUME, "r1",
+                List.of(v2), true, List.of(Axis.CORONAL))).replaceAll(",\"stage\":\\{[^}]*}}$", "}"), FusionJob.class);
+        assertThat(job.stage()).isEqualTo(CascadeStage.single(List.of(Axis.values())));
+
+        CascadeStage first = new CascadeStage(1, List.of(Axis.AXIAL), List.of(Axis.SAGITTAL, Axis.CORONAL));
+        AxisResult staged = new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL,
+                List.of(Axis.values()), "logits", "image", null, List.of(1), 4, new AxisResult.Timings(0, 0, 0, 0),
+                "w", "t", AxisResult.Outcome.SEGMENTED, "sam2-micro", first);
+        assertThat(json.readValue(json.writeValueAsString(staged), AxisResult.class)).isEqualTo(staged);
+        assertThat(first.cascades()).isTrue();
+        assertThat(first.last()).isFalse();
+        assertThat(first.next()).isEqualTo(new CascadeStage(2, List.of(Axis.CORONAL, Axis.SAGITTAL), List.of()));
+        assertThat(first.next().describe()).isEqualTo("stage 2: coronal, sagittal");
+        assertThatThrownBy(() -> new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.CORONAL,
+                List.of(Axis.values()), "logits", "image", null, List.of(1), 4, new AxisResult.Timings(0, 0, 0, 0),
+                "w", "t", AxisResult.Outcome.SEGMENTED, "sam2-micro", first)).hasMessageContaining("must hold CORONAL");
+        assertThatThrownBy(first.next()::next).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

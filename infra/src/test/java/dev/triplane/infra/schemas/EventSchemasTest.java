@@ -60,7 +60,7 @@ class EventSchemasTest {
                 Arguments.of("axis-result", new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.SAGITTAL, List.of(Axis.CORONAL, Axis.SAGITTAL),
                         "logits/" + VOLUME + "/r1/sagittal.bin", "volumes/" + VOLUME + "/image.nii.gz", null,
                         List.of(1, 5), 122, new AxisResult.Timings(40, 900, 12, 960), "host-1/4242", "inbox",
-                        AxisResult.Outcome.SEGMENTED, "sam2.1-tiny")),
+                        AxisResult.Outcome.SEGMENTED, "sam2.1-tiny", null)),
                 Arguments.of("axis-result", new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1", Axis.AXIAL,
                         List.of(Axis.values()), "logits/" + VOLUME + "/r1/axial.bin",
                         "volumes/" + VOLUME + "/image.nii.gz", null, List.of(1, 5), 0,

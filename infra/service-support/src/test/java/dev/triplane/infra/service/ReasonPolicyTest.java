@@ -59,6 +59,7 @@ class ReasonPolicyTest {
             NO_PROMPTS            NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_PROMPTS           NONE            REJECTED FAILED  no  DLT no  DLT
             UNPROMPTED_AXIS       NONE            REJECTED FAILED  no  DLT no  DLT
+            CASCADE_EMPTY         NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_REQUEST           NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_OBJECT_KEY        NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_RECORD            NONE            REJECTED FAILED  DLT DLT DLT DLT
