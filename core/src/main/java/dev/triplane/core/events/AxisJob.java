@@ -22,10 +22,13 @@ import java.util.List;
  *                     (e.g. {@code "is+sps"} or {@code "sps,tau=0.25"})
  * @param model        name of the SAM2 model (export folder) the worker runs
  * @param datasetTag   tag under which metrics are aggregated, passed along to the results
+ * @param correction   null for a request's own job; otherwise the correction this job applies (one structure, the
+ *                     request's other axes unchanged), and the worker hands the new revision to fusion itself
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AxisJob(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String imageKey, String labelsKey,
-        List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model, String datasetTag) {
+        List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model, String datasetTag,
+        Correction correction) {
 
     public static final int CURRENT_VERSION = 1;
 
@@ -51,5 +54,22 @@ public record AxisJob(int version, String volumeId, String requestId, Axis axis,
         memoryPolicy = MemoryPolicy.parse(EventChecks.text(e, "memoryPolicy", memoryPolicy)).name();
         EventChecks.text(e, "model", model);
         EventChecks.text(e, "datasetTag", datasetTag);
+        if (correction != null && (correction.axis() != axis || !structures.equals(List.of(correction.structure())))) {
+            throw new IllegalArgumentException(e + ": a correction job runs its structure on its axis alone");
+        }
+    }
+
+    /** A request's own job. */
+    public AxisJob(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String imageKey,
+            String labelsKey, List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model,
+            String datasetTag) {
+        this(version, volumeId, requestId, axis, requestAxes, imageKey, labelsKey, structures, prompts, memoryPolicy,
+                model, datasetTag, null);
+    }
+
+    /** This job applying {@code c} to its structure alone. */
+    public AxisJob correcting(Correction c) {
+        return new AxisJob(version, volumeId, requestId, axis, requestAxes, imageKey, labelsKey,
+                List.of(c.structure()), prompts, memoryPolicy, model, datasetTag, c);
     }
 }

@@ -15,10 +15,12 @@ import java.util.List;
  * @param results      the axis results that arrived, one per axis, in {@link Axis} order
  * @param partial      true when axes of the request are missing (fused after the timeout)
  * @param missingAxes  the request's axes that did not arrive, in {@link Axis} order; empty unless partial
+ * @param revision     1 for the request's own fusion; N >= 2 for the fusion after its (N - 1)th correction, sent by
+ *                     the axis-worker that applied it (absent in older records: 1)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record FusionJob(int version, String volumeId, String requestId, List<AxisResult> results, boolean partial,
-        List<Axis> missingAxes) {
+        List<Axis> missingAxes, int revision) {
 
     public static final int CURRENT_VERSION = 1;
 
@@ -41,5 +43,15 @@ public record FusionJob(int version, String volumeId, String requestId, List<Axi
         if (partial == missingAxes.isEmpty()) {
             throw new IllegalArgumentException(e + ": partial is " + partial + " with missing axes " + missingAxes);
         }
+        revision = revision == 0 ? 1 : revision;
+        if (revision < 1) {
+            throw new IllegalArgumentException(e + ": revision must be >= 1, got " + revision);
+        }
+    }
+
+    /** A request's own fusion (revision 1). */
+    public FusionJob(int version, String volumeId, String requestId, List<AxisResult> results, boolean partial,
+            List<Axis> missingAxes) {
+        this(version, volumeId, requestId, results, partial, missingAxes, 1);
     }
 }

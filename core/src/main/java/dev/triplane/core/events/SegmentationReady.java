@@ -21,11 +21,13 @@ import java.util.List;
  * @param partial         true when fewer than three axes arrived in time and the request fused what arrived
  * @param structures      voxels per requested structure in the label volume, by ascending id
  * @param datasetTag      tag under which metrics are aggregated
+ * @param revision        1 for the request's own segmentation, N >= 2 after its (N - 1)th correction (its objects
+ *                        under their own keys; absent in older records: 1)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SegmentationReady(int version, String volumeId, String requestId, String segmentationKey,
         String uncertaintyKey, String imageKey, String labelsKey, String fusionRule, List<Axis> axes, boolean partial,
-        List<StructureVoxels> structures, String datasetTag) {
+        List<StructureVoxels> structures, String datasetTag, int revision) {
 
     public static final int CURRENT_VERSION = 1;
 
@@ -61,5 +63,23 @@ public record SegmentationReady(int version, String volumeId, String requestId, 
         }
         structures = EventChecks.list(e, "structures", structures);
         EventChecks.text(e, "datasetTag", datasetTag);
+        revision = revision == 0 ? 1 : revision;
+        if (revision < 1) {
+            throw new IllegalArgumentException(e + ": revision must be >= 1, got " + revision);
+        }
+    }
+
+    /** A request's own segmentation (revision 1). */
+    public SegmentationReady(int version, String volumeId, String requestId, String segmentationKey,
+            String uncertaintyKey, String imageKey, String labelsKey, String fusionRule, List<Axis> axes,
+            boolean partial, List<StructureVoxels> structures, String datasetTag) {
+        this(version, volumeId, requestId, segmentationKey, uncertaintyKey, imageKey, labelsKey, fusionRule, axes,
+                partial, structures, datasetTag, 1);
+    }
+
+    /** This segmentation as revision {@code n}, stored under the given keys. */
+    public SegmentationReady asRevision(int n, String segmentation, String uncertainty) {
+        return new SegmentationReady(version, volumeId, requestId, segmentation, uncertainty, imageKey, labelsKey,
+                fusionRule, axes, partial, structures, datasetTag, n);
     }
 }
