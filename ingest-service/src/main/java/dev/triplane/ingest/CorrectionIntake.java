@@ -91,6 +91,11 @@ public class CorrectionIntake {
         } catch (JacksonException e) {
             return reject(volumeId, null, source, Reason.BAD_CORRECTION, "not valid JSON: " + e.getOriginalMessage());
         }
+        JsonNode named = root == null ? null : root.get("volumeId");
+        if (named != null && !volumeId.equals(named.asString(""))) {
+            return reject(volumeId, null, source, Reason.BAD_CORRECTION, "the correction names volume "
+                    + named.asString("") + ", not " + volumeId);
+        }
         JsonNode rid = root == null ? null : root.get("requestId");
         JsonNode prompts = root == null ? null : root.get("prompts");
         if (rid == null || !rid.isString() || prompts == null || !prompts.isObject()) {
@@ -163,6 +168,27 @@ public class CorrectionIntake {
         } catch (IOException e) {
             throw new UncheckedIOException(key + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A correction dropped in the inbox ({@code <name>.corrections.json}), which names its volume in
+     * {@code "volumeId"}.
+     */
+    public Result submitDrop(byte[] body, String source) {
+        String volumeId = "";
+        try {
+            JsonNode named = json.readTree(body).get("volumeId");
+            volumeId = named == null ? "" : named.asString("");
+        } catch (JacksonException | NullPointerException e) {
+            // refused below as naming no volume
+        }
+        return submit(volumeId, body, source);
+    }
+
+    /** Refuses a dropped correction too large to read ({@code TOO_LARGE}, the prompt file limit). */
+    public Result tooLarge(String source, long maxBytes) {
+        return reject("", null, source, Reason.TOO_LARGE, "a correction may hold at most " + maxBytes
+                + " bytes (triplane.ingest.uploads.max-prompt-file-size)");
     }
 
     /** The error event of a refused correction; the request's status stays (its revisions stand). */

@@ -35,6 +35,9 @@ import tools.jackson.databind.json.JsonMapper;
  * with) the image: an image found with neither is rejected ({@link Ingestor#NO_PROMPTS}) and taken again once
  * one of them arrives.
  *
+ * <p>A {@code <name>.corrections.json} anywhere under the prefix is a correction of a segmented request
+ * ({@link CorrectionIntake#submitDrop}), taken once per content like a scan.
+ *
  * <p>A scan is remembered by key, size and entity tag of the image, labels and prompt file, so unchanged objects are
  * skipped without reading them; after a restart each is hashed once more and skipped by its request marker, and a
  * rejected one is skipped unread by its {@link ObjectKeys#rejectedScan} marker (written after its error event, so a
@@ -53,10 +56,13 @@ public class InboxScanner {
     private static final String PROMPTS_SUFFIX = ".prompts.json";
     /** 3D Slicer markups, read as prompts when there is no prompt file. */
     private static final String MARKUPS_SUFFIX = ".mrk.json";
+    /** A correction of a segmented request, naming its volume and request. */
+    private static final String CORRECTIONS_SUFFIX = ".corrections.json";
 
     private final ObjectStore store;
     private final ObjectKeys keys;
     private final Ingestor ingestor;
+    private final CorrectionIntake corrections;
     private final IngestProperties properties;
     private final RequestSpec defaults;
     private final TaskScheduler scheduler;
@@ -68,8 +74,9 @@ public class InboxScanner {
     /** Unforeseen failures per scan fingerprint, until it is rejected. */
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
-    public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, IngestProperties properties,
-            TaskScheduler scheduler, JsonMapper json) {
+    public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, CorrectionIntake corrections,
+            IngestProperties properties, TaskScheduler scheduler, JsonMapper json) {
+        this.corrections = corrections;
         this.store = store;
         this.keys = keys;
         this.ingestor = ingestor;
@@ -138,6 +145,34 @@ public class InboxScanner {
                 int attempts = failures.merge(fingerprint, 1, Integer::sum);
                 LOG.warn("{}: failed ({} of {} attempts): {}", ObjectKeys.printable(image.key()), attempts,
                         MAX_ATTEMPTS, e.toString());
+            }
+        }
+        return handled + corrections(objects);
+    }
+
+    /** The corrections dropped since the last pass; each once (its id is its content, sending it twice is harmless). */
+    private int corrections(Map<String, ObjectInfo> objects) {
+        int handled = 0;
+        for (ObjectInfo info : objects.values()) {
+            String fingerprint = fingerprint(info);
+            if (!info.key().endsWith(CORRECTIONS_SUFFIX) || seen.contains(fingerprint)) {
+                continue;
+            }
+            try {
+                if (info.size() > properties.uploads().maxPromptFileSize().toBytes()) {
+                    corrections.tooLarge(info.key(), properties.uploads().maxPromptFileSize().toBytes());
+                } else {
+                    byte[] body;
+                    try (InputStream in = store.get(info.key())) {
+                        body = in.readAllBytes();
+                    }
+                    corrections.submitDrop(body, info.key());
+                }
+                seen.add(fingerprint);
+                handled++;
+            } catch (IOException | RuntimeException e) {
+                // the store or the broker: the next pass tries again
+                LOG.warn("{}: will retry on the next pass: {}", ObjectKeys.printable(info.key()), e.toString());
             }
         }
         return handled;
