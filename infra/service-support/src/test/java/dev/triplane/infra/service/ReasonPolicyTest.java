@@ -60,6 +60,8 @@ class ReasonPolicyTest {
             BAD_PROMPTS           NONE            REJECTED FAILED  no  DLT no  DLT
             UNPROMPTED_AXIS       NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_REQUEST           NONE            REJECTED FAILED  no  DLT no  DLT
+            UNKNOWN_REQUEST       NONE            REJECTED FAILED  no  DLT no  DLT
+            BAD_CORRECTION        NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_OBJECT_KEY        NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_RECORD            NONE            REJECTED FAILED  DLT DLT DLT DLT
             RETRIES_EXHAUSTED     ATTEMPTS        REJECTED FAILED  no  DLT no  DLT
