@@ -572,6 +572,8 @@ def write_constants(model, out_dir, flags):
         "no_obj_embed_spatial": _write_bin(out_dir, "no_obj_embed_spatial", model.no_obj_embed_spatial.reshape(cm)),
         "obj_ptr_tpos_proj_weight": _write_bin(out_dir, "obj_ptr_tpos_proj_weight", model.obj_ptr_tpos_proj.weight),
         "obj_ptr_tpos_proj_bias": _write_bin(out_dir, "obj_ptr_tpos_proj_bias", model.obj_ptr_tpos_proj.bias),
+        "mask_downsample_weight": _write_bin(out_dir, "mask_downsample_weight", model.mask_downsample.weight),
+        "mask_downsample_bias": _write_bin(out_dir, "mask_downsample_bias", model.mask_downsample.bias),
     }
     constants = {
         "tensors": tensors,
@@ -580,6 +582,8 @@ def write_constants(model, out_dir, flags):
             "obj_ptr_tpos_proj_weight": "[mem_dim, hidden_dim], torch Linear layout: y = W x + b",
             "no_obj_embed_spatial": "already applied inside memory_encoder; here for reference",
             "no_mem_pos_enc": "unused when directly_add_no_mem_embed is true",
+            "mask_downsample_weight": "[1, 1, 4, 4] conv, stride 4, that sam_heads applies to mask_input; the engine "
+                                      "inverts it to feed earlier low-res logits as a dense prompt (corrections)",
         },
         "image_mean": [0.485, 0.456, 0.406],
         "image_std": [0.229, 0.224, 0.225],

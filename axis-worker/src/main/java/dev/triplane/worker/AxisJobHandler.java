@@ -97,6 +97,7 @@ class AxisJobHandler {
     private final String worker = workerIdentity();
     private final Counter frames;
     private final AtomicLong lastFramesPerSecond = new AtomicLong();
+    private final AxisCorrection corrections;
 
     AxisJobHandler(ObjectStore store, ObjectKeys keys, NiftiReader reader, EventPublisher events, JsonMapper json,
             Models models, JobMeters jobs, WorkerProperties properties, MeterRegistry meters) {
@@ -111,6 +112,7 @@ class AxisJobHandler {
         this.encoding = properties.encoding();
         this.images = new LruCache<>(properties.volumeCacheSize());
         this.labels = new LruCache<>(properties.volumeCacheSize());
+        this.corrections = new AxisCorrection(this, store, keys, events);
         this.frames = Counter.builder("triplane.worker.frames").baseUnit("frames")
                 .description("frame steps propagated by the engine (its rate is the frames per second)")
                 .register(meters);
@@ -126,9 +128,14 @@ class AxisJobHandler {
      */
     AxisResult run(AxisJob job) {
         long start = System.nanoTime();
-        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis(), job.stage().number());
+        String logitsKey = keys.stageLogits(job.volumeId(), job.requestId(), job.axis(), job.stage().number());
         try (JobMeters.Job meter = jobs.start(Stage.AXIS_WORKER)) {
             try {
+                if (job.correction() != null) {
+                    AxisResult result = corrections.run(job, worker);
+                    meter.outcome(SEGMENTED);
+                    return result;
+                }
                 ImageVolume ct = image(job.imageKey());
                 Optional<AxisResult> stored = storedResult(job, logitsKey, ct.grid(), start);
                 if (stored.isPresent()) {
@@ -160,8 +167,11 @@ class AxisJobHandler {
      * acknowledgement was lost), without computing; false when they are not there.
      */
     boolean republishIfStored(AxisJob job) {
+        if (job.correction() != null) {
+            return false; // a correction re-sends its fusion job only by running again
+        }
         long start = System.nanoTime();
-        String logitsKey = keys.logits(job.volumeId(), job.requestId(), job.axis(), job.stage().number());
+        String logitsKey = keys.stageLogits(job.volumeId(), job.requestId(), job.axis(), job.stage().number());
         Optional<AxisResult> stored = storedResult(job, logitsKey, image(job.imageKey()).grid(), start);
         stored.ifPresent(result -> publish(job, result, "axis " + job.axis().id() + " already stored: " + logitsKey));
         return stored.isPresent();
@@ -173,8 +183,15 @@ class AxisJobHandler {
      */
     RequestEnd failRecord(String value, Reason reason, String object, String detail) {
         AxisJob job = json.readValue(value, AxisJob.class);
+        if (job.correction() != null) {
+            // the request's own revisions stand; only this correction ends, with no result for fusion
+            return RequestEnd.of(Stage.AXIS_WORKER, reason, object != null ? object : keys.correction(job.volumeId(),
+                    job.requestId(), job.correction().correctionId()), "revision " + job.correction().revision()
+                    + ", axis " + job.axis().id() + ": " + detail, job.volumeId(), job.requestId(), List.of());
+        }
         AxisResult failed = new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
-                job.requestAxes(), keys.logits(job.volumeId(), job.requestId(), job.axis(), job.stage().number()), job.imageKey(),
+                job.requestAxes(), keys.stageLogits(job.volumeId(), job.requestId(), job.axis(), job.stage().number()),
+                job.imageKey(),
                 job.labelsKey(), job.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), worker, job.datasetTag(),
                 AxisResult.Outcome.FAILED, job.model(), job.stage());
         return RequestEnd.of(Stage.AXIS_WORKER, reason, object != null ? object : job.imageKey(),
@@ -203,6 +220,9 @@ class AxisJobHandler {
             long bytes = Files.size(encoded);
             FaultPoints.reach("axis-worker.mid-job");
             store.put(logitsKey, encoded, "application/octet-stream");
+            // what a correction of this request runs again (its prompts, model and memory policy)
+            store.put(keys.axisJob(job.volumeId(), job.requestId(), job.axis()), json.writeValueAsBytes(job),
+                    "application/json");
             long storedAt = System.nanoTime();
             AxisResult result = result(job, logitsKey, frameCount, new AxisResult.Timings(millis(start, loaded),
                     computeMs, millis(computed, storedAt), millis(start, System.nanoTime())));
@@ -273,7 +293,7 @@ class AxisJobHandler {
     }
 
     /** The prompts of every job structure on the job's axis, in the job's structure order. */
-    private List<StructurePrompts> prompts(AxisJob job, Grid ras) {
+    List<StructurePrompts> prompts(AxisJob job, Grid ras) {
         PromptPolicy policy = job.prompts();
         List<StructurePrompts> out = new ArrayList<>(job.structures().size());
         if (policy.source() == PromptPolicy.Source.LABELS) {
@@ -309,7 +329,7 @@ class AxisJobHandler {
         return out;
     }
 
-    private Sam2Model model(String name) {
+    Sam2Model model(String name) {
         try {
             return models.get(name);
         } catch (NoSuchObjectException e) {
@@ -319,7 +339,7 @@ class AxisJobHandler {
     }
 
     /** The image in RAS+ order. */
-    private ImageVolume image(String key) {
+    ImageVolume image(String key) {
         return images.get(key, k -> {
             ImageVolume image = read(k).toImageVolume();
             return Reorientation.toRas(image.grid()).forward(image);
@@ -337,6 +357,23 @@ class AxisJobHandler {
     private NiftiImage read(String key) {
         try (InputStream in = store.get(key)) {
             return reader.read(in, key);
+        } catch (InvalidVolumeException e) {
+            throw BadInputException.of(e);
+        } catch (NoSuchObjectException e) {
+            throw new BadInputException(key, Reason.NO_SUCH_OBJECT, e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(key + ": " + e.getMessage(), e);
+        }
+    }
+
+    LogitVolumeCodec.Encoding encoding() {
+        return encoding;
+    }
+
+    /** The structure ids a stored logits object holds. */
+    List<Integer> storedStructures(String key, Grid ras) {
+        try (InputStream in = store.get(key)) {
+            return boxed(LogitVolumeCodec.readHeader(in, key, ras).ids());
         } catch (InvalidVolumeException e) {
             throw BadInputException.of(e);
         } catch (NoSuchObjectException e) {

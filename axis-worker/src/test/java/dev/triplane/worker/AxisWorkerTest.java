@@ -276,7 +276,7 @@ class AxisWorkerTest {
         }
         assertThat(logits.ids()).containsExactly(5, 52);
         assertThat(result.stage()).isEqualTo(fromFile.stage());
-        assertThat(result.logitsKey()).isEqualTo(keys.logits(fromFile.volumeId(), "r1", AXIS, 2))
+        assertThat(result.logitsKey()).isEqualTo(keys.stageLogits(fromFile.volumeId(), "r1", AXIS, 2))
                 .isNotEqualTo(keys.logits(fromFile.volumeId(), "r1", AXIS));
         await().atMost(WAIT).untilAsserted(() -> assertThat(statusesOf(fromFile.volumeId())).last()
                 .extracting(VolumeStatus::detail).asString().startsWith("stage 2: " + AXIS.id() + "; axis "));

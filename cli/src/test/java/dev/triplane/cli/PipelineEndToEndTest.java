@@ -20,11 +20,15 @@ import dev.triplane.core.events.SegmentationReady;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
+import dev.triplane.core.geometry.Reorientation;
 import dev.triplane.core.metrics.StructureMetrics;
 import dev.triplane.core.nifti.NiftiImage;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.NiftiWriter;
 import dev.triplane.core.nifti.ReadLimits;
+import dev.triplane.core.propagation.LogitVolume;
+import dev.triplane.core.propagation.LogitVolumeCodec;
+import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.ImageVolume;
 import dev.triplane.examples.MetricsConsumer;
 import dev.triplane.infra.ObjectKeys;
@@ -49,6 +53,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -466,6 +471,108 @@ class PipelineEndToEndTest {
                 .noneSatisfy(w -> assertThat(w).endsWith(":" + busy.pid()));
         assertThat(countFor(Topic.SEGMENTATIONS, SegmentationReady.class, SegmentationReady::volumeId,
                 submitted.volumeId())).isEqualTo(1);
+    }
+
+    /**
+     * A correction of the liver on one axial slice: answered with revision 2 at the door, segmented again on that
+     * axis alone and fused with the other axes' logits into a second SegmentationReady under revision 2's keys;
+     * revision 1 stays as it was, the spleen's logits are untouched, the same correction again is the same
+     * revision, and a correction of an unknown request or of a structure outside the request is refused.
+     */
+    @Test
+    @Order(8)
+    void aCorrectionYieldsRevisionTwoWithOnlyItsStructureChanged() throws Exception {
+        Submitted submitted = client.submit(Submission.of(variant(), SAMPLE_LABELS));
+        Outcome first = client.await(submitted.volumeId(), submitted.requestId(), RESULT_TIMEOUT, s -> { });
+        assertThat(first.succeeded()).as(first.toString()).isTrue();
+        String volumeId = submitted.volumeId();
+        String requestId = submitted.requestId();
+        SegmentationReady revision1 = first.segmentation();
+        assertThat(revision1.revision()).isEqualTo(1);
+        byte[] revision1Labels = bytes(revision1.segmentationKey());
+        ObjectKeys keys = ObjectKeys.load();
+        String axial1 = keys.logits(volumeId, requestId, Axis.AXIAL);
+        await().atMost(Duration.ofSeconds(30)).until(() -> store.exists(keys.fusionDone(volumeId, requestId)));
+
+        String correction = "{\"requestId\": \"" + requestId + "\", \"prompts\": {\"version\": 1, \"prompts\": "
+                + "[{\"structure\": \"liver\", \"axis\": \"axial\", \"slice\": 14, "
+                + "\"points\": [{\"x\": 40, \"y\": 50, \"label\": 0}, {\"x\": 70, \"y\": 45, \"label\": 1}]}]}}";
+        SegmentationReady revision2;
+        try (TopicReader<SegmentationReady> segmentations = reader(Topic.SEGMENTATIONS, SegmentationReady.class)) {
+            long sent = System.nanoTime();
+            HttpResponse<String> accepted = correct(volumeId, correction);
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            assertThat(JSON.readTree(accepted.body()).get("revision").asInt()).isEqualTo(2);
+            List<SegmentationReady> seen = new ArrayList<>();
+            revision2 = await().atMost(RESULT_TIMEOUT).pollInterval(Duration.ofMillis(20)).until(() -> {
+                seen.addAll(segmentations.poll(Duration.ofMillis(50)));
+                return seen.stream().filter(r -> r.volumeId().equals(volumeId) && r.revision() == 2).findFirst();
+            }, Optional::isPresent).orElseThrow();
+            // the figure of docs/prompts.md (Corrections): submit -> new SegmentationReady on a warm stack
+            System.out.printf(Locale.ROOT, "correction of one structure, submit -> SegmentationReady revision 2: "
+                    + "%d ms%n", (System.nanoTime() - sent) / 1_000_000);
+        }
+        assertThat(revision2.segmentationKey()).isEqualTo(keys.segmentation(volumeId, requestId, 2))
+                .isNotEqualTo(revision1.segmentationKey());
+        assertThat(revision2.axes()).containsExactly(Axis.values());
+        assertThat(read(revision2.segmentationKey()).grid().shape()).isEqualTo(sample.grid().shape());
+        assertThat(bytes(revision1.segmentationKey())).as("revision 1, still readable").isEqualTo(revision1Labels);
+        // only the corrected axis was segmented again; only the liver changed in it
+        assertThat(store.exists(keys.logits(volumeId, requestId, Axis.CORONAL, 2))).isFalse();
+        assertThat(store.exists(keys.logits(volumeId, requestId, Axis.SAGITTAL, 2))).isFalse();
+        Grid ras = Reorientation.toRas(sample.grid()).target();
+        try (LogitVolume before = logits(axial1, ras);
+             LogitVolume after = logits(keys.logits(volumeId, requestId, Axis.AXIAL, 2), ras)) {
+            assertThat(after.ids()).containsExactly(before.ids());
+            float[] x = new float[before.frames().frameSize()];
+            float[] y = new float[x.length];
+            boolean liverChanged = false;
+            for (int i = 0; i < before.structureCount(); i++) {
+                for (int t = 0; t < before.frames().frameCount(); t++) {
+                    before.copyFrame(i, t, x);
+                    after.copyFrame(i, t, y);
+                    if (before.id(i) == 5) {
+                        liverChanged |= !Arrays.equals(x, y);
+                    } else {
+                        assertThat(Arrays.equals(x, y)).as("structure %d frame %d", before.id(i), t).isTrue();
+                    }
+                }
+            }
+            assertThat(liverChanged).isTrue();
+        }
+
+        HttpResponse<String> again = correct(volumeId, correction);
+        assertThat(again.statusCode()).isEqualTo(202);
+        assertThat(JSON.readTree(again.body()).get("outcome").asString()).isEqualTo("ALREADY_ACCEPTED");
+        assertThat(JSON.readTree(again.body()).get("revision").asInt()).isEqualTo(2);
+        HttpResponse<String> unknown = correct(volumeId, correction.replace(requestId, "r-unknown"));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("UNKNOWN_REQUEST");
+        HttpResponse<String> aorta = correct(volumeId, correction.replace("liver", "aorta"));
+        assertThat(aorta.statusCode()).isEqualTo(422);
+        assertThat(aorta.body()).contains("BAD_CORRECTION", "not one of request");
+        assertThat(TopicReader.readAll(stack.kafka(), topics.name(Topic.SEGMENTATIONS), SegmentationReady.class)
+                .stream().filter(r -> r.volumeId().equals(volumeId)).map(SegmentationReady::revision).toList())
+                .containsExactlyInAnyOrder(1, 2);
+    }
+
+    private HttpResponse<String> correct(String volumeId, String body) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(launcher.get(Service.INGEST).url()
+                + "/volumes/" + volumeId + "/corrections")).header("Authorization", "Bearer "
+                + launcher.ingestToken()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private byte[] bytes(String key) throws IOException {
+        try (InputStream in = store.get(key)) {
+            return in.readAllBytes();
+        }
+    }
+
+    private LogitVolume logits(String key, Grid ras) throws IOException {
+        try (InputStream in = store.get(key)) {
+            return LogitVolumeCodec.read(in, key, ras, Long.MAX_VALUE);
+        }
     }
 
     /** A worker whose job gauge says it is running a job now. */

@@ -28,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  * SEGMENTED status, or an error event and a FAILED status for bad input or a fusion out of memory). The caller
  * publishes them with the job's offset in one transaction, then calls {@link #published}.
  *
- * <p>A request is announced once: after its SegmentationReady is committed, a done marker is stored under
+ * <p>A request is announced once per revision (a correction's fusion job carries revision N >= 2, stored and
+ * announced under the revision's keys): after its SegmentationReady is committed, a done marker is stored under
  * {@link ObjectKeys#fusionDone}, and a later job of the same request (the topology emits one again when a
  * result arrives after its finished marker expired) publishes nothing. The marker is written after the commit, not
  * before: a marker whose transaction then failed would swallow the request (no SegmentationReady, no FAILED),
@@ -96,7 +97,7 @@ final class FusionStep {
      */
     Outcome run(FusionJob job) {
         try (JobMeters.Job meter = jobs.start(Stage.FUSION)) {
-            if (store.exists(keys.fusionDone(job.volumeId(), job.requestId()))) {
+            if (store.exists(keys.fusionDone(job.volumeId(), job.requestId(), job.revision()))) {
                 LOG.info("{}/{}: already fused and announced, nothing published", job.volumeId(), job.requestId());
                 meter.outcome(ALREADY_DONE);
                 return new Outcome(List.of(), null);
@@ -144,8 +145,8 @@ final class FusionStep {
     void published(Outcome outcome) {
         SegmentationReady ready = outcome.ready();
         if (ready != null) {
-            store.put(keys.fusionDone(ready.volumeId(), ready.requestId()), json.writeValueAsBytes(ready),
-                    "application/json");
+            store.put(keys.fusionDone(ready.volumeId(), ready.requestId(), ready.revision()),
+                    json.writeValueAsBytes(ready), "application/json");
         }
     }
 
@@ -153,6 +154,12 @@ final class FusionStep {
         SegmentationReady event;
         try (RequestFusion.Fused fused = fusion.fuse(job.results(), store::get)) {
             event = fused.event();
+            if (job.revision() > 1) {
+                // a correction's revision: its own keys, so the revisions before it stay readable
+                event = event.asRevision(job.revision(), keys.segmentation(job.volumeId(), job.requestId(),
+                        job.revision()), keys.uncertainty(job.volumeId(), job.requestId(), job.revision()),
+                        keys.dicomSegmentation(job.volumeId(), job.requestId(), job.revision()));
+            }
             store.put(event.segmentationKey(), fused.segmentation(), "application/gzip");
             FaultPoints.reach("fusion.mid-fusion");
             store.put(event.uncertaintyKey(), fused.uncertainty(), "application/gzip");

@@ -90,7 +90,7 @@ record PendingRequest(long firstArrivedMs, List<AxisResult> results, long finish
         List<AxisResult> byAxis = latest();
         List<Axis> missing = missing();
         return new FusionJob(FusionJob.CURRENT_VERSION, first.volumeId(), first.requestId(), byAxis,
-                !missing.isEmpty(), missing, stage);
+                !missing.isEmpty(), missing, stage, 1);
     }
 
     /** Axes of the stage that have not arrived, in {@link Axis} order. */

@@ -148,7 +148,7 @@ final class RequestFusion {
             boolean partial = !arrived.containsAll(first.requestAxes());
             SegmentationReady event = new SegmentationReady(SegmentationReady.CURRENT_VERSION, volumeId, requestId,
                     segmentationKey, uncertaintyKey, first.imageKey(), first.labelsKey(), rule.id(), fused, partial,
-                    structures, first.datasetTag(), dicomSegmentationKey);
+                    structures, first.datasetTag(), dicomSegmentationKey, 1);
             work.removeAll(List.of(segmentation, uncertainty));
             if (dicomSegmentationKey == null) {
                 return new Fused(event, segmentation, uncertainty, null);

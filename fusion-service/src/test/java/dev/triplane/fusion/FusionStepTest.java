@@ -216,7 +216,7 @@ class FusionStepTest {
                 List.of(PromptKind.BOX)), jobs)), null);
         AxisResult axial = request.result(Axis.AXIAL, stage);
         return new FusionJob(FusionJob.CURRENT_VERSION, request.volumeId, request.requestId, List.of(axial), false,
-                List.of(), stage);
+                List.of(), stage, 1);
     }
 
     private void assertFailed(FusionStep.Outcome outcome, String object, Reason reason) {

@@ -53,6 +53,13 @@ public final class ObjectKeys {
     private final String fusionDone;
     private final String metrics;
     private final String model;
+    private final String axisJob;
+    private final String correction;
+    private final String revisionLogits;
+    private final String revisionSegmentation;
+    private final String revisionDicomSegmentation;
+    private final String revisionUncertainty;
+    private final String revisionFusionDone;
 
     private ObjectKeys(JsonNode layout) {
         bucket = LayoutFile.required(layout, "bucket", "layout").asString();
@@ -76,6 +83,14 @@ public final class ObjectKeys {
         fusionDone = template(keys, "fusionDone", REQUEST);
         metrics = template(keys, "metrics", REQUEST);
         model = template(keys, "model", Set.of("name"));
+        axisJob = template(keys, "axisJob", AXIS);
+        correction = template(keys, "correction", Set.of("volumeId", "requestId", "correctionId"));
+        Set<String> revised = Set.of("volumeId", "requestId", "revision");
+        revisionLogits = template(keys, "revisionLogits", Set.of("volumeId", "requestId", "revision", "axis"));
+        revisionSegmentation = template(keys, "revisionSegmentation", revised);
+        revisionDicomSegmentation = template(keys, "revisionDicomSegmentation", revised);
+        revisionUncertainty = template(keys, "revisionUncertainty", revised);
+        revisionFusionDone = template(keys, "revisionFusionDone", revised);
         rejectedScan = template(keys, "rejectedScan", Set.of("scanId"));
         if (!model.endsWith("/")) {
             throw new IllegalArgumentException("layout: model prefix must end with '/': " + model);
@@ -182,7 +197,7 @@ public final class ObjectKeys {
      * Compact logit volume of one axis in one stage of a request: {@link #logits} in the first (or only) stage, a key
      * of its own in a cascade's second, which may run an axis of the first again.
      */
-    public String logits(String volumeId, String requestId, Axis axis, int stage) {
+    public String stageLogits(String volumeId, String requestId, Axis axis, int stage) {
         return stage == 1 ? logits(volumeId, requestId, axis)
                 : fill(cascadeLogits, checkVolumeId(volumeId), checkRequestId(requestId), axis.id());
     }
@@ -210,6 +225,65 @@ public final class ObjectKeys {
     /** Per-structure metrics of a request. */
     public String metrics(String volumeId, String requestId) {
         return fill(metrics, checkVolumeId(volumeId), checkRequestId(requestId), null);
+    }
+
+    /** The axis job a worker ran, stored beside its logits: what a correction of the request runs again. */
+    public String axisJob(String volumeId, String requestId, Axis axis) {
+        return fill(axisJob, checkVolumeId(volumeId), checkRequestId(requestId), axis.id());
+    }
+
+    /** A correction as ingest accepted it, with its revision; its id is a digest of its content. */
+    public String correction(String volumeId, String requestId, String correctionId) {
+        if (!VOLUME_ID.matcher(correctionId).matches()) {
+            throw new IllegalArgumentException("correctionId must be 64 lower-case hex digits: " + correctionId);
+        }
+        return fill(correction, checkVolumeId(volumeId), checkRequestId(requestId), null)
+                .replace("{correctionId}", correctionId);
+    }
+
+    /** The prefix under which the corrections of a request lie. */
+    public String corrections(String volumeId, String requestId) {
+        return fill(correction.substring(0, correction.indexOf("{correctionId}")), checkVolumeId(volumeId),
+                checkRequestId(requestId), null);
+    }
+
+    /** Logits of one axis in a revision of a request; revision 1 is {@link #logits}. */
+    public String logits(String volumeId, String requestId, Axis axis, int revision) {
+        return revision == 1 ? logits(volumeId, requestId, axis) : revised(revisionLogits, volumeId, requestId,
+                revision).replace("{axis}", axis.id());
+    }
+
+    /** Fused label volume of a revision of a request; revision 1 is {@link #segmentation(String, String)}. */
+    public String segmentation(String volumeId, String requestId, int revision) {
+        return revision == 1 ? segmentation(volumeId, requestId) : revised(revisionSegmentation, volumeId, requestId,
+                revision);
+    }
+
+    /** DICOM SEG of a revision of a request; revision 1 is {@link #dicomSegmentation(String, String)}. */
+    public String dicomSegmentation(String volumeId, String requestId, int revision) {
+        return revision == 1 ? dicomSegmentation(volumeId, requestId) : revised(revisionDicomSegmentation, volumeId,
+                requestId, revision);
+    }
+
+    /** Uncertainty map of a revision of a request; revision 1 is {@link #uncertainty(String, String)}. */
+    public String uncertainty(String volumeId, String requestId, int revision) {
+        return revision == 1 ? uncertainty(volumeId, requestId) : revised(revisionUncertainty, volumeId, requestId,
+                revision);
+    }
+
+    /** Done marker of a revision of a request; revision 1 is {@link #fusionDone(String, String)}. */
+    public String fusionDone(String volumeId, String requestId, int revision) {
+        return revision == 1 ? fusionDone(volumeId, requestId) : revised(revisionFusionDone, volumeId, requestId,
+                revision);
+    }
+
+    private static String revised(String template, String volumeId, String requestId, int revision) {
+        if (revision < 2) {
+            throw new IllegalArgumentException("revisions count from 1; revision 1 has the request's own keys: "
+                    + revision);
+        }
+        return fill(template, checkVolumeId(volumeId), checkRequestId(requestId), null)
+                .replace("{revision}", Integer.toString(revision));
     }
 
     /** Prefix of a SAM2 export folder's files ({@code models/{name}/}); names as request ids, no path parts. */

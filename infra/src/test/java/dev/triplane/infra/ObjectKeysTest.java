@@ -48,6 +48,22 @@ class ObjectKeysTest {
     }
 
     @Test
+    void revisionsAfterTheFirstHaveKeysOfTheirOwnAndRevisionOneKeepsTheRequestsKeys() {
+        assertThat(keys.logits(ABC, "r1", Axis.AXIAL, 1)).isEqualTo(keys.logits(ABC, "r1", Axis.AXIAL));
+        assertThat(keys.segmentation(ABC, "r1", 1)).isEqualTo(keys.segmentation(ABC, "r1"));
+        assertThat(keys.fusionDone(ABC, "r1", 1)).isEqualTo(keys.fusionDone(ABC, "r1"));
+        assertThat(keys.logits(ABC, "r1", Axis.AXIAL, 2)).isEqualTo("logits/" + ABC + "/r1/r2/axial.bin");
+        assertThat(keys.segmentation(ABC, "r1", 3)).isEqualTo("results/" + ABC + "/r1/r3/segmentation.nii.gz");
+        assertThat(keys.uncertainty(ABC, "r1", 2)).isEqualTo("results/" + ABC + "/r1/r2/uncertainty.nii.gz");
+        assertThat(keys.fusionDone(ABC, "r1", 2)).isEqualTo("results/" + ABC + "/r1/r2/fusion-done.json");
+        assertThat(keys.correction(ABC, "r1", ABC)).isEqualTo("volumes/" + ABC + "/corrections/r1/" + ABC + ".json")
+                .startsWith(keys.corrections(ABC, "r1"));
+        assertThat(keys.axisJob(ABC, "r1", Axis.SAGITTAL)).isEqualTo("logits/" + ABC + "/r1/sagittal.job.json");
+        assertThatThrownBy(() -> keys.segmentation(ABC, "r1", 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> keys.correction(ABC, "r1", "../x")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void keysFollowTheMethodLayout() {
         assertThat(keys.bucket()).isEqualTo("triplane");
         assertThat(keys.inboxPrefix()).isEqualTo("inbox/");
@@ -60,6 +76,8 @@ class ObjectKeysTest {
         assertThat(keys.segmentation(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/segmentation.nii.gz");
         assertThat(keys.dicomSource(ABC)).isEqualTo("volumes/" + ABC + "/dicom-source.json");
         assertThat(keys.dicomSegmentation(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/segmentation.dcm");
+        assertThat(keys.dicomSegmentation(ABC, "r1", 1)).isEqualTo(keys.dicomSegmentation(ABC, "r1"));
+        assertThat(keys.dicomSegmentation(ABC, "r1", 3)).isEqualTo("results/" + ABC + "/r1/r3/segmentation.dcm");
         assertThat(keys.uncertainty(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/uncertainty.nii.gz");
         assertThat(keys.fusionDone(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/fusion-done.json");
         assertThat(keys.metrics(ABC, "r1")).isEqualTo("results/" + ABC + "/r1/metrics.json");

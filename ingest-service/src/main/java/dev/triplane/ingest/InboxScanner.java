@@ -42,6 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
  * with) the image: an image found with neither is rejected ({@link Ingestor#NO_PROMPTS}) and taken again once
  * one of them arrives.
  *
+ * <p>A {@code <name>.corrections.json} anywhere under the prefix is a correction of a segmented request
+ * ({@link CorrectionIntake#submitDrop}), taken once per content like a scan.
+ *
  * <p>A scan is remembered by key, size and entity tag of the image, labels and prompt file, so unchanged objects are
  * skipped without reading them; after a restart each is hashed once more and skipped by its request marker, and a
  * rejected one is skipped unread by its {@link ObjectKeys#rejectedScan} marker (written after its error event, so a
@@ -63,11 +66,14 @@ public class InboxScanner {
     /** The marker that completes a DICOM series dropped as objects under {@code <name>/}. */
     private static final String READY_SUFFIX = ".ready";
     private static final String ZIP_SUFFIX = ".zip";
+    /** A correction of a segmented request, naming its volume and request. */
+    private static final String CORRECTIONS_SUFFIX = ".corrections.json";
 
     private final ObjectStore store;
     private final ObjectKeys keys;
     private final Ingestor ingestor;
     private final DicomIngest dicom;
+    private final CorrectionIntake corrections;
     private final IngestProperties properties;
     private final RequestSpec defaults;
     private final TaskScheduler scheduler;
@@ -80,8 +86,9 @@ public class InboxScanner {
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
     public InboxScanner(ObjectStore store, ObjectKeys keys, Ingestor ingestor, DicomIngest dicom,
-            IngestProperties properties, TaskScheduler scheduler, JsonMapper json) {
+            CorrectionIntake corrections, IngestProperties properties, TaskScheduler scheduler, JsonMapper json) {
         this.dicom = dicom;
+        this.corrections = corrections;
         this.store = store;
         this.keys = keys;
         this.ingestor = ingestor;
@@ -140,6 +147,34 @@ public class InboxScanner {
             String fingerprint = ObjectKeys.volumeId(all.toString().getBytes(StandardCharsets.UTF_8));
             handled += attempt(fingerprint, drop.key(), last -> ingestDicom(zip ? drop.key() : stem + "/", zip,
                     members, labels, prompts, fingerprint, last));
+        }
+        return handled + corrections(objects);
+    }
+
+    /** The corrections dropped since the last pass; each once (its id is its content, sending it twice is harmless). */
+    private int corrections(Map<String, ObjectInfo> objects) {
+        int handled = 0;
+        for (ObjectInfo info : objects.values()) {
+            String fingerprint = fingerprint(info);
+            if (!info.key().endsWith(CORRECTIONS_SUFFIX) || seen.contains(fingerprint)) {
+                continue;
+            }
+            try {
+                if (info.size() > properties.uploads().maxPromptFileSize().toBytes()) {
+                    corrections.tooLarge(info.key(), properties.uploads().maxPromptFileSize().toBytes());
+                } else {
+                    byte[] body;
+                    try (InputStream in = store.get(info.key())) {
+                        body = in.readAllBytes();
+                    }
+                    corrections.submitDrop(body, info.key());
+                }
+                seen.add(fingerprint);
+                handled++;
+            } catch (IOException | RuntimeException e) {
+                // the store or the broker: the next pass tries again
+                LOG.warn("{}: will retry on the next pass: {}", ObjectKeys.printable(info.key()), e.toString());
+            }
         }
         return handled;
     }

@@ -93,8 +93,8 @@ class InboxScannerTest {
         IngestProperties properties = new Binder(new MapConfigurationPropertySource(Map.of(
                 "triplane.ingest.inbox.work-dir", work.toString()))).bindOrCreate("triplane.ingest",
                 IngestProperties.class);
-        return new InboxScanner(store, KEYS, ingestor, mock(DicomIngest.class), properties, mock(TaskScheduler.class),
-                JsonMapper.builder().build());
+        return new InboxScanner(store, KEYS, ingestor, mock(DicomIngest.class), mock(CorrectionIntake.class),
+                properties, mock(TaskScheduler.class), JsonMapper.builder().build());
     }
 
     private static ObjectInfo info(String key) {

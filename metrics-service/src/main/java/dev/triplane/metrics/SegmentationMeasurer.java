@@ -65,6 +65,8 @@ class SegmentationMeasurer {
     static final String MEASURED = "MEASURED";
     /** Job outcome: no reference labels, only the status published. */
     static final String NO_LABELS = "NO_LABELS";
+    /** Job outcome: a corrected revision (N >= 2), not measured. */
+    static final String REVISION = "REVISION";
     /** Job outcome: bad input, the request ended FAILED and the record dead-lettered. */
     static final String BAD_INPUT = "BAD_INPUT";
     /** Job outcome: out of memory, the request ended FAILED and the record dead-lettered. */
@@ -121,6 +123,12 @@ class SegmentationMeasurer {
                 job.outcome(NO_LABELS);
                 return List.of(new Outbound(Topic.STATUS, status(seg, VolumeStatus.State.COMPLETED,
                         "no reference labels: no metrics")));
+            }
+            if (seg.revision() > 1) {
+                // a clinician's correction: measured against the labels it would overwrite revision 1's metrics
+                job.outcome(REVISION);
+                return List.of(new Outbound(Topic.STATUS, status(seg, VolumeStatus.State.COMPLETED,
+                        "revision " + seg.revision() + " stored: " + seg.segmentationKey() + " (not measured)")));
             }
             List<StructureMetrics> structures;
             try {

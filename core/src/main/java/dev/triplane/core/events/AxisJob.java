@@ -24,21 +24,31 @@ import java.util.List;
  * @param datasetTag   tag under which metrics are aggregated, passed along to the results
  * @param stage        the request's stage this job runs in (its axes hold {@code axis}, {@code requestAxes} hold
  *                     them); absent before version 2, read as the only stage over {@code requestAxes}
+ * @param correction   null for a request's own job; otherwise the correction this job applies (one structure, the
+ *                     request's other axes unchanged), and the worker hands the new revision to fusion itself
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AxisJob(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String imageKey, String labelsKey,
         List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model, String datasetTag,
-        CascadeStage stage) {
+        CascadeStage stage, Correction correction) {
 
     /** Version 2 added {@code stage}. */
     public static final int CURRENT_VERSION = 2;
 
-    /** A job of a request that runs in one stage. */
+    /** A request's own job, of a request that runs in one stage. */
     public AxisJob(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String imageKey,
             String labelsKey, List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model,
             String datasetTag) {
         this(version, volumeId, requestId, axis, requestAxes, imageKey, labelsKey, structures, prompts, memoryPolicy,
-                model, datasetTag, null);
+                model, datasetTag, null, null);
+    }
+
+    /** A request's own job in a stage of the request. */
+    public AxisJob(int version, String volumeId, String requestId, Axis axis, List<Axis> requestAxes, String imageKey,
+            String labelsKey, List<Integer> structures, PromptPolicy prompts, String memoryPolicy, String model,
+            String datasetTag, CascadeStage stage) {
+        this(version, volumeId, requestId, axis, requestAxes, imageKey, labelsKey, structures, prompts, memoryPolicy,
+                model, datasetTag, stage, null);
     }
 
     public AxisJob {
@@ -64,5 +74,14 @@ public record AxisJob(int version, String volumeId, String requestId, Axis axis,
         EventChecks.text(e, "model", model);
         EventChecks.text(e, "datasetTag", datasetTag);
         stage = EventChecks.inRequest(e, stage, axis, requestAxes);
+        if (correction != null && (correction.axis() != axis || !structures.equals(List.of(correction.structure())))) {
+            throw new IllegalArgumentException(e + ": a correction job runs its structure on its axis alone");
+        }
+    }
+
+    /** This job applying {@code c} to its structure alone. */
+    public AxisJob correcting(Correction c) {
+        return new AxisJob(version, volumeId, requestId, axis, requestAxes, imageKey, labelsKey,
+                List.of(c.structure()), prompts, memoryPolicy, model, datasetTag, stage, c);
     }
 }

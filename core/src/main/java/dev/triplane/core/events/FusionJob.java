@@ -19,10 +19,12 @@ import java.util.List;
  *                     derives the next stage's prompts from its fusion instead of publishing a segmentation (the
  *                     results of the last stage of a cascade hold the earlier stage's results of the axes it did not
  *                     run again); absent before version 2, read as the only stage of the results' request
+ * @param revision     1 for the request's own fusion; N >= 2 for the fusion after its (N - 1)th correction, sent by
+ *                     the axis-worker that applied it (absent in older records: 1)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record FusionJob(int version, String volumeId, String requestId, List<AxisResult> results, boolean partial,
-        List<Axis> missingAxes, CascadeStage stage) {
+        List<Axis> missingAxes, CascadeStage stage, int revision) {
 
     /** Version 2 added {@code stage}. */
     public static final int CURRENT_VERSION = 2;
@@ -30,7 +32,7 @@ public record FusionJob(int version, String volumeId, String requestId, List<Axi
     /** A job of a request that runs in one stage. */
     public FusionJob(int version, String volumeId, String requestId, List<AxisResult> results, boolean partial,
             List<Axis> missingAxes) {
-        this(version, volumeId, requestId, results, partial, missingAxes, null);
+        this(version, volumeId, requestId, results, partial, missingAxes, null, 1);
     }
 
     public FusionJob {
@@ -53,5 +55,9 @@ public record FusionJob(int version, String volumeId, String requestId, List<Axi
             throw new IllegalArgumentException(e + ": partial is " + partial + " with missing axes " + missingAxes);
         }
         stage = stage == null ? CascadeStage.single(results.get(0).requestAxes()) : stage;
+        revision = revision == 0 ? 1 : revision;
+        if (revision < 1) {
+            throw new IllegalArgumentException(e + ": revision must be >= 1, got " + revision);
+        }
     }
 }

@@ -89,6 +89,10 @@ public enum Reason {
     CASCADE_EMPTY(Retry.NONE),
     /** Request parameters that select nothing, or an unknown structure or group (ingest). */
     BAD_REQUEST(Retry.NONE),
+    /** A correction naming a volume, request or revision that ingest does not know, or not yet segmented. */
+    UNKNOWN_REQUEST(Retry.NONE),
+    /** A correction ingest refuses: not one slice of one structure and axis of its request. */
+    BAD_CORRECTION(Retry.NONE),
     /** A dropped object's key with a {@code ..} segment, a control character or over 1024 bytes (ingest). */
     BAD_OBJECT_KEY(Retry.NONE),
 

@@ -26,11 +26,13 @@ import java.util.List;
  * @param dicomSegmentationKey object key of the labels as a DICOM SEG, or null when the image did not come from
  *                        DICOM, no structure was found (a SEG needs a segment) or the producer is older than the
  *                        field (an added nullable field: older readers ignore it and the version stays 1)
+ * @param revision        1 for the request's own segmentation, N >= 2 after its (N - 1)th correction (its objects
+ *                        under their own keys; absent in older records: 1)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SegmentationReady(int version, String volumeId, String requestId, String segmentationKey,
         String uncertaintyKey, String imageKey, String labelsKey, String fusionRule, List<Axis> axes, boolean partial,
-        List<StructureVoxels> structures, String datasetTag, String dicomSegmentationKey) {
+        List<StructureVoxels> structures, String datasetTag, String dicomSegmentationKey, int revision) {
 
     public static final int CURRENT_VERSION = 1;
 
@@ -39,7 +41,7 @@ public record SegmentationReady(int version, String volumeId, String requestId, 
             String uncertaintyKey, String imageKey, String labelsKey, String fusionRule, List<Axis> axes,
             boolean partial, List<StructureVoxels> structures, String datasetTag) {
         this(version, volumeId, requestId, segmentationKey, uncertaintyKey, imageKey, labelsKey, fusionRule, axes,
-                partial, structures, datasetTag, null);
+                partial, structures, datasetTag, null, 1);
     }
 
     /**
@@ -77,5 +79,16 @@ public record SegmentationReady(int version, String volumeId, String requestId, 
         if (dicomSegmentationKey != null) {
             EventChecks.text(e, "dicomSegmentationKey", dicomSegmentationKey);
         }
+        revision = revision == 0 ? 1 : revision;
+        if (revision < 1) {
+            throw new IllegalArgumentException(e + ": revision must be >= 1, got " + revision);
+        }
+    }
+
+    /** This segmentation as revision {@code n}, stored under the given keys (a null SEG key when it has none). */
+    public SegmentationReady asRevision(int n, String segmentation, String uncertainty, String dicomSegmentation) {
+        return new SegmentationReady(version, volumeId, requestId, segmentation, uncertainty, imageKey, labelsKey,
+                fusionRule, axes, partial, structures, datasetTag, dicomSegmentationKey == null ? null
+                        : dicomSegmentation, n);
     }
 }

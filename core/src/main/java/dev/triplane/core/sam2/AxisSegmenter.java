@@ -71,7 +71,6 @@ public final class AxisSegmenter {
      */
     public LogitVolume segment(ImageVolume ras, Axis axis, List<dev.triplane.core.prompts.StructurePrompts> prompts,
             Progress progress, Path spillDir) throws IOException {
-        AxisFrames frames = new AxisFrames(ras.grid(), axis);
         int n = prompts.size();
         int[] ids = new int[n];
         int[] firsts = new int[n];
@@ -90,6 +89,22 @@ public final class AxisSegmenter {
         }
         LogitVolume logits = spillDir == null ? new LogitVolume(ras.grid(), axis, ids, firsts, lasts)
                 : LogitVolume.spilled(ras.grid(), axis, ids, firsts, lasts, spillDir);
+        propagate(ras, axis, engine, progress, logits);
+        return logits;
+    }
+
+    /** Segments one structure from engine prompts onto the heap ({@link StructureCorrection}). */
+    LogitVolume segmentEngine(ImageVolume ras, Axis axis, StructurePrompts structure, Progress progress) {
+        LogitVolume logits = new LogitVolume(ras.grid(), axis, new int[] {structure.id()},
+                new int[] {structure.first()}, new int[] {structure.last()});
+        propagate(ras, axis, List.of(structure), progress, logits);
+        return logits;
+    }
+
+    /** Runs the engine into {@code logits}, closing them when it fails. */
+    private void propagate(ImageVolume ras, Axis axis, List<StructurePrompts> engine, Progress progress,
+            LogitVolume logits) {
+        AxisFrames frames = new AxisFrames(ras.grid(), axis);
         try {
             propagator.propagate(FrameSource.of(frames, ras.voxels()), preprocessor, engine, null,
                     new VideoPropagator.LogitSink() {
@@ -114,7 +129,6 @@ public final class AxisSegmenter {
             logits.close();
             throw e;
         }
-        return logits;
     }
 
     /** The engine's prompts of one structure, in frame pixels as both sides use them. */

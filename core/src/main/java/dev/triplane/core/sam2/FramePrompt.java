@@ -11,8 +11,12 @@ package dev.triplane.core.sam2;
  * @param labels [N]: 1 positive, 0 negative
  * @param box (x0, y0, x1, y1) or null
  * @param mask the structure's frame mask [height * width], row-major, or null
+ * @param previousLogits the frame's output of an earlier run [height * width], row-major, or null: clicks that
+ *     correct it go in on top of it (SAM2's {@code add_new_points_or_box} on a frame that already has an output
+ *     feeds that output to the decoder as its mask input); only with points or a box
  */
-public record FramePrompt(int frame, float[] points, int[] labels, float[] box, boolean[] mask) {
+public record FramePrompt(int frame, float[] points, int[] labels, float[] box, boolean[] mask,
+        float[] previousLogits) {
 
     public FramePrompt {
         if (frame < 0 || points == null || labels == null || points.length != 2 * labels.length
@@ -23,6 +27,10 @@ public record FramePrompt(int frame, float[] points, int[] labels, float[] box, 
         if (mask != null && (labels.length > 0 || box != null)) {
             throw new IllegalArgumentException("prompt on frame " + frame + ": a mask prompt stands alone");
         }
+        if (previousLogits != null && mask != null) {
+            throw new IllegalArgumentException("prompt on frame " + frame + ": a mask replaces the frame's output, "
+                    + "only clicks or a box go on top of it");
+        }
         if (mask == null && labels.length == 0 && box == null) {
             throw new IllegalArgumentException("prompt on frame " + frame + " is empty");
         }
@@ -31,6 +39,11 @@ public record FramePrompt(int frame, float[] points, int[] labels, float[] box, 
                 throw new IllegalArgumentException("point labels are 1 (positive) or 0 (negative), got " + l);
             }
         }
+    }
+
+    /** Points, box and mask without an earlier output. */
+    public FramePrompt(int frame, float[] points, int[] labels, float[] box, boolean[] mask) {
+        this(frame, points, labels, box, mask, null);
     }
 
     /** Positive/negative clicks. */

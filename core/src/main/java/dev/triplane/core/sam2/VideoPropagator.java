@@ -51,6 +51,9 @@ public final class VideoPropagator {
     /** Logit and object score of a frame a prompted-only policy does not segment. */
     public static final float ABSENT = LogitVolume.ABSENT;
 
+    /** The official bound on earlier logits fed back to the decoder ("rare numerical issues"). */
+    static final float PREVIOUS_LOGIT_CLAMP = 32f;
+
     /** Receives every (pass, frame, structure) output in the official yield order. */
     @FunctionalInterface
     public interface FrameListener {
@@ -447,9 +450,25 @@ public final class VideoPropagator {
             }
         }
         boolean multimask = multimaskInSam && multimaskMin <= n && n <= multimaskMax;
-        FrameOutput out = selection.select(model.samHeads().run(feat, features, coords, labels, null), multimask);
+        float[] maskInput = prompt.previousLogits() == null ? null : previousAsMaskInput(prompt.previousLogits(), w, h);
+        FrameOutput out = selection.select(model.samHeads().run(feat, features, coords, labels, maskInput), multimask);
         fillHoles(out.lowResLogits());
         return out;
+    }
+
+    /**
+     * A frame's earlier output as the decoder's mask input (sam2_video_predictor.add_new_points_or_box:
+     * {@code prev_sam_mask_logits}, its low-res logits clamped to [-32, 32]): the video-resolution logits back to
+     * L x L (antialiased, undoing the upsampling they were stored after), clamped, and laid out so the graph's
+     * mask downsampling yields them ({@link Sam2Constants#maskInputFor}).
+     */
+    private float[] previousAsMaskInput(float[] videoLogits, int w, int h) {
+        float[] low = new float[l * l];
+        Resize.antialiased(videoLogits, h, w, low, l, l);
+        for (int p = 0; p < low.length; p++) {
+            low[p] = Math.max(-PREVIOUS_LOGIT_CLAMP, Math.min(PREVIOUS_LOGIT_CLAMP, low[p]));
+        }
+        return constants.maskInputFor(low, l);
     }
 
     private FrameOutput maskPrompt(boolean[] mask, int w, int h, ImageEncoder.Features features) {

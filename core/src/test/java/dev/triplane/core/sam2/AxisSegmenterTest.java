@@ -51,7 +51,7 @@ class AxisSegmenterTest {
     }
 
     /** The two structures with the most voxels. */
-    private static int[] largestTwo() {
+    static int[] largestTwo() {
         int[] counts = new int[256];
         for (int id : labels.labels()) {
             counts[id]++;

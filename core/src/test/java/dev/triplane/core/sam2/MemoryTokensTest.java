@@ -47,7 +47,7 @@ class MemoryTokensTest {
         float[] bias = new float[cm];
         float[] noObjPtr = new float[c];
         Arrays.fill(noObjPtr, -7f);
-        return new Sam2Constants(tpos, new float[c], noObjPtr, w, bias);
+        return new Sam2Constants(tpos, new float[c], noObjPtr, w, bias, null, null);
     }
 
     /** Bank with conditioning frames {@code cond} and non-conditioning frames {@code nonCond}; values = frame. */

@@ -80,7 +80,7 @@ class EventSchemasTest {
                         "results/" + VOLUME + "/r2/segmentation.nii.gz", "results/" + VOLUME + "/r2/uncertainty.nii.gz",
                         "volumes/" + VOLUME + "/image.nii.gz", null, "mean-logit", List.of(Axis.values()), false,
                         List.of(new SegmentationReady.StructureVoxels(5, 12)), "inbox",
-                        "results/" + VOLUME + "/r2/segmentation.dcm")),
+                        "results/" + VOLUME + "/r2/segmentation.dcm", 1)),
                 Arguments.of("metrics-ready", new MetricsReady(MetricsReady.CURRENT_VERSION, VOLUME, "r1",
                         "results/" + VOLUME + "/r1/metrics.json", "inbox", List.of(spleen, liver), aggregate, 2,
                         aggregate)),

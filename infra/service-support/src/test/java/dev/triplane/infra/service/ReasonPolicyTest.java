@@ -61,6 +61,8 @@ class ReasonPolicyTest {
             UNPROMPTED_AXIS       NONE            REJECTED FAILED  no  DLT no  DLT
             CASCADE_EMPTY         NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_REQUEST           NONE            REJECTED FAILED  no  DLT no  DLT
+            UNKNOWN_REQUEST       NONE            REJECTED FAILED  no  DLT no  DLT
+            BAD_CORRECTION        NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_OBJECT_KEY        NONE            REJECTED FAILED  no  DLT no  DLT
             BAD_RECORD            NONE            REJECTED FAILED  DLT DLT DLT DLT
             RETRIES_EXHAUSTED     ATTEMPTS        REJECTED FAILED  no  DLT no  DLT
