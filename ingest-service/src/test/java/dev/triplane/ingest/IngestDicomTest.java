@@ -163,7 +163,7 @@ class IngestDicomTest {
 
     @Test
     @Order(2)
-    void labelsInAnotherVoxelOrderOnTheSameWorldGridAreBroughtToTheSeriesOrder() throws IOException {
+    void labelsInAnotherVoxelOrderOnTheSameWorldGridAreBroughtToTheSeriesOrderAndOthersRefused() throws IOException {
         DicomSeries series = READER.read(series("coronal"));
         String volumeId = volumeId(series);
         Reorientation toRas = Reorientation.toRas(series.grid());
@@ -180,6 +180,21 @@ class IngestDicomTest {
         NiftiImage stored = stored(accepted.labelsKey());
         assertThat(stored.grid().sameGrid(series.grid(), NiftiImage.GRID_TOLERANCE_MM)).isTrue();
         assertThat(stored.toLabelVolume().labels()).containsExactly(labels);
+
+        // labels 1 mm off the series' grid, in any order, are on another grid
+        DicomSeries other = READER.read(series("uint8_rescale"));
+        double[] shifted = other.grid().affine();
+        shifted[3] += 1;
+        Grid off = new Grid(other.grid().nx(), other.grid().ny(), other.grid().nz(), other.grid().spacing(), shifted);
+        put(series("uint8_rescale"), "inbox/dcm/off/");
+        store.put("inbox/dcm/off_seg.nii.gz", labelsFile(off, labels(off)), null);
+        store.put("inbox/dcm/off.ready", new byte[0], null);
+
+        scanner.scan();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(errors.poll())
+                .filteredOn(e -> e.object().equals("inbox/dcm/off_seg.nii.gz")).singleElement()
+                .satisfies(e -> assertThat(e.reason()).isEqualTo(Reason.GRID_MISMATCH)));
     }
 
     @Test

@@ -3,10 +3,19 @@ package dev.triplane.core.geometry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.triplane.core.dicom.DicomSeries;
+import dev.triplane.core.dicom.DicomSeriesReader;
+import dev.triplane.core.fixtures.Fixtures;
+import dev.triplane.core.nifti.NiftiImage;
+import dev.triplane.core.nifti.NiftiReader;
+import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.Grid;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 class WorldGridTest {
+
+    private static final Fixtures DICOM = Fixtures.of("dicom");
 
     /** i -> P (flipped), j -> S, k -> L (flipped). */
     private static final Grid PSL = new Grid(4, 5, 6, new double[] {1, 3, 2},
@@ -35,6 +44,39 @@ class WorldGridTest {
         assertThat(WorldGrid.same(PSL, new Grid(las.nx(), las.ny(), las.nz(), las.spacing(), shifted), 1e-4))
                 .isFalse();
         assertThat(WorldGrid.same(PSL, new Grid(6, 4, 5, PSL.spacing(), PSL.affine()), 1e-4)).isFalse();
+    }
+
+    /**
+     * dcm2niix's NIfTI of each fixture series (rows flipped, coronal and oblique series permuted) lies on the
+     * series' world grid, and its voxels brought to the series' order are the series' own.
+     */
+    @Test
+    void dcm2niixOutputLiesOnItsSeriesWorldGrid() {
+        DicomSeriesReader reader = new DicomSeriesReader(ReadLimits.defaults());
+        NiftiReader nifti = new NiftiReader(ReadLimits.defaults());
+        int checked = 0;
+        for (JsonNode c : DICOM.json("cases.json").get("good").values()) {
+            if (c.get("dcm2niix").isNull()) {
+                continue; // not converted by dcm2niix
+            }
+            DicomSeries series = reader.read(DICOM.file("series/" + c.get("name").asString()));
+            NiftiImage converted = nifti.read(DICOM.file(c.get("dcm2niix").asString()));
+            assertThat(WorldGrid.same(converted.grid(), series.grid(), NiftiImage.GRID_TOLERANCE_MM))
+                    .as(c.get("name").asString()).isTrue();
+            float[] theirs = converted.toImageVolume().voxels();
+            int[] index = new int[theirs.length];
+            for (int v = 0; v < index.length; v++) {
+                index[v] = v;
+            }
+            int[] moved = WorldGrid.toVoxelOrder(index, converted.grid(), series.grid());
+            float[] inSeriesOrder = new float[moved.length];
+            for (int v = 0; v < moved.length; v++) {
+                inSeriesOrder[v] = theirs[moved[v]];
+            }
+            assertThat(inSeriesOrder).isEqualTo(series.toImageVolume().voxels());
+            checked++;
+        }
+        assertThat(checked).as("fixture series dcm2niix converted").isGreaterThanOrEqualTo(9);
     }
 
     @Test
