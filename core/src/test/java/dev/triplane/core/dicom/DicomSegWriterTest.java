@@ -87,12 +87,48 @@ class DicomSegWriterTest {
         return out.toByteArray();
     }
 
+    /**
+     * Every structure of TotalSegmentator's table on the axial series (each a run of voxels), with a patient and
+     * study in full in a non-ASCII character set: all 117 segments' codes go through dciodvfy.
+     */
+    static final String ALL_STRUCTURES = "all_structures";
+
+    static LabelVolume allStructures(Grid g) {
+        int[] v = new int[g.voxelCount()];
+        for (int p = 0; p < v.length; p++) {
+            v[p] = p / 13 + 1 <= 117 ? p / 13 + 1 : 0;
+        }
+        return new LabelVolume(g, v);
+    }
+
+    static DicomSource withFullPatientAndStudy(DicomSource s) {
+        java.util.Map<String, String> ps = new java.util.LinkedHashMap<>();
+        ps.put("SPECIFIC_CHARACTER_SET", "ISO_IR 100");
+        ps.put("PATIENT_NAME", "M\u00fcller^Anna");
+        ps.put("PATIENT_ID", "FIXTURE");
+        ps.put("PATIENT_BIRTH_DATE", "19600101");
+        ps.put("PATIENT_SEX", "F");
+        ps.put("STUDY_INSTANCE_UID", s.studyInstanceUid());
+        ps.put("STUDY_DATE", "20260102");
+        ps.put("STUDY_TIME", "101010.5");
+        ps.put("REFERRING_PHYSICIAN_NAME", "Doe^John");
+        ps.put("STUDY_ID", "S1");
+        ps.put("ACCESSION_NUMBER", "A1");
+        ps.put("STUDY_DESCRIPTION", "CT abdomen");
+        return new DicomSource(s.version(), s.studyInstanceUid(), s.seriesInstanceUid(), s.frameOfReferenceUid(),
+                s.rows(), s.columns(), s.instances(), ps);
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"axial_lps", "reversed_slices", "coronal", "oblique_rescale"})
+    @ValueSource(strings = {"axial_lps", "reversed_slices", "coronal", "oblique_rescale", ALL_STRUCTURES})
     void writesTheBytesTheReferenceToolsChecked(String name) throws IOException {
-        DicomSeries series = series(name);
-        LabelVolume labels = labels(series.grid());
-        byte[] seg = seg(series, labels, "fixture/" + name);
+        boolean all = name.equals(ALL_STRUCTURES);
+        DicomSeries series = series(all ? "axial_lps" : name);
+        LabelVolume labels = all ? allStructures(series.grid()) : labels(series.grid());
+        DicomSource source = all ? withFullPatientAndStudy(DicomSource.of(series)) : DicomSource.of(series);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        WRITER.write(out, labels, DicomSegWriter.layout(labels), source, "fixture/" + name);
+        byte[] seg = out.toByteArray();
         if (Boolean.getBoolean("dicom.seg.update")) {
             Files.createDirectories(SEG_DIR);
             Files.write(SEG_DIR.resolve(name + ".dcm"), seg);
