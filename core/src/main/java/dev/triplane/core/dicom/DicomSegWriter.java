@@ -31,7 +31,8 @@ import java.util.UUID;
  * one frame at a time), so memory beyond the label array is a few kilobytes whatever the SEG's size.
  *
  * <p>Deterministic: UIDs are {@code 2.25.}-UIDs derived from a caller's seed, and ContentDate/ContentTime are the
- * source study's date and time ({@value #NO_DATE} and {@value #NO_TIME} when it has none), so the same labels, source and seed give the same bytes.
+ * source study's date and time ({@value #NO_DATE} and {@value #NO_TIME} when it has none), so the same labels,
+ * source and seed give the same bytes.
  * The labels must be in the series' own voxel order (column i, row j, slice k of {@link DicomSource#instances()}),
  * as ingest keeps the canonical image of a DICOM series; the plane geometry comes from the grid's affine (RAS+,
  * written as DICOM's LPS).
