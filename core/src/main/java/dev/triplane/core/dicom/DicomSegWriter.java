@@ -192,6 +192,7 @@ public final class DicomSegWriter {
         e.text(0x0010_0020, Vr.LO, ps.getOrDefault(DicomTag.PATIENT_ID.name(), ""));
         e.text(0x0010_0030, Vr.DA, ps.getOrDefault(DicomTag.PATIENT_BIRTH_DATE.name(), ""));
         e.text(0x0010_0040, Vr.CS, ps.getOrDefault(DicomTag.PATIENT_SEX.name(), ""));
+        // DeviceSerialNumber is Type 1 in Enhanced General Equipment; software has no serial: one fixed value
         e.text(0x0018_1000, Vr.LO, "1");
         e.text(0x0018_1020, Vr.LO, equipment.softwareVersion());
         contributingEquipment(e);
