@@ -31,6 +31,8 @@ SEG_DIR = FIXTURES / "seg"
 TABLE = Path("core/src/main/resources/dev/triplane/core/dicom/totalsegmentator-snomed.tsv")
 DCIODVFY = Path("tools/.dicom3tools/usr/bin/dciodvfy")
 TOL = 1e-4
+# cases on another case's series: every structure of the table, with a patient and study in full
+SOURCE = {"all_structures": "axial_lps"}
 
 
 def code_table():
@@ -62,7 +64,7 @@ def dciodvfy(path):
 
 def check(name, table):
     path = SEG_DIR / f"{name}.dcm"
-    source = source_series(name)
+    source = source_series(SOURCE.get(name, name))
     uids = [d.SOPInstanceUID for d in source]
     rows, cols = int(source[0].Rows), int(source[0].Columns)
     labels = np.fromfile(SEG_DIR / f"{name}-labels.raw", dtype="<u2").reshape(len(source), rows, cols)

@@ -61,15 +61,12 @@ final class DicomSegOutput {
         if (layout.isEmpty()) {
             return false;
         }
-        if (labels.grid().nx() != source.columns() || labels.grid().ny() != source.rows()
-                || labels.grid().nz() != source.instances().size()) {
-            throw new BadInputException(key, Reason.GRID_MISMATCH, "the series has " + source.columns() + " columns, "
-                    + source.rows() + " rows and " + source.instances().size() + " slices, the image "
-                    + labels.grid().nx() + "x" + labels.grid().ny() + "x" + labels.grid().nz(), null);
-        }
         DicomSegWriter writer = new DicomSegWriter(CODES, DicomSegWriter.Equipment.thisBuild(model));
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             writer.write(out, labels, layout, source, volumeId + "/" + requestId);
+        } catch (IllegalArgumentException e) {
+            // the layout is not empty: the writer refuses only labels off the series' grid, before writing
+            throw new BadInputException(key, Reason.GRID_MISMATCH, e.getMessage(), e);
         }
         return true;
     }

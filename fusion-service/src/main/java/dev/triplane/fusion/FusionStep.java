@@ -24,8 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The fusion of one {@link FusionJob}, without Kafka: fuses with {@link RequestFusion}, stores the segmentation, the
- * uncertainty map and, for a volume read from DICOM, the segmentation as a DICOM SEG under the request's keys and returns the events to publish (SegmentationReady and a
- * SEGMENTED status, or an error event and a FAILED status for bad input or a fusion out of memory). The caller
+ * uncertainty map and, for a volume read from DICOM, the segmentation as a DICOM SEG under the request's keys and
+ * returns the events to publish (SegmentationReady and a SEGMENTED status, or an error event and a FAILED status for bad input or a fusion out of memory). The caller
  * publishes them with the job's offset in one transaction, then calls {@link #published}.
  *
  * <p>A request is announced once per revision (a correction's fusion job carries revision N >= 2, stored and

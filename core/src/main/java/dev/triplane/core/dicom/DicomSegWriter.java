@@ -31,7 +31,8 @@ import java.util.UUID;
  * one frame at a time), so memory beyond the label array is a few kilobytes whatever the SEG's size.
  *
  * <p>Deterministic: UIDs are {@code 2.25.}-UIDs derived from a caller's seed, and ContentDate/ContentTime are the
- * source study's date and time ({@value #NO_DATE} and {@value #NO_TIME} when it has none), so the same labels, source and seed give the same bytes.
+ * source study's date and time ({@value #NO_DATE} and {@value #NO_TIME} when it has none), so the same labels,
+ * source and seed give the same bytes.
  * The labels must be in the series' own voxel order (column i, row j, slice k of {@link DicomSource#instances()}),
  * as ingest keeps the canonical image of a DICOM series; the plane geometry comes from the grid's affine (RAS+,
  * written as DICOM's LPS).
@@ -191,6 +192,7 @@ public final class DicomSegWriter {
         e.text(0x0010_0020, Vr.LO, ps.getOrDefault(DicomTag.PATIENT_ID.name(), ""));
         e.text(0x0010_0030, Vr.DA, ps.getOrDefault(DicomTag.PATIENT_BIRTH_DATE.name(), ""));
         e.text(0x0010_0040, Vr.CS, ps.getOrDefault(DicomTag.PATIENT_SEX.name(), ""));
+        // DeviceSerialNumber is Type 1 in Enhanced General Equipment; software has no serial: one fixed value
         e.text(0x0018_1000, Vr.LO, "1");
         e.text(0x0018_1020, Vr.LO, equipment.softwareVersion());
         contributingEquipment(e);

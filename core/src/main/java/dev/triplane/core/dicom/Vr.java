@@ -3,7 +3,7 @@ package dev.triplane.core.dicom;
 /**
  * DICOM value representations (PS3.5 section 6.2). In explicit VR encodings the VRs marked {@code longLength}
  * have two reserved bytes and a 32-bit length after the VR; the others a 16-bit length. Shared by the reader and
- * a later writer.
+ * the writer ({@link DicomEncoder}).
  */
 public enum Vr {
     AE(false), AS(false), AT(false), CS(false), DA(false), DS(false), DT(false), FD(false), FL(false), IS(false),

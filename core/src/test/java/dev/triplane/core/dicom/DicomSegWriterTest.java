@@ -2,15 +2,20 @@ package dev.triplane.core.dicom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
+import com.sun.management.ThreadMXBean;
 import dev.triplane.core.fixtures.Fixtures;
 import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.core.volume.Grid;
 import dev.triplane.core.volume.LabelVolume;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,11 +23,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -87,12 +96,48 @@ class DicomSegWriterTest {
         return out.toByteArray();
     }
 
+    /**
+     * Every structure of TotalSegmentator's table on the axial series (each a run of voxels), with a patient and
+     * study in full in a non-ASCII character set: all 117 segments' codes go through dciodvfy.
+     */
+    static final String ALL_STRUCTURES = "all_structures";
+
+    static LabelVolume allStructures(Grid g) {
+        int[] v = new int[g.voxelCount()];
+        for (int p = 0; p < v.length; p++) {
+            v[p] = p / 13 + 1 <= 117 ? p / 13 + 1 : 0;
+        }
+        return new LabelVolume(g, v);
+    }
+
+    static DicomSource withFullPatientAndStudy(DicomSource s) {
+        Map<String, String> ps = new LinkedHashMap<>();
+        ps.put("SPECIFIC_CHARACTER_SET", "ISO_IR 100");
+        ps.put("PATIENT_NAME", "M\u00fcller^Anna");
+        ps.put("PATIENT_ID", "FIXTURE");
+        ps.put("PATIENT_BIRTH_DATE", "19600101");
+        ps.put("PATIENT_SEX", "F");
+        ps.put("STUDY_INSTANCE_UID", s.studyInstanceUid());
+        ps.put("STUDY_DATE", "20260102");
+        ps.put("STUDY_TIME", "101010.5");
+        ps.put("REFERRING_PHYSICIAN_NAME", "Doe^John");
+        ps.put("STUDY_ID", "S1");
+        ps.put("ACCESSION_NUMBER", "A1");
+        ps.put("STUDY_DESCRIPTION", "CT abdomen");
+        return new DicomSource(s.version(), s.studyInstanceUid(), s.seriesInstanceUid(), s.frameOfReferenceUid(),
+                s.rows(), s.columns(), s.instances(), ps);
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"axial_lps", "reversed_slices", "coronal", "oblique_rescale"})
+    @ValueSource(strings = {"axial_lps", "reversed_slices", "coronal", "oblique_rescale", ALL_STRUCTURES})
     void writesTheBytesTheReferenceToolsChecked(String name) throws IOException {
-        DicomSeries series = series(name);
-        LabelVolume labels = labels(series.grid());
-        byte[] seg = seg(series, labels, "fixture/" + name);
+        boolean all = name.equals(ALL_STRUCTURES);
+        DicomSeries series = series(all ? "axial_lps" : name);
+        LabelVolume labels = all ? allStructures(series.grid()) : labels(series.grid());
+        DicomSource source = all ? withFullPatientAndStudy(DicomSource.of(series)) : DicomSource.of(series);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        WRITER.write(out, labels, DicomSegWriter.layout(labels), source, "fixture/" + name);
+        byte[] seg = out.toByteArray();
         if (Boolean.getBoolean("dicom.seg.update")) {
             Files.createDirectories(SEG_DIR);
             Files.write(SEG_DIR.resolve(name + ".dcm"), seg);
@@ -172,12 +217,12 @@ class DicomSegWriterTest {
             v[p] = p % 3 == 0 ? 7 : p % 5 == 0 ? 2 : 0;
         }
         LabelVolume labels = new LabelVolume(g, v);
-        List<DicomSource.Instance> images = new java.util.ArrayList<>();
+        List<DicomSource.Instance> images = new ArrayList<>();
         for (int k = 0; k < g.nz(); k++) {
             images.add(new DicomSource.Instance("1.2.840.10008.5.1.4.1.1.2", "1.2.3.4." + k));
         }
         DicomSource source = new DicomSource(DicomSource.CURRENT_VERSION, "1.2.3.1", "1.2.3.2", null, 3, 5, images,
-                java.util.Map.of());
+                Map.of());
         DicomSegWriter.Layout layout = DicomSegWriter.layout(labels);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         WRITER.write(out, labels, layout, source, "packing");
@@ -247,23 +292,23 @@ class DicomSegWriterTest {
             int k0 = id * 7 % (nz - 10);
             for (int k = k0; k < k0 + 10; k++) {
                 for (int j = j0; j < j0 + 24; j++) {
-                    java.util.Arrays.fill(v, g.index(i0, j, k), g.index(i0 + 24, j, k), id);
+                    Arrays.fill(v, g.index(i0, j, k), g.index(i0 + 24, j, k), id);
                 }
             }
         }
         LabelVolume labels = new LabelVolume(g, v);
-        List<DicomSource.Instance> instances = new java.util.ArrayList<>();
+        List<DicomSource.Instance> instances = new ArrayList<>();
         for (int k = 0; k < nz; k++) {
             instances.add(new DicomSource.Instance("1.2.840.10008.5.1.4.1.1.2", "1.2.3.4." + k));
         }
         DicomSource source = new DicomSource(DicomSource.CURRENT_VERSION, "1.2.3.1", "1.2.3.2", "1.2.3.3", ny, nx,
-                instances, java.util.Map.of());
+                instances, Map.of());
         DicomSegWriter.Layout layout = DicomSegWriter.layout(labels);
         assertThat(layout.ids()).hasSize(117);
         assertThat(layout.frames()).isEqualTo(117 * 10);
 
         long[] written = {0};
-        java.io.OutputStream counter = new java.io.OutputStream() {
+        OutputStream counter = new OutputStream() {
             @Override
             public void write(int b) {
                 written[0]++;
@@ -274,10 +319,9 @@ class DicomSegWriterTest {
                 written[0] += len;
             }
         };
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long before = threads.getCurrentThreadAllocatedBytes();
-        try (java.io.OutputStream out = new java.io.BufferedOutputStream(counter, 1 << 16)) {
+        try (OutputStream out = new BufferedOutputStream(counter, 1 << 16)) {
             WRITER.write(out, labels, layout, source, "large");
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
@@ -308,7 +352,7 @@ class DicomSegWriterTest {
         for (double v : List.of(-0.7071067811865476, 1e-17, -123456.78901234567, 0.0, 2.5, -310.0, 1.0 / 3)) {
             String s = DicomEncoder.ds(v);
             assertThat(s.length()).as(s).isLessThanOrEqualTo(16);
-            assertThat(Double.parseDouble(s)).isCloseTo(v, org.assertj.core.data.Offset.offset(Math.abs(v) * 1e-9 + 1e-12));
+            assertThat(Double.parseDouble(s)).isCloseTo(v, offset(Math.abs(v) * 1e-9 + 1e-12));
         }
         assertThat(DicomEncoder.ds(-310.0)).isEqualTo("-310");
     }

@@ -165,14 +165,14 @@ class EventSchemasTest {
     @Test
     void aSegmentationReadyWithoutASegAndAnAxisResultWithoutAModelStillRead() {
         ObjectNode ready = (ObjectNode) JSON.valueToTree(new SegmentationReady(SegmentationReady.CURRENT_VERSION,
-                VOLUME, "r1", "results/" + VOLUME + "/r1/segmentation.nii.gz", "results/" + VOLUME + "/r1/uncertainty.nii.gz",
-                "volumes/" + VOLUME + "/image.nii.gz", null, "mean-logit", List.of(Axis.AXIAL), false, List.of(),
+                VOLUME, "r1", "results/" + VOLUME + "/r1/segmentation.nii.gz",
+                "results/" + VOLUME + "/r1/uncertainty.nii.gz", "volumes/" + VOLUME + "/image.nii.gz", null, "mean-logit", List.of(Axis.AXIAL), false, List.of(),
                 "inbox"));
         ready.remove("dicomSegmentationKey");
         assertThat(JSON.treeToValue(ready, SegmentationReady.class).dicomSegmentationKey()).isNull();
         ObjectNode result = (ObjectNode) JSON.valueToTree(new AxisResult(AxisResult.CURRENT_VERSION, VOLUME, "r1",
-                Axis.AXIAL, List.of(Axis.AXIAL), "logits/" + VOLUME + "/r1/axial.bin", "volumes/" + VOLUME + "/image.nii.gz",
-                null, List.of(1), 3, new AxisResult.Timings(1, 1, 1, 3), "host-1/1", "inbox"));
+                Axis.AXIAL, List.of(Axis.AXIAL), "logits/" + VOLUME + "/r1/axial.bin",
+                "volumes/" + VOLUME + "/image.nii.gz", null, List.of(1), 3, new AxisResult.Timings(1, 1, 1, 3), "host-1/1", "inbox"));
         result.remove("model");
         assertThat(JSON.treeToValue(result, AxisResult.class).model()).isNull();
     }
