@@ -56,8 +56,9 @@ class WorkerConfiguration {
 
     /**
      * Boot's consumer settings (servers, security, deserializers) for a share consumer that acquires one record
-     * per poll ({@code share.acquire.mode=record_limit}, {@code max.poll.records=1}): a busy worker holds no
-     * queued job that an idle one could run.
+     * per poll ({@code share.acquire.mode=record_limit}, {@code max.poll.records=1}): a busy worker polls only to
+     * renew its job's lock, so it holds a queued job that an idle one could run only after a renewal, which the
+     * group's long lock keeps rare (README, Why renewals are rare).
      */
     @Bean
     DefaultShareConsumerFactory<String, String> shareConsumerFactory(KafkaProperties kafka,
