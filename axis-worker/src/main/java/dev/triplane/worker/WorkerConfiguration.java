@@ -104,7 +104,10 @@ class WorkerConfiguration {
         return new ModelStore(store, keys);
     }
 
-    /** The broker's {@value #DELIVERY_LIMIT}; Kafka's default when it cannot be read (no describe permission). */
+    /**
+     * The broker's {@value #DELIVERY_LIMIT}; Kafka's default ({@value #DEFAULT_DELIVERY_LIMIT}) when it cannot be
+     * read (no describe permission).
+     */
     static int deliveryLimit(KafkaAdmin kafkaAdmin) {
         return described(kafkaAdmin, admin -> new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(
                 admin.describeCluster().controller().get(15, TimeUnit.SECONDS).id())), DELIVERY_LIMIT)
@@ -120,8 +123,7 @@ class WorkerConfiguration {
                 return Optional.of(entry.value());
             }
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            LOG.warn("cannot read the cluster's {} ({}); {}", name, e.toString(), name.equals(DELIVERY_LIMIT)
-                    ? "assuming Kafka's default " + DEFAULT_DELIVERY_LIMIT : "not checked");
+            LOG.warn("cannot read the cluster's {} ({})", name, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
