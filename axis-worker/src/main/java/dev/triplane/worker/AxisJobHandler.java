@@ -93,15 +93,16 @@ class AxisJobHandler {
     private final LogitVolumeCodec.Encoding encoding;
     private final LruCache<ImageVolume> images;
     private final LruCache<LabelVolume> labels;
-    private final LabelTable labelTable = LabelTable.totalSegmentatorV2();
+    private final LabelTable labelTable;
     private final String worker = workerIdentity();
     private final Counter frames;
     private final AtomicLong lastFramesPerSecond = new AtomicLong();
     private final AxisCorrection corrections;
 
     AxisJobHandler(ObjectStore store, ObjectKeys keys, NiftiReader reader, EventPublisher events, JsonMapper json,
-            Models models, JobMeters jobs, WorkerProperties properties, MeterRegistry meters) {
+            Models models, JobMeters jobs, WorkerProperties properties, LabelTable labelTable, MeterRegistry meters) {
         this.store = store;
+        this.labelTable = labelTable;
         this.keys = keys;
         this.reader = reader;
         this.events = events;

@@ -56,8 +56,9 @@ class WorkerConfiguration {
 
     /**
      * Boot's consumer settings (servers, security, deserializers) for a share consumer that acquires one record
-     * per poll ({@code share.acquire.mode=record_limit}, {@code max.poll.records=1}): a busy worker holds no
-     * queued job that an idle one could run.
+     * per poll ({@code share.acquire.mode=record_limit}, {@code max.poll.records=1}): a busy worker polls only to
+     * renew its job's lock, so it holds a queued job that an idle one could run only after a renewal, which the
+     * group's long lock keeps rare (README, Why renewals are rare).
      */
     @Bean
     DefaultShareConsumerFactory<String, String> shareConsumerFactory(KafkaProperties kafka,
@@ -103,7 +104,10 @@ class WorkerConfiguration {
         return new ModelStore(store, keys);
     }
 
-    /** The broker's {@value #DELIVERY_LIMIT}; Kafka's default when it cannot be read (no describe permission). */
+    /**
+     * The broker's {@value #DELIVERY_LIMIT}; Kafka's default ({@value #DEFAULT_DELIVERY_LIMIT}) when it cannot be
+     * read (no describe permission).
+     */
     static int deliveryLimit(KafkaAdmin kafkaAdmin) {
         return described(kafkaAdmin, admin -> new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(
                 admin.describeCluster().controller().get(15, TimeUnit.SECONDS).id())), DELIVERY_LIMIT)
@@ -119,8 +123,7 @@ class WorkerConfiguration {
                 return Optional.of(entry.value());
             }
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            LOG.warn("cannot read the cluster's {} ({}); {}", name, e.toString(), name.equals(DELIVERY_LIMIT)
-                    ? "assuming Kafka's default " + DEFAULT_DELIVERY_LIMIT : "not checked");
+            LOG.warn("cannot read the cluster's {} ({})", name, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

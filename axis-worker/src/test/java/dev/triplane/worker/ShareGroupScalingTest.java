@@ -62,8 +62,10 @@ import tools.jackson.databind.json.JsonMapper;
  * {@value #LOCK_MS} ms, the local broker's delivery limit of 3, {@code triplane.axis-jobs} recreated with one
  * partition): more workers than partitions all compute at once; a job whose worker is SIGKILLed
  * mid-job completes on another worker; a job that kills its worker on every delivery ends FAILED
- * ({@code WORKER_CRASHED}) at its last delivery while the next job completes. Workers are killed at the fault point
- * {@code axis-worker.mid-job} (after computing, before storing), as the chaos harness does.
+ * ({@code WORKER_CRASHED}) at its last delivery while the next job completes; a job renewed twice while the next
+ * one waits behind it on the same worker (acquired by a renewal's poll) is, like that one, delivered and computed
+ * once. Workers are killed at the fault point {@code axis-worker.mid-job} (after computing, before storing), as the
+ * chaos harness does; the long job pauses there.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShareGroupScalingTest {
@@ -339,8 +341,9 @@ class ShareGroupScalingTest {
                 ParentWatch.class.getName(), WorkerApplication.class.getName(), "--server.port=0",
                 "--triplane.worker.models-dir=../models", "--triplane.worker.threads=1",
                 "--triplane.worker.renew-interval=" + RENEW.toSeconds() + "s",
-                "--triplane.worker.max-job-duration=" + RENEW.plusMillis(LOCK_MS).toSeconds() + "s", "--triplane.worker.progress-interval=0s",
-                "--triplane.fault-points.dir=" + dir.resolve("faults"), "--triplane.fault-points.pause=" + PAUSE.toSeconds() + "s",
+                "--triplane.worker.max-job-duration=" + RENEW.plusMillis(LOCK_MS).toSeconds() + "s",
+                "--triplane.worker.progress-interval=0s", "--triplane.fault-points.dir=" + dir.resolve("faults"),
+                "--triplane.fault-points.pause=" + PAUSE.toSeconds() + "s",
                 "--logging.level.org.apache.kafka=WARN",
                 // the test's one-partition queue stays so (Spring's admin would grow it to the layout's count)
                 "--spring.kafka.admin.auto-create=false"));

@@ -1,7 +1,6 @@
 package dev.triplane.ingest;
 
 import dev.triplane.core.events.Stage;
-import dev.triplane.core.labels.LabelTable;
 import dev.triplane.infra.Topic;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.service.DeadLetterErrorHandlers;
@@ -50,11 +49,5 @@ class IngestConfiguration {
     @Bean(destroyMethod = "close")
     DeadLetterSizes deadLetterSizes(KafkaAdmin admin, Topics topics, MeterRegistry meters, TaskScheduler scheduler) {
         return new DeadLetterSizes(admin.getConfigurationProperties(), topics, meters, scheduler);
-    }
-
-    @Bean
-    LabelTable labelTable(IngestProperties properties) {
-        return properties.labelTable() == null ? LabelTable.totalSegmentatorV2()
-                : LabelTable.read(properties.labelTable());
     }
 }

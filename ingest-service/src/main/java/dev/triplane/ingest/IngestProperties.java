@@ -18,14 +18,12 @@ import org.springframework.util.unit.DataSize;
  *
  * @param inbox      the reconciliation scanner of the inbox prefix
  * @param request    the request emitted for a volume when the drop or upload names no other
- * @param labelTable JSON table of structure ids and names ({@code {"1": "spleen", ...}}); empty for
- *                   TotalSegmentator v2 ({@code samples/labels-total-v2.json})
  * @param memory     the heaps of the later services, against which a request's memory is estimated at the door
  * @param auth       who may call the HTTP API
  * @param uploads    size limits of what is uploaded or dropped
  */
 @ConfigurationProperties("triplane.ingest")
-public record IngestProperties(@DefaultValue Inbox inbox, @DefaultValue Request request, Path labelTable,
+public record IngestProperties(@DefaultValue Inbox inbox, @DefaultValue Request request,
         @DefaultValue Memory memory, @DefaultValue Auth auth, @DefaultValue Uploads uploads) {
 
     /**

@@ -80,13 +80,14 @@ class SegmentationMeasurer {
     private final TransactionalPublisher transactions;
     private final JsonMapper json;
     private final MetricOptions options;
-    private final LabelTable labels = LabelTable.totalSegmentatorV2();
+    private final LabelTable labels;
     private final JobMeters jobs;
     private final Counter published;
 
     SegmentationMeasurer(ObjectStore store, ObjectKeys keys, NiftiReader reader, TransactionalPublisher transactions,
-            JsonMapper json, MetricsProperties properties, JobMeters jobs, MeterRegistry meters) {
+            JsonMapper json, MetricsProperties properties, LabelTable labels, JobMeters jobs, MeterRegistry meters) {
         this.store = store;
+        this.labels = labels;
         this.keys = keys;
         this.reader = reader;
         this.transactions = transactions;

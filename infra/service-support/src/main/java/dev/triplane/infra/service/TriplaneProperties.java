@@ -21,11 +21,14 @@ import org.springframework.util.unit.DataSize;
  * @param faultPoints   the fault-injection hook of the chaos harness ({@link FaultPoints}), off by default
  * @param outageBudget  how long a job failing because the store or the broker is down is retried (backoff from 1 s
  *                      doubling up to 30 s) before its request ends {@code UNAVAILABLE}
+ * @param labelTable    JSON file of structure ids and names ({@code {"1": "spleen", ...}}) by which ingest resolves
+ *                      requested structures, the workers read prompt files and metrics-service names the measured
+ *                      structures; unset for TotalSegmentator v2 ({@code samples/labels-total-v2.json})
  */
 @ConfigurationProperties("triplane")
 public record TriplaneProperties(@DefaultValue S3 s3, @DefaultValue Limits limits,
         @DefaultValue("1") short topicReplicas, @DefaultValue("3") int warmupRounds, @DefaultValue Privacy privacy,
-        @DefaultValue FaultPoints faultPoints, @DefaultValue("2m") Duration outageBudget) {
+        @DefaultValue FaultPoints faultPoints, @DefaultValue("2m") Duration outageBudget, Path labelTable) {
 
     /**
      * Free text in scans. Events never carry it (nor a file name other than an object key), whatever this says.

@@ -1,5 +1,6 @@
 package dev.triplane.infra.service;
 
+import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.infra.CloudEventHeaders;
 import dev.triplane.infra.ObjectKeys;
@@ -44,6 +45,14 @@ public class TriplaneServiceAutoConfiguration {
     @ConditionalOnMissingBean
     Topics topics() {
         return Topics.load();
+    }
+
+    /** The structure names of {@code triplane.label-table}, one table for every service. */
+    @Bean
+    @ConditionalOnMissingBean
+    LabelTable labelTable(TriplaneProperties properties) {
+        return properties.labelTable() == null ? LabelTable.totalSegmentatorV2()
+                : LabelTable.read(properties.labelTable());
     }
 
     /** The layout's topics, created at startup where missing (the local stack and compose create them too). */

@@ -2,15 +2,21 @@ package dev.triplane.infra.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.nifti.NiftiReader;
 import dev.triplane.core.nifti.ReadLimits;
 import dev.triplane.infra.ObjectKeys;
 import dev.triplane.infra.Topics;
 import dev.triplane.infra.storage.ObjectStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
@@ -59,6 +65,20 @@ class TriplaneServiceAutoConfigurationTest {
                     assertThat(properties.topicReplicas()).isEqualTo((short) 3);
                     assertThat(newTopics(context.getBean(KafkaAdmin.NewTopics.class)))
                             .allSatisfy(t -> assertThat(t.replicationFactor()).isEqualTo((short) 3));
+                });
+    }
+
+    @Test
+    void theLabelTableIsTotalSegmentatorsUnlessTheSharedSettingNamesAFile(@TempDir Path dir) throws IOException {
+        runner.withPropertyValues("triplane.s3.access-key=ak", "triplane.s3.secret-key=sk").run(context ->
+                assertThat(context.getBean(LabelTable.class).names())
+                        .isEqualTo(LabelTable.totalSegmentatorV2().names()));
+        Path table = Files.writeString(dir.resolve("labels.json"), "{\"1\": \"tumour\", \"2\": \"cyst\"}");
+        runner.withPropertyValues("triplane.s3.access-key=ak", "triplane.s3.secret-key=sk",
+                "triplane.label-table=" + table).run(context -> {
+                    assertThat(context.getBean(TriplaneProperties.class).labelTable()).isEqualTo(table);
+                    assertThat(context.getBean(LabelTable.class).names())
+                            .isEqualTo(Map.of(1, "tumour", 2, "cyst"));
                 });
     }
 
