@@ -174,9 +174,9 @@ class AxisJobHandler {
     RequestEnd failRecord(String value, Reason reason, String object, String detail) {
         AxisJob job = json.readValue(value, AxisJob.class);
         AxisResult failed = new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
-                job.requestAxes(), keys.logits(job.volumeId(), job.requestId(), job.axis(), job.stage().number()), job.imageKey(),
-                job.labelsKey(), job.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), worker, job.datasetTag(),
-                AxisResult.Outcome.FAILED, job.stage());
+                job.requestAxes(), keys.logits(job.volumeId(), job.requestId(), job.axis(), job.stage().number()),
+                job.imageKey(), job.labelsKey(), job.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), worker,
+                job.datasetTag(), AxisResult.Outcome.FAILED, job.stage());
         return RequestEnd.of(Stage.AXIS_WORKER, reason, object != null ? object : job.imageKey(),
                 "axis " + job.axis().id() + ": " + detail, job.volumeId(), job.requestId(), List.of())
                 .with(new Outbound(Topic.AXIS_RESULTS, failed));
