@@ -192,9 +192,8 @@ class AxisJobHandler {
         }
         AxisResult failed = new AxisResult(AxisResult.CURRENT_VERSION, job.volumeId(), job.requestId(), job.axis(),
                 job.requestAxes(), keys.stageLogits(job.volumeId(), job.requestId(), job.axis(), job.stage().number()),
-                job.imageKey(),
-                job.labelsKey(), job.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), worker, job.datasetTag(),
-                AxisResult.Outcome.FAILED, job.model(), job.stage());
+                job.imageKey(), job.labelsKey(), job.structures(), 0, new AxisResult.Timings(0, 0, 0, 0), worker,
+                job.datasetTag(), AxisResult.Outcome.FAILED, job.model(), job.stage());
         return RequestEnd.of(Stage.AXIS_WORKER, reason, object != null ? object : job.imageKey(),
                 "axis " + job.axis().id() + ": " + detail, job.volumeId(), job.requestId(), List.of())
                 .with(new Outbound(Topic.AXIS_RESULTS, failed));

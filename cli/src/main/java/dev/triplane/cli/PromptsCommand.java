@@ -102,7 +102,7 @@ final class PromptsCommand {
                 out.printf("two stages: %s; these are derived from the fusion of the prompted axes%n",
                         PromptCoverage.describe(unprompted, table));
             }
-            out.printf("OK: %d structures prompted on %s%n", structures.length,
+            out.printf("OK: %d structures will run on %s%n", structures.length,
                     String.join(", ", requested.stream().map(Axis::id).toList()));
             return 0;
         }

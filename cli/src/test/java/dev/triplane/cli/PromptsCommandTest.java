@@ -22,7 +22,7 @@ class PromptsCommandTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).containsPattern("5\\s+liver\\s+axial\\s+15 \\(box\\), 25 \\(1 click, 1 background\\) of 0..29")
                 .containsPattern("52\\s+aorta\\s+sagittal\\s+54 \\(mask of 18 px\\) of 0..121")
-                .contains("OK: 2 structures prompted on axial, coronal, sagittal");
+                .contains("OK: 2 structures will run on axial, coronal, sagittal");
     }
 
     @Test

@@ -33,8 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The end of a cascade's first stage ({@link Cascade}), without Kafka: fuses the stage's results on the RAS+ grid,
  * derives the second stage's prompts from the fused labels with core's {@link Cascade#secondStage}, stores them
- * under the prompt file key of the jobs ingest planned ({@link CascadePlan}), and returns those jobs and a
- * SEGMENTING status to publish with the fusion job's offset. No segmentation is written or announced.
+ * under the prompt file key of the jobs ingest planned ({@link CascadePlan}), and returns those jobs (keyed
+ * {@code volumeId/axis}, as ingest keys its own) and a SEGMENTING status to publish with the fusion job's offset. No segmentation is written or announced.
  *
  * <p>Fusion owns this step because it holds the fused result; ingest fixed everything else about the second stage
  * when it accepted the request. The jobs' content is the plan's, and an existing second-stage prompt file is used as
@@ -96,7 +96,8 @@ final class CascadeStep {
                 + fusedWith + ": " + stagePrompts;
         LOG.info("{}/{}: {}", job.volumeId(), job.requestId(), detail);
         List<Outbound> out = new ArrayList<>();
-        plan.jobs().forEach(j -> out.add(new Outbound(Topic.AXIS_JOBS, j)));
+        // keyed per axis as ingest keys its jobs, so they spread over partitions and run on workers side by side
+        plan.jobs().forEach(j -> out.add(new Outbound(Topic.AXIS_JOBS, j, j.volumeId() + "/" + j.axis().id())));
         out.add(new Outbound(Topic.STATUS, FusionEvents.status(job.results(), VolumeStatus.State.SEGMENTING,
                 detail)));
         return out;

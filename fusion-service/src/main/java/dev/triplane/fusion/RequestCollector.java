@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Collects the axis results of each request in the {@value FusionTopology#STORE} store (key
- * {@code volumeId/requestId}) and, once every axis of its {@code requestAxes} is there, emits one
- * {@link FusionJob}; the entry becomes a finished marker. A wall-clock punctuator ends requests waiting longer than
+ * {@code volumeId/requestId}) and, once every axis of its stage is there (its {@code requestAxes} unless it
+ * cascades), emits one {@link FusionJob}; the entry becomes a finished marker, or, after a cascade's first stage,
+ * collects the second ({@link PendingRequest}). A wall-clock punctuator ends requests waiting longer than
  * {@code axis-timeout}: a partial job under {@code fuse-partial}, an {@code AXIS_TIMEOUT} error and a FAILED
  * status under {@code fail}; it drops markers older than twice that.
  *

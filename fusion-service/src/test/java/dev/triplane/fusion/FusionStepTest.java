@@ -160,6 +160,8 @@ class FusionStepTest {
         CascadePlan plan = JSON.readValue(store.objects.get(KEYS.cascadePlan(request.volumeId, "r-cascade")),
                 CascadePlan.class);
         assertThat(outcome.events().subList(0, 2)).extracting(Outbound::event).containsExactlyElementsOf(plan.jobs());
+        assertThat(outcome.events().subList(0, 2)).extracting(Outbound::key).containsExactly(
+                request.volumeId + "/coronal", request.volumeId + "/sagittal");
         VolumeStatus status = (VolumeStatus) outcome.events().get(2).event();
         assertThat(status.state()).isEqualTo(VolumeStatus.State.SEGMENTING);
         assertThat(status.detail()).startsWith("stage 2: coronal, sagittal on prompts derived from the fusion of axial");

@@ -79,7 +79,8 @@ public final class TransactionalPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes {@code out} keyed by {@code key} and commits {@code input}'s offset, all or nothing.
+     * Publishes {@code out} keyed by {@code key} (an event naming its own key keeps it) and commits {@code input}'s
+     * offset, all or nothing.
      *
      * @throws org.apache.kafka.common.KafkaException when the transaction fails (aborted; the record is retried)
      */
@@ -94,7 +95,7 @@ public final class TransactionalPublisher implements AutoCloseable {
     void commit(ConsumerRecord<?, ?> input, Consumer<?, ?> consumer, String key, List<Outbound> out,
             Runnable deadLetter) {
         template.executeInTransaction(operations -> {
-            out.forEach(o -> events.publish(o.topic(), key, o.event()));
+            out.forEach(o -> events.publish(o.topic(), o.key() != null ? o.key() : key, o.event()));
             if (deadLetter != null) {
                 deadLetter.run();
             }
