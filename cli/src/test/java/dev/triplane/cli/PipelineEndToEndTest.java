@@ -477,7 +477,8 @@ class PipelineEndToEndTest {
      * A correction of the liver on one axial slice: answered with revision 2 at the door, segmented again on that
      * axis alone and fused with the other axes' logits into a second SegmentationReady under revision 2's keys;
      * revision 1 stays as it was, the spleen's logits are untouched, the same correction again is the same
-     * revision, and a correction of an unknown request or of a structure outside the request is refused.
+     * revision, a correction of an unknown request or of a structure outside the request is refused, and the next
+     * correction, dropped in the inbox, makes revision 3.
      */
     @Test
     @Order(8)
@@ -551,9 +552,21 @@ class PipelineEndToEndTest {
         HttpResponse<String> aorta = correct(volumeId, correction.replace("liver", "aorta"));
         assertThat(aorta.statusCode()).isEqualTo(422);
         assertThat(aorta.body()).contains("BAD_CORRECTION", "not one of request");
+
+        // the next correction, dropped in the inbox, builds on revision 2
+        String next = correction.replace("\"slice\": 14", "\"slice\": 16")
+                .replace("{\"requestId\"", "{\"volumeId\": \"" + volumeId + "\", \"requestId\"");
+        store.put("inbox/" + tag + "-correction/liver.corrections.json", next.getBytes(StandardCharsets.UTF_8),
+                "application/json");
+        SegmentationReady revision3 = await().atMost(Duration.ofMinutes(1)).until(() -> TopicReader.readAll(
+                stack.kafka(), topics.name(Topic.SEGMENTATIONS), SegmentationReady.class).stream()
+                .filter(r -> r.volumeId().equals(volumeId) && r.revision() == 3).findFirst(), Optional::isPresent)
+                .orElseThrow();
+        assertThat(revision3.segmentationKey()).isEqualTo(keys.segmentation(volumeId, requestId, 3));
+        assertThat(store.exists(keys.logits(volumeId, requestId, Axis.AXIAL, 3))).isTrue();
         assertThat(TopicReader.readAll(stack.kafka(), topics.name(Topic.SEGMENTATIONS), SegmentationReady.class)
                 .stream().filter(r -> r.volumeId().equals(volumeId)).map(SegmentationReady::revision).toList())
-                .containsExactlyInAnyOrder(1, 2);
+                .containsExactlyInAnyOrder(1, 2, 3);
     }
 
     private HttpResponse<String> correct(String volumeId, String body) throws IOException, InterruptedException {

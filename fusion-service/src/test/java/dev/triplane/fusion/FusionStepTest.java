@@ -84,6 +84,30 @@ class FusionStepTest {
     }
 
     @Test
+    void aCorrectionsRevisionIsStoredAndAnnouncedUnderItsOwnKeysBesideRevisionOne() {
+        FusionFixture request = stored(new FusionFixture("r-rev"));
+        FusionStep step = step(real());
+        FusionStep.Outcome first = step.run(job(request, Axis.values()));
+        step.published(first);
+        FusionJob own = job(request, Axis.values());
+        FusionJob revised = new FusionJob(own.version(), own.volumeId(), own.requestId(), own.results(), false,
+                List.of(), 2);
+
+        FusionStep.Outcome second = step.run(revised);
+        step.published(second);
+
+        SegmentationReady ready = second.ready();
+        assertThat(ready.revision()).isEqualTo(2);
+        assertThat(ready.segmentationKey()).isEqualTo(KEYS.segmentation(request.volumeId, "r-rev", 2));
+        assertThat(ready.uncertaintyKey()).isEqualTo(KEYS.uncertainty(request.volumeId, "r-rev", 2));
+        assertThat(store.exists(ready.segmentationKey())).isTrue();
+        assertThat(first.ready().revision()).isEqualTo(1);
+        assertThat(store.exists(first.ready().segmentationKey())).isTrue();
+        assertThat(store.exists(KEYS.fusionDone(request.volumeId, "r-rev", 2))).isTrue();
+        assertThat(step.run(revised).events()).as("revision 2 announced once").isEmpty();
+    }
+
+    @Test
     void aPartialJobNamesTheMissingAxes() {
         FusionFixture request = stored(new FusionFixture("r-part"));
 

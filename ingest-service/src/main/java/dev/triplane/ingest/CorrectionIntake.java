@@ -177,9 +177,10 @@ public class CorrectionIntake {
     public Result submitDrop(byte[] body, String source) {
         String volumeId = "";
         try {
-            JsonNode named = json.readTree(body).get("volumeId");
+            JsonNode root = json.readTree(body);
+            JsonNode named = root == null ? null : root.get("volumeId");
             volumeId = named == null ? "" : named.asString("");
-        } catch (JacksonException | NullPointerException e) {
+        } catch (JacksonException e) {
             // refused below as naming no volume
         }
         return submit(volumeId, body, source);
