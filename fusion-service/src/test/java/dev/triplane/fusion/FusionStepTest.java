@@ -86,12 +86,12 @@ class FusionStepTest {
     @Test
     void aCorrectionsRevisionIsStoredAndAnnouncedUnderItsOwnKeysBesideRevisionOne() {
         FusionFixture request = stored(new FusionFixture("r-rev"));
-        FusionStep step = step(real());
+        FusionStep step = step(real()::fuse);
         FusionStep.Outcome first = step.run(job(request, Axis.values()));
         step.published(first);
         FusionJob own = job(request, Axis.values());
         FusionJob revised = new FusionJob(own.version(), own.volumeId(), own.requestId(), own.results(), false,
-                List.of(), 2);
+                List.of(), null, 2);
 
         FusionStep.Outcome second = step.run(revised);
         step.published(second);
