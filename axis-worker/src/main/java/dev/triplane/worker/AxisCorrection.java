@@ -8,7 +8,6 @@ import dev.triplane.core.events.Reason;
 import dev.triplane.core.events.Stage;
 import dev.triplane.core.events.VolumeStatus;
 import dev.triplane.core.geometry.Axis;
-import dev.triplane.core.labels.LabelTable;
 import dev.triplane.core.prompts.FramePrompt;
 import dev.triplane.core.prompts.PromptFile;
 import dev.triplane.core.prompts.PromptFileException;
@@ -52,7 +51,6 @@ final class AxisCorrection {
     private final ObjectStore store;
     private final ObjectKeys keys;
     private final EventPublisher events;
-    private final LabelTable labelTable = LabelTable.totalSegmentatorV2();
 
     AxisCorrection(AxisJobHandler handler, ObjectStore store, ObjectKeys keys, EventPublisher events) {
         this.handler = handler;
@@ -122,7 +120,10 @@ final class AxisCorrection {
         return mine;
     }
 
-    /** The axis' logits of the newest revision up to {@code revision} that changed it (revision 1 holds all). */
+    /**
+     * The axis' logits of the newest revision up to {@code revision} that changed it; in revision 1, those of the
+     * last stage that ran the axis (a cascade's second stage runs some axes again under their own keys).
+     */
     private String latest(AxisJob job, Axis axis, int revision) {
         for (int r = revision; r > 1; r--) {
             String key = keys.logits(job.volumeId(), job.requestId(), axis, r);
@@ -130,7 +131,8 @@ final class AxisCorrection {
                 return key;
             }
         }
-        return keys.logits(job.volumeId(), job.requestId(), axis);
+        String secondStage = keys.stageLogits(job.volumeId(), job.requestId(), axis, 2);
+        return store.exists(secondStage) ? secondStage : keys.logits(job.volumeId(), job.requestId(), axis);
     }
 
     private FramePrompt correctionPrompt(Correction c, AxisJob job, ImageVolume ct) {
@@ -138,7 +140,7 @@ final class AxisCorrection {
         try {
             // version 1, in RAS+ frames: read against the RAS+ grid itself
             List<StructurePrompts> read = PromptFile.read(new ByteArrayInputStream(
-                    c.promptFile().getBytes(StandardCharsets.UTF_8)), source, ct.grid(), labelTable);
+                    c.promptFile().getBytes(StandardCharsets.UTF_8)), source, ct.grid(), handler.labelTable());
             return read.get(0).prompts().get(0);
         } catch (PromptFileException e) {
             throw new BadInputException(source, Reason.BAD_CORRECTION, e.getMessage(), e);

@@ -370,6 +370,11 @@ class AxisJobHandler {
         return encoding;
     }
 
+    /** The label table structure names in prompt files resolve by ({@code triplane.label-table}). */
+    LabelTable labelTable() {
+        return labelTable;
+    }
+
     /** The structure ids a stored logits object holds. */
     List<Integer> storedStructures(String key, Grid ras) {
         try (InputStream in = store.get(key)) {
