@@ -23,7 +23,7 @@ def _perm(node):
     return list(helper.get_attribute_value(node.attribute[0])) if node.attribute else None
 
 
-def _source(name, producer, consumers):
+def _source(name, producer):
     """(tensor, layout) of an attention operand given as [B, N, T, H]: the [B, T, N, H] tensor before a
     head-splitting Transpose where the exporter left one, else the tensor itself."""
     node = producer.get(name)
@@ -50,7 +50,7 @@ def _match(node, producer, consumers):
     if kt is None or kt.op_type != "Transpose":
         return None
     if _perm(kt) == [0, 1, 3, 2]:  # K^T from [B, N, T, H]
-        key = _source(kt.input[0], producer, consumers)
+        key = _source(kt.input[0], producer)
     elif _perm(kt) == [0, 2, 3, 1]:  # K^T straight from [B, T, N, H]
         key = (kt.input[0], "bsnh")
     else:
@@ -58,8 +58,8 @@ def _match(node, producer, consumers):
     for n in (qk, mq, mk, kt):
         if len(consumers[n.output[0]]) != 1:
             return None
-    q = _source(mq.input[0], producer, consumers)
-    v = _source(av.input[1], producer, consumers)
+    q = _source(mq.input[0], producer)
+    v = _source(av.input[1], producer)
     return [mq, kt, mk, qk, node, av], q, key, v, mq.input[1], mk.input[1], av.output[0]
 
 

@@ -22,9 +22,10 @@ import java.util.stream.IntStream;
  * most confident tracked frames of the run before as extra mask prompts ({@link RefinementFrames}).
  *
  * <p>Per frame step the image encoder runs once and its features serve every structure; only that frame's
- * features are held (with an encoder batch above 1, also the frames of the pass encoded ahead with it). Image-encoder runs = prompted frames + frames of each pass where some structure is
- * tracked (not prompted there). Memory held per structure: its conditioning frames plus the non-conditioning
- * entries the rules can still read ({@link MemoryBank#retain}), bounded by the window, not the video length.
+ * features are held (with an encoder batch above 1, also the frames of the pass encoded ahead with it). Frames
+ * encoded = prompted frames + frames of each pass where some structure is tracked (not prompted there). Memory
+ * held per structure: its conditioning frames plus the non-conditioning entries the rules can still read
+ * ({@link MemoryBank#retain}), bounded by the window, not the video length.
  *
  * <p>Steps follow sam2_base.py / sam2_video_predictor.py:
  * <ul>
