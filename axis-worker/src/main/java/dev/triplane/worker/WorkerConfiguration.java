@@ -86,10 +86,12 @@ class WorkerConfiguration {
      */
     @Bean
     ShareKafkaMessageListenerContainer<String, String> axisJobs(DefaultShareConsumerFactory<String, String> factory,
-            ShareJobListener listener, Topics topics) {
+            ShareJobListener listener, Topics topics, WorkerProperties properties) {
         ContainerProperties container = new ContainerProperties(topics.name(Topic.AXIS_JOBS));
         container.setGroupId(ShareJobListener.GROUP);
         container.setShareAckMode(ContainerProperties.ShareAckMode.MANUAL);
+        // a job is unacknowledged while it runs, for minutes; the container warns only past the longest run allowed
+        container.setShareAcknowledgmentTimeout(properties.maxJobDuration());
         container.setMessageListener(listener);
         return new ShareKafkaMessageListenerContainer<>(factory, container);
     }
