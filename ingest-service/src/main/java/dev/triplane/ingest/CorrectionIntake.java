@@ -57,6 +57,16 @@ public class CorrectionIntake {
      */
     public record Result(Outcome outcome, String volumeId, String requestId, String correctionId, int revision,
             Reason reason, String detail) {
+
+        /** The drop as the inbox scanner accounts for it (a rejected one is remembered across restarts). */
+        IngestResult asScanResult() {
+            IngestResult.Outcome scan = switch (outcome) {
+                case ACCEPTED -> IngestResult.Outcome.ACCEPTED;
+                case ALREADY_ACCEPTED -> IngestResult.Outcome.ALREADY_INGESTED;
+                case REJECTED -> IngestResult.Outcome.REJECTED;
+            };
+            return new IngestResult(scan, volumeId, requestId, reason, detail);
+        }
     }
 
     private final ObjectStore store;
@@ -190,6 +200,11 @@ public class CorrectionIntake {
     public Result tooLarge(String source, long maxBytes) {
         return reject("", null, source, Reason.TOO_LARGE, "a correction may hold at most " + maxBytes
                 + " bytes (triplane.ingest.uploads.max-prompt-file-size)");
+    }
+
+    /** Refuses a dropped correction that kept failing for an unforeseen reason ({@code RETRIES_EXHAUSTED}). */
+    public Result gaveUp(String source, int attempts, RuntimeException failure) {
+        return reject("", null, source, Reason.RETRIES_EXHAUSTED, Ingestor.gaveUpDetail(attempts, failure));
     }
 
     /** The error event of a refused correction; the request's status stays (its revisions stand). */

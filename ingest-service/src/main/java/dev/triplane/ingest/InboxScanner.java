@@ -151,32 +151,31 @@ public class InboxScanner {
         return handled + corrections(objects);
     }
 
-    /** The corrections dropped since the last pass; each once (its id is its content, sending it twice is harmless). */
+    /**
+     * The corrections dropped since the last pass, each through {@link #attempt} like a scan (its id is its content:
+     * sending it twice is harmless).
+     */
     private int corrections(Map<String, ObjectInfo> objects) {
         int handled = 0;
         for (ObjectInfo info : objects.values()) {
-            String fingerprint = fingerprint(info);
-            if (!info.key().endsWith(CORRECTIONS_SUFFIX) || seen.contains(fingerprint)) {
-                continue;
-            }
-            try {
-                if (info.size() > properties.uploads().maxPromptFileSize().toBytes()) {
-                    corrections.tooLarge(info.key(), properties.uploads().maxPromptFileSize().toBytes());
-                } else {
-                    byte[] body;
-                    try (InputStream in = store.get(info.key())) {
-                        body = in.readAllBytes();
-                    }
-                    corrections.submitDrop(body, info.key());
-                }
-                seen.add(fingerprint);
-                handled++;
-            } catch (IOException | RuntimeException e) {
-                // the store or the broker: the next pass tries again
-                LOG.warn("{}: will retry on the next pass: {}", ObjectKeys.printable(info.key()), e.toString());
+            if (info.key().endsWith(CORRECTIONS_SUFFIX)) {
+                handled += attempt(fingerprint(info), info.key(), last -> correct(info, last));
             }
         }
         return handled;
+    }
+
+    private List<IngestResult> correct(ObjectInfo drop, boolean lastAttempt) throws IOException {
+        long maxBytes = properties.uploads().maxPromptFileSize().toBytes();
+        if (drop.size() > maxBytes) {
+            return List.of(corrections.tooLarge(drop.key(), maxBytes).asScanResult());
+        }
+        byte[] body;
+        try (InputStream in = store.get(drop.key())) {
+            body = in.readAllBytes();
+        }
+        return orGiveUp(lastAttempt, () -> List.of(corrections.submitDrop(body, drop.key()).asScanResult()),
+                e -> corrections.gaveUp(drop.key(), MAX_ATTEMPTS, e).asScanResult());
     }
 
     /** One ingest of a scan or drop; {@code lastAttempt}: an unforeseen failure rejects it (see the class). */

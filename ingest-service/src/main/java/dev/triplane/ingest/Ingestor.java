@@ -271,8 +271,12 @@ public class Ingestor {
 
     /** {@link #gaveUp(Scan, int, RuntimeException)} of the input {@code object}, under {@code volumeId}. */
     IngestResult gaveUp(String object, String volumeId, int attempts, RuntimeException failure) {
-        return reject(object, volumeId, Reason.RETRIES_EXHAUSTED,
-                (attempts == 1 ? "failed: " : "failed " + attempts + " times: ") + failure);
+        return reject(object, volumeId, Reason.RETRIES_EXHAUSTED, gaveUpDetail(attempts, failure));
+    }
+
+    /** What a {@code RETRIES_EXHAUSTED} error says of the last failure. */
+    static String gaveUpDetail(int attempts, RuntimeException failure) {
+        return (attempts == 1 ? "failed: " : "failed " + attempts + " times: ") + failure;
     }
 
     /**

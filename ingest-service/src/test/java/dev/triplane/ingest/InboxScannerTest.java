@@ -31,8 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The scanner's passes with a fake store and ingestor: a scan failing with an unforeseen error does not hold up the
- * others, and after {@link InboxScanner#MAX_ATTEMPTS} passes it is rejected, so it ends in a terminal state; a
- * rejected drop stays rejected once, across restarts.
+ * others, and after {@link InboxScanner#MAX_ATTEMPTS} passes it is rejected, so it ends in a terminal state (a
+ * dropped correction too); a rejected drop stays rejected once, across restarts.
  */
 class InboxScannerTest {
 
@@ -89,12 +89,39 @@ class InboxScannerTest {
         verify(ingestor, times(1)).ingest(any(), any());
     }
 
+    @Test
+    void aDroppedCorrectionFailingUnforeseenEndsRejectedAfterItsAttempts() {
+        ObjectStore store = mock(ObjectStore.class);
+        CorrectionIntake corrections = mock(CorrectionIntake.class);
+        String drop = KEYS.inboxPrefix() + "ct.corrections.json";
+        when(store.list(KEYS.inboxPrefix())).thenReturn(List.of(info(drop)));
+        when(store.get(any())).thenAnswer(call -> new ByteArrayInputStream(new byte[] {'{', '}'}));
+        IllegalStateException bug = new IllegalStateException("a bug");
+        when(corrections.submitDrop(any(), eq(drop))).thenThrow(bug);
+        when(corrections.gaveUp(any(), anyInt(), any())).thenReturn(new CorrectionIntake.Result(
+                CorrectionIntake.Outcome.REJECTED, "", null, null, 0, Reason.RETRIES_EXHAUSTED, "failed"));
+        InboxScanner scanner = scanner(store, mock(Ingestor.class), corrections);
+
+        for (int pass = 1; pass < InboxScanner.MAX_ATTEMPTS; pass++) {
+            assertThat(scanner.scan()).isZero();
+        }
+        verify(corrections, never()).gaveUp(any(), anyInt(), any());
+        assertThat(scanner.scan()).isEqualTo(1);
+        verify(corrections).gaveUp(drop, InboxScanner.MAX_ATTEMPTS, bug);
+        assertThat(scanner.scan()).as("not tried again").isZero();
+        verify(corrections, times(InboxScanner.MAX_ATTEMPTS)).submitDrop(any(), eq(drop));
+    }
+
     private InboxScanner scanner(ObjectStore store, Ingestor ingestor) {
+        return scanner(store, ingestor, mock(CorrectionIntake.class));
+    }
+
+    private InboxScanner scanner(ObjectStore store, Ingestor ingestor, CorrectionIntake corrections) {
         IngestProperties properties = new Binder(new MapConfigurationPropertySource(Map.of(
                 "triplane.ingest.inbox.work-dir", work.toString()))).bindOrCreate("triplane.ingest",
                 IngestProperties.class);
-        return new InboxScanner(store, KEYS, ingestor, mock(DicomIngest.class), mock(CorrectionIntake.class),
-                properties, mock(TaskScheduler.class), JsonMapper.builder().build());
+        return new InboxScanner(store, KEYS, ingestor, mock(DicomIngest.class), corrections, properties,
+                mock(TaskScheduler.class), JsonMapper.builder().build());
     }
 
     private static ObjectInfo info(String key) {
